@@ -1,0 +1,33 @@
+"""Settings from the environment (prefix ``STEWARD_``); built by the CLI or the app factory, never global."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_store_uri"]
+
+
+def default_store_uri() -> str:
+    """``sqlite:///$XDG_DATA_HOME/steward/graph.db`` (``~/.local/share/steward/graph.db``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'steward' / 'graph.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything Steward reads from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="STEWARD_", extra="ignore")
+
+    store: str = Field(default_factory=default_store_uri, description="Store URI: sqlite:///PATH or neo4j://, bolt://")
+    neo4j_user: str = Field("neo4j", description="Neo4j user name")
+    neo4j_password: SecretStr | None = Field(None, description="Neo4j password")
+    neo4j_database: str | None = Field(None, description="Neo4j database (default: the server's default)")
+    api_token: SecretStr | None = Field(
+        None, description="When set, POST /api/v1/lineage requires 'Authorization: Bearer <token>'"
+    )
+    cypher_timeout_s: float = Field(10.0, description="Timeout for analyst Cypher queries, seconds")
+    cypher_row_cap: int = Field(1000, description="Rows returned at most by analyst Cypher queries")

@@ -1,0 +1,266 @@
+"""``GraphStore``: the one door to storage.
+
+Analyses are written once against this class; the embedded store (networkx + SQLite) and the
+Neo4j store implement it and must give identical answers (``tests/contract``). Validation and
+batching live here, and call the backend's private ``_write``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Literal, Self
+
+from steward.errors import InvalidInputError
+from steward.graph import (
+    LINEAGE_EDGES,
+    Direction,
+    Edge,
+    EdgeKey,
+    EdgeKind,
+    EdgeRecord,
+    Node,
+    NodeKind,
+    NodeRecord,
+    OwnershipClaim,
+    stubs_for,
+)
+
+__all__ = ["Counts", "GraphStore", "Reached", "RetractResult", "SourceRecords", "bfs"]
+
+Way = Literal["down", "up"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A node found by a closure walk: its distance and the parent on one shortest path.
+
+    When several shortest paths exist, ``parent`` is the smallest id among the predecessors at
+    ``distance - 1``, so both stores pick the same path.
+    """
+
+    distance: int
+    parent: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    nodes: dict[str, int]
+    edges: dict[str, int]
+
+    @property
+    def total_nodes(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def total_edges(self) -> int:
+        return sum(self.edges.values())
+
+    def to_json(self) -> dict[str, object]:
+        return {"nodes": self.nodes, "edges": self.edges,
+                "total_nodes": self.total_nodes, "total_edges": self.total_edges}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecords:
+    """Everything one source has said: the nodes it attested and the edges it claimed."""
+
+    nodes: frozenset[str] = field(default_factory=frozenset)
+    edges: frozenset[EdgeKey] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class RetractResult:
+    nodes_deleted: int = 0
+    nodes_detached: int = 0
+    edges_deleted: int = 0
+
+
+def bfs(
+    starts: Iterable[str],
+    successors: Callable[[str], Iterable[str]],
+    *,
+    max_depth: int | None = None,
+) -> dict[str, Reached]:
+    """Level-synchronous breadth-first walk with deterministic parents.
+
+    Visits each node once (never enumerates paths), so diamonds and cycles cost O(V + E).
+    Start nodes are not part of the result, even when a cycle leads back to them.
+    """
+    start_set = set(starts)
+    seen: set[str] = set(start_set)
+    found: dict[str, Reached] = {}
+    frontier = sorted(start_set)
+    depth = 0
+    while frontier and (max_depth is None or depth < max_depth):
+        depth += 1
+        parent_of: dict[str, str] = {}
+        for node in frontier:  # frontier is sorted: the first parent seen is the smallest
+            for nxt in successors(node):
+                if nxt not in seen and nxt not in parent_of:
+                    parent_of[nxt] = node
+        for nxt, parent in parent_of.items():
+            found[nxt] = Reached(depth, parent)
+        seen.update(parent_of)
+        frontier = sorted(parent_of)
+    return found
+
+
+class GraphStore(abc.ABC):
+    """Storage of the property graph. All methods are keyword-only past the first argument.
+
+    Writes are idempotent (MERGE by id / edge identity) and each ``upsert`` call is one
+    transaction: it lands whole or not at all. An edge whose endpoint does not exist creates a
+    stub node for it (kind from the id), attributed to the edge's source.
+    """
+
+    #: The URI the store was opened with (secrets stripped).
+    uri: str
+
+    # ---- writes --------------------------------------------------------------------------------
+    def upsert(
+        self,
+        *,
+        nodes: Sequence[Node] = (),
+        edges: Sequence[Edge] = (),
+        claims: Sequence[OwnershipClaim] = (),
+    ) -> None:
+        """Merge one batch of records in a single transaction."""
+        all_edges = list(edges) + [c.to_edge() for c in claims]
+        for item in (*nodes, *all_edges):
+            if not isinstance(item, Node | Edge):
+                raise InvalidInputError(f"not a record: {item!r}")
+        if not nodes and not all_edges:
+            return
+        # Rows are applied in order, so a later assertion of the same node in a batch wins.
+        self._write(nodes=list(nodes), edges=all_edges)
+
+    @abc.abstractmethod
+    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        """Backend: merge nodes, then edges (creating stub endpoints), in one transaction."""
+
+    @abc.abstractmethod
+    def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
+        """Withdraw what ``source`` said about these nodes and edges, in one transaction.
+
+        A node attested by no source afterwards is deleted with its relationships; a node other
+        sources still attest only loses ``source`` from its ``sources``.
+        """
+
+    @abc.abstractmethod
+    def source_records(self, source: str) -> SourceRecords:
+        """The node ids attested by ``source`` and the identities of the edges it claimed."""
+
+    @abc.abstractmethod
+    def get_state(self, key: str) -> str | None:
+        """Ingestion bookkeeping (e.g. the last git tip walked per ref)."""
+
+    @abc.abstractmethod
+    def set_state(self, key: str, value: str) -> None: ...
+
+    # ---- reads ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        """The nodes that exist among ``ids``; missing ids are simply absent."""
+
+    def get_node(self, node_id: str) -> NodeRecord | None:
+        return self.get_nodes([node_id]).get(node_id)
+
+    @abc.abstractmethod
+    def find_nodes(self, *, kinds: Collection[NodeKind] | None = None) -> list[NodeRecord]:
+        """All nodes of these kinds (all kinds when None), sorted by id."""
+
+    @abc.abstractmethod
+    def search(self, text: str, *, kinds: Collection[NodeKind] | None = None, limit: int = 20) -> list[NodeRecord]:
+        """Nodes whose id or name contains ``text`` (case-insensitive).
+
+        Ranked: exact id, then exact name, then id prefix after the kind, then the rest; ties by id.
+        """
+
+    @abc.abstractmethod
+    def edges(
+        self,
+        *,
+        kinds: Collection[EdgeKind] | None = None,
+        src: Collection[str] | None = None,
+        dst: Collection[str] | None = None,
+    ) -> list[EdgeRecord]:
+        """Edges matching every given filter, sorted by identity."""
+
+    def neighbours(
+        self, node_id: str, *, direction: Direction = "both", kinds: Collection[EdgeKind] | None = None
+    ) -> list[EdgeRecord]:
+        """Edges touching ``node_id``: outgoing, incoming or both."""
+        out = self.edges(kinds=kinds, src=[node_id]) if direction in ("out", "both") else []
+        inc = self.edges(kinds=kinds, dst=[node_id]) if direction in ("in", "both") else []
+        return out + [e for e in inc if e.src != node_id or direction == "in"]
+
+    @abc.abstractmethod
+    def reach(
+        self,
+        starts: Collection[str],
+        *,
+        way: Way,
+        kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> dict[str, Reached]:
+        """The closure downstream (following edges) or upstream (against them) of ``starts``.
+
+        Breadth-first: each node once with its shortest distance; paths are never enumerated.
+        """
+
+    @abc.abstractmethod
+    def counts(self) -> Counts:
+        """Nodes per kind and edges per kind (every kind present, zeros omitted)."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise BackendUnavailableError if the store cannot answer."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ---- helpers for backends ------------------------------------------------------------------
+    @staticmethod
+    def _stubs(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[Node]:
+        return stubs_for(edges, {n.id for n in nodes})
+
+    @staticmethod
+    def _check_kinds(kinds: Collection[EdgeKind]) -> list[EdgeKind]:
+        out = []
+        for k in kinds:
+            if not isinstance(k, EdgeKind):
+                raise InvalidInputError(f"not an edge kind: {k!r}")
+            out.append(k)
+        if not out:
+            raise InvalidInputError("at least one edge kind is needed for a walk")
+        return sorted(set(out))
+
+
+def search_rank(text: str, record: NodeRecord) -> tuple[int, str]:
+    """The shared ranking of ``GraphStore.search`` (both stores filter, then sort by this)."""
+    t = text.lower()
+    key = record.id.partition(":")[2].lower()
+    if record.id.lower() == t:
+        rank = 0
+    elif record.name.lower() == t or key == t:
+        rank = 1
+    elif key.startswith(t) or record.name.lower().startswith(t):
+        rank = 2
+    else:
+        rank = 3
+    return rank, record.id
+
+
+def group_by_kind(items: Iterable[tuple[str, int]]) -> dict[str, int]:
+    return {k: n for k, n in sorted(items) if n}
