@@ -23,6 +23,7 @@ __all__ = [
     "LINEAGE_EDGES",
     "OWNERSHIP_EDGES",
     "RESERVED_PROPS",
+    "STUB_PROP",
     "Direction",
     "Edge",
     "EdgeKey",
@@ -122,7 +123,9 @@ PropValue: TypeAlias = str | int | float | bool | list[str] | None
 Props: TypeAlias = dict[str, PropValue]
 
 #: Property names the stores own; a record's ``props`` may not use them.
-RESERVED_PROPS: frozenset[str] = frozenset({"id", "kind", "name", "sources", "source", "seen_at", "key"})
+RESERVED_PROPS: frozenset[str] = frozenset({"id", "kind", "name", "sources", "source", "seen_at", "key", "stub"})
+#: A node created only because an edge pointed at it carries ``stub: true`` until a source describes it.
+STUB_PROP = "stub"
 
 
 def now_iso() -> str:

@@ -22,6 +22,7 @@ import networkx as nx
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import (
     LINEAGE_EDGES,
+    STUB_PROP,
     Edge,
     EdgeKey,
     EdgeKind,
@@ -156,7 +157,7 @@ class EmbeddedStore(GraphStore):
                                                (n.source,), n.seen_at)
                 else:
                     pending[n.id] = NodeRecord(
-                        n.id, n.kind, n.name, _merge_props(old.props, n.props),
+                        n.id, n.kind, n.name, _merge_props(old.props, {**n.props, STUB_PROP: None}),
                         tuple(sorted({*old.sources, n.source})), max(old.seen_at, n.seen_at),
                     )
             new_edges: list[EdgeRecord] = []
@@ -165,7 +166,8 @@ class EmbeddedStore(GraphStore):
                     old = current(nid)
                     if old is None:
                         stub = Node.stub(nid, source=e.source, seen_at=e.seen_at)
-                        pending[nid] = NodeRecord(nid, stub.kind, stub.name, {}, (e.source,), e.seen_at)
+                        pending[nid] = NodeRecord(nid, stub.kind, stub.name, {STUB_PROP: True}, (e.source,),
+                                                  e.seen_at)
                     elif e.source not in old.sources:
                         pending[nid] = NodeRecord(old.id, old.kind, old.name, old.props,
                                                   tuple(sorted({*old.sources, e.source})), old.seen_at)

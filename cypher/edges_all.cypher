@@ -1,0 +1,4 @@
+// Every edge, optionally only of $kinds.
+MATCH (a:Node)-[r]->(b:Node)
+WHERE $kinds IS NULL OR type(r) IN $kinds
+RETURN a.id AS src, type(r) AS kind, b.id AS dst, properties(r) AS props

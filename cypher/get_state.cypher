@@ -1,0 +1,2 @@
+MATCH (s:StewardState {key: $key})
+RETURN s.value AS value

@@ -1,0 +1,2 @@
+MERGE (s:StewardState {key: $key})
+SET s.value = $value

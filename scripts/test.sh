@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, gets a real Neo4j (env, Docker, or
+# Neo4j Community assembled from Maven Central) and a real MLflow server, then lint, types and pytest.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k blast).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/bootstrap.sh test
+echo "==> Neo4j jars (cached in \${STEWARD_CACHE_DIR:-~/.cache/steward})" >&2
+python -m steward.testing.neo4j_server fetch
+echo "==> MLflow server virtualenv" >&2
+python -m steward.testing.mlflow_server install
+echo "==> ruff" >&2
+ruff check src tests benchmarks
+echo "==> mypy" >&2
+mypy
+echo "==> pytest" >&2
+exec pytest "$@"

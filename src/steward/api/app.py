@@ -1,0 +1,43 @@
+"""``create_app(settings)``: the FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from steward import __version__
+from steward.api.deps import StoreHolder
+from steward.api.errors import install_error_handlers
+from steward.api.routes import health, lineage, nodes
+from steward.settings import Settings
+
+__all__ = ["create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    holder = StoreHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        holder.close()
+
+    app = FastAPI(
+        title="Steward",
+        version=__version__,
+        description="Lineage and ownership for ML platforms: blast radius, root cause, single points of "
+        "failure, ownership audits, and an OpenLineage receiver.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store_holder = holder
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(nodes.router, prefix=API_PREFIX)
+    app.include_router(lineage.router, prefix=API_PREFIX)
+    return app

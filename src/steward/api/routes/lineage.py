@@ -1,0 +1,73 @@
+"""The OpenLineage receiver: ``POST /api/v1/lineage``, as the official clients' HTTP transport sends it.
+
+JSON (optionally ``Content-Encoding: gzip``), one event or a list of events, ``Authorization:
+Bearer <token>`` when ``STEWARD_API_TOKEN`` is set. Answers 201. A malformed event is refused with
+422 naming the problem (bad JSON, a missing or mistyped field), or 413 when too large, and nothing
+of the request is written. Clients retry, so a replayed event changes nothing (records are MERGEd by id).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
+
+from steward.api.deps import SettingsDep, StoreDep
+from steward.errors import InvalidInputError
+from steward.graph import now_iso
+from steward.recipe import ingest_records
+from steward.sources.base import Record
+from steward.sources.openlineage import (
+    MAX_EVENT_BYTES,
+    check_event_size,
+    gunzip_limited,
+    loads_event,
+    parse_event,
+)
+
+router = APIRouter(tags=["openlineage"])
+
+#: Records posted here are stamped with this source name.
+RECEIVER_SOURCE = "openlineage-http"
+MAX_BATCH_BYTES = 8 * MAX_EVENT_BYTES
+
+
+def _authorise(request: Request, token: str | None) -> None:
+    if token is None:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid 'Authorization: Bearer <token>' is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+@router.post("/lineage", status_code=status.HTTP_201_CREATED)
+async def receive(request: Request, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Accept OpenLineage RunEvents, DatasetEvents and JobEvents."""
+    _authorise(request, settings.api_token.get_secret_value() if settings.api_token else None)
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BATCH_BYTES:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BATCH_BYTES} bytes")
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        raw = gunzip_limited(raw, where="request body", limit=MAX_BATCH_BYTES)
+    elif encoding not in ("", "identity"):
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"unsupported Content-Encoding {encoding!r}")
+    payload = loads_event(raw, where="request body", limit=MAX_BATCH_BYTES)
+    events = payload if isinstance(payload, list) else [payload]
+    if not events:
+        raise InvalidInputError("no events in the body")
+    seen_at = now_iso()
+    records: list[Record] = []
+    for i, event in enumerate(events):
+        where = f"events[{i}]" if isinstance(payload, list) else "event"
+        check_event_size(len(json.dumps(event)), where=where)
+        records.extend(parse_event(event, source=RECEIVER_SOURCE, seen_at=seen_at, where=where))
+    nodes, edges = await run_in_threadpool(ingest_records, store, records)  # the store is synchronous
+    return {"status": "accepted", "events": len(events), "nodes": nodes, "edges": edges}

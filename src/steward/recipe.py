@@ -1,0 +1,366 @@
+"""Recipes: which sources to pull and how, and the runner that puts them into a store.
+
+A recipe is YAML::
+
+    precedence: [catalog, mlflow, openlineage, codeowners]   # whose ownership claims win (optional)
+    max_removal_share: 0.5       # refuse to remove more than this share of a source's records
+    sources:
+      - type: catalog
+        paths: [catalog/*.yaml]  # paths are relative to the recipe file
+      - type: mlflow
+        name: mlflow-prod        # optional, unique; defaults to the type
+        tracking_uri: ${MLFLOW_TRACKING_URI}   # secrets and endpoints from the environment only
+
+The runner runs every source, resolves identities across them (:mod:`steward.resolve`), writes
+each source's records in batches, links CODEOWNERS owners to jobs and runs, and removes what a
+source no longer says (only after a complete run of that source, and within the safety limit).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from steward.errors import ConfigError, SafetyLimitError, StewardError
+from steward.graph import Edge, Node, NodeKind, OwnershipClaim, now_iso
+from steward.resolve import Resolver
+from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
+from steward.store.base import GraphStore
+
+__all__ = [
+    "DEFAULT_PRECEDENCE",
+    "SOURCE_TYPES",
+    "Recipe",
+    "RecipeReport",
+    "RecipeSource",
+    "ingest_records",
+    "load_recipe",
+    "run_recipe",
+    "source_class",
+]
+
+logger = logging.getLogger(__name__)
+
+#: kind -> "module:Class"; imported on use, so a source's optional dependency is needed only by its users.
+SOURCE_TYPES: dict[str, str] = {
+    "git": "steward.sources.git:GitSource",
+    "mlflow": "steward.sources.mlflow:MlflowSource",
+    "openlineage": "steward.sources.openlineage:OpenLineageSource",
+    "catalog": "steward.sources.catalog:CatalogSource",
+}
+DEFAULT_PRECEDENCE = ("catalog", "mlflow", "openlineage", "codeowners")
+PRECEDENCE_STATE_KEY = "ownership.precedence"
+CODEOWNERS_SOURCE = "codeowners"
+BATCH = 5000
+
+
+def source_class(kind: str) -> type[Source[Any]]:
+    target = SOURCE_TYPES.get(kind)
+    if target is None:
+        raise ConfigError(f"unknown source type {kind!r}; known types: {', '.join(sorted(SOURCE_TYPES))}")
+    module_name, _, cls_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(
+            f"source type {kind!r} needs a package that is not installed ({exc.name}): "
+            f"pip install 'steward-graph[{kind}]'"
+        ) from exc
+    cls: type[Source[Any]] = getattr(module, cls_name)
+    return cls
+
+
+class RecipeSource(BaseModel):
+    """One entry of ``sources:``: ``type``, an optional ``name``, and the source's own settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(description="Source type: " + ", ".join(sorted(SOURCE_TYPES)))
+    name: str | None = Field(None, description="Unique name; records are stamped with it (default: the type)")
+
+
+class Recipe(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[RecipeSource] = Field(description="Sources to run, in order")
+    precedence: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PRECEDENCE),
+        description="Ownership claim origins, highest first: the effective owners come from the first that says any",
+    )
+    max_removal_share: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Refuse to remove more than this share of a source's records in one run (unless forced)",
+    )
+    base_dir: Path = Field(default_factory=Path.cwd, description="Folder relative paths are resolved against")
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand_env(value: Any, where: str, env: Mapping[str, str]) -> Any:
+    """``${NAME}`` / ``${NAME:-default}`` in string values; a missing variable is an error."""
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"{where}: environment variable {name} is not set")
+
+        return _ENV.sub(sub, value)
+    if isinstance(value, list):
+        return [_expand_env(v, f"{where}[{i}]", env) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _expand_env(v, f"{where}.{k}", env) for k, v in value.items()}
+    return value
+
+
+def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
+    """Read and validate a recipe file; every problem is a ConfigError naming the file and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"recipe not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a recipe is a mapping with a 'sources' list")
+    raw = _expand_env(raw, str(path), os.environ if env is None else env)
+    try:
+        recipe = Recipe.model_validate({**raw, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_errors(exc)}") from exc
+    names = [s.name or s.type for s in recipe.sources]
+    if CODEOWNERS_SOURCE in names:
+        raise ConfigError(f"{path}: the source name {CODEOWNERS_SOURCE!r} is reserved for CODEOWNERS linking")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: source names must be unique; give these a 'name': {', '.join(dupes)}")
+    for i, s in enumerate(recipe.sources):
+        _build_config(s, f"{path}: sources[{i}]")  # fail fast on bad settings, before anything runs
+    return recipe
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors())
+
+
+def _build_config(entry: RecipeSource, where: str) -> tuple[type[Source[Any]], SourceConfig]:
+    cls = source_class(entry.type)
+    settings = dict(entry.model_extra or {})
+    try:
+        return cls, cls.config_class.model_validate(settings)
+    except ValidationError as exc:
+        raise ConfigError(f"{where} ({entry.type}): {_errors(exc)}") from exc
+
+
+# ---- running ----------------------------------------------------------------------------------------
+@dataclass
+class SourceOutcome:
+    report: SourceReport
+    written_nodes: int = 0
+    written_edges: int = 0
+    removed_nodes: int = 0
+    removed_edges: int = 0
+    would_remove: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.report.to_json(), "written": {"nodes": self.written_nodes, "edges": self.written_edges},
+                "removed": {"nodes": self.removed_nodes, "edges": self.removed_edges},
+                "would_remove": self.would_remove}
+
+
+@dataclass
+class RecipeReport:
+    store: str
+    dry_run: bool
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.report.failures for o in self.outcomes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"store": self.store, "dry_run": self.dry_run, "ok": self.ok,
+                "sources": [o.to_json() for o in self.outcomes], "unresolved_identities": self.unresolved}
+
+
+class _BufferedState:
+    """State reads from the store; writes are kept until the records they describe are stored.
+
+    A source advances its bookmark (say, the last git tip) when its walk ends, before the runner
+    writes what it walked: flushing only after the writes means a failed write is walked again.
+    A dry run never flushes.
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._mem: dict[str, str] = {}
+
+    def get_state(self, key: str) -> str | None:
+        return self._mem[key] if key in self._mem else self._store.get_state(key)
+
+    def set_state(self, key: str, value: str) -> None:
+        self._mem[key] = value
+
+    def flush(self) -> None:
+        for key, value in self._mem.items():
+            self._store.set_state(key, value)
+        self._mem.clear()
+
+
+Progress = Callable[[str, int], None]
+
+
+def _split(records: Sequence[Record]) -> tuple[list[Node], list[Edge], list[OwnershipClaim]]:
+    nodes = [r for r in records if isinstance(r, Node)]
+    edges = [r for r in records if isinstance(r, Edge)]
+    claims = [r for r in records if isinstance(r, OwnershipClaim)]
+    return nodes, edges, claims
+
+
+def _write(store: GraphStore, records: Sequence[Record]) -> tuple[int, int]:
+    nodes, edges, claims = _split(records)
+    all_edges: list[Edge] = edges + [c.to_edge() for c in claims]
+    for i in range(0, max(len(nodes), len(all_edges)), BATCH):
+        store.upsert(nodes=nodes[i : i + BATCH], edges=all_edges[i : i + BATCH])
+    return len(nodes), len(all_edges)
+
+
+def ingest_records(store: GraphStore, records: Sequence[Record]) -> tuple[int, int]:
+    """Resolve identities and write records that arrive on their own (the OpenLineage receiver).
+
+    Nothing is removed: such records are incremental by nature.
+    """
+    resolver = Resolver.from_store(store)
+    resolver.learn(records)
+    return _write(store, resolver.rewrite(records))
+
+
+def _retract_stale(
+    store: GraphStore, source: str, records: Sequence[Record], *, max_share: float, force: bool, dry_run: bool
+) -> tuple[int, int, int]:
+    """Remove what ``source`` said before and not now; returns (nodes, edges, would_remove)."""
+    emitted_nodes: set[str] = set()
+    emitted_edges = set()
+    for r in records:
+        if isinstance(r, Node):
+            emitted_nodes.add(r.id)
+        else:
+            e = r.to_edge() if isinstance(r, OwnershipClaim) else r
+            emitted_nodes.update((e.src, e.dst))
+            emitted_edges.add(e.identity)
+    said = store.source_records(source)
+    stale_nodes = said.nodes - emitted_nodes
+    stale_edges = said.edges - emitted_edges
+    total = len(said.nodes) + len(said.edges)
+    stale = len(stale_nodes) + len(stale_edges)
+    if not stale:
+        return 0, 0, 0
+    if dry_run:
+        return 0, 0, stale
+    if total and stale / total > max_share and not force:
+        raise SafetyLimitError(
+            f"source {source!r} no longer says {stale} of its {total} records ({stale / total:.0%}), more than "
+            f"the limit of {max_share:.0%}; nothing was removed. Check the source, or re-run with --force"
+        )
+    result = store.retract(source, nodes=stale_nodes, edges=stale_edges)
+    return result.nodes_deleted, result.edges_deleted, 0
+
+
+def run_recipe(
+    recipe: Recipe,
+    store: GraphStore,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RecipeReport:
+    """Run every source of ``recipe`` into ``store`` and report what happened."""
+    report = RecipeReport(store=store.uri, dry_run=dry_run)
+    seen_at = now_iso()
+    state = _BufferedState(store)
+    context = SourceContext(base_dir=recipe.base_dir, state=state, seen_at=seen_at)
+    collected: list[tuple[Source[Any], list[Record], bool]] = []
+    for i, entry in enumerate(recipe.sources):
+        cls, config = _build_config(entry, f"sources[{i}]")
+        src = cls(config, name=entry.name or entry.type, context=context)
+        records: list[Record] = []
+        ran_whole = True
+        try:
+            for rec in src.records():
+                records.append(rec)
+                if progress is not None and len(records) % 1000 == 0:
+                    progress(src.name, len(records))
+        except StewardError as exc:
+            src.report.fail(str(exc), source=src.name)
+            ran_whole = False
+        except Exception as exc:  # one broken source must not lose the others work
+            logger.exception("source %s crashed", src.name)
+            src.report.fail(f"{type(exc).__name__}: {exc}", source=src.name)
+            ran_whole = False
+        if progress is not None:
+            progress(src.name, len(records))
+        collected.append((src, records, ran_whole))
+
+    resolver = Resolver.from_store(store)
+    for _, records, _ in collected:
+        resolver.learn(records)
+    if not dry_run:
+        store.set_state(PRECEDENCE_STATE_KEY, json.dumps(recipe.precedence))
+    for src, records, ran_whole in collected:
+        outcome = SourceOutcome(src.report)
+        report.outcomes.append(outcome)
+        resolved = resolver.rewrite(records)
+        if not dry_run:
+            outcome.written_nodes, outcome.written_edges = _write(store, resolved)
+        if ran_whole and src.report.complete and not src.report.failures:
+            try:
+                n, e, would = _retract_stale(store, src.name, resolved, max_share=recipe.max_removal_share,
+                                             force=force, dry_run=dry_run)
+                outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
+            except SafetyLimitError as exc:
+                src.report.fail(exc.message, source=src.name)
+    if not dry_run:
+        state.flush()
+    report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, dry_run=dry_run, force=force))
+    report.unresolved = sorted(resolver.unresolved)
+    return report
+
+
+def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run: bool, force: bool) -> SourceOutcome:
+    """Claims from CODEOWNERS for jobs and runs whose source file is known (source ``codeowners``)."""
+    from steward.sources.codeowners import link_claims
+
+    outcome = SourceOutcome(SourceReport(source=CODEOWNERS_SOURCE, kind=CODEOWNERS_SOURCE))
+    repos = [r for r in store.find_nodes(kinds=[NodeKind.REPO]) if r.props.get("codeowners")]
+    if not repos:
+        return outcome
+    artifacts = [n for n in store.find_nodes(kinds=[NodeKind.JOB, NodeKind.RUN]) if n.props.get("code_path")]
+    claims, problems = link_claims(repos, artifacts, source=CODEOWNERS_SOURCE, seen_at=seen_at)
+    outcome.report.warnings.extend(problems)
+    outcome.report.counts["OWNS:owner"] = len(claims)
+    resolver = Resolver.from_store(store)
+    resolved = resolver.rewrite(claims)
+    if not dry_run:
+        outcome.written_nodes, outcome.written_edges = _write(store, resolved)
+    try:
+        n, e, would = _retract_stale(store, CODEOWNERS_SOURCE, resolved, max_share=recipe.max_removal_share,
+                                     force=force, dry_run=dry_run)
+        outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
+    except SafetyLimitError as exc:
+        outcome.report.fail(exc.message, source=CODEOWNERS_SOURCE)
+    return outcome
+

@@ -1,0 +1,288 @@
+"""The Neo4j store: the official driver, statements from ``cypher/*.cypher``.
+
+Nodes carry the label ``Node`` (unique ``id``) plus their kind's label; relationship types are the
+edge kinds. Writes are ``UNWIND $rows ... MERGE`` in chunks inside one write transaction per batch;
+reads run in read transactions (routed to followers in a cluster with ``neo4j://``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, LiteralString
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j import exceptions as neo4j_exc
+
+from steward.cypher import statement
+from steward.errors import BackendUnavailableError, ConfigError, InvalidInputError, StewardError
+from steward.graph import (
+    LINEAGE_EDGES,
+    Edge,
+    EdgeKey,
+    EdgeKind,
+    EdgeRecord,
+    Node,
+    NodeKind,
+    NodeRecord,
+    parse_id,
+)
+from steward.settings import Settings
+from steward.store.base import (
+    Counts,
+    GraphStore,
+    Reached,
+    RetractResult,
+    SourceRecords,
+    Way,
+    bfs,
+    group_by_kind,
+    search_rank,
+)
+
+__all__ = ["Neo4jStore"]
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+_NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
+_EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
+SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind")
+
+
+def _q(name: str, **kw: Any) -> LiteralString:
+    # Statements are files shipped with the package, not input: safe to treat as literal.
+    text: LiteralString = statement(name, **kw)
+    return text
+
+
+def _node_record(n: Any) -> NodeRecord:
+    p = dict(n)
+    return NodeRecord(
+        id=p["id"], kind=NodeKind(p["kind"]), name=p.get("name", ""),
+        props={k: v for k, v in sorted(p.items()) if k not in _NODE_FIELDS},
+        sources=tuple(sorted(p.get("sources") or ())), seen_at=p.get("seen_at", ""),
+    )
+
+
+def _edge_record(src: str, kind: str, dst: str, props: dict[str, Any]) -> EdgeRecord:
+    return EdgeRecord(
+        src=src, kind=EdgeKind(kind), dst=dst, key=props.get("key", ""), source=props.get("source", ""),
+        props={k: v for k, v in sorted(props.items()) if k not in _EDGE_FIELDS}, seen_at=props.get("seen_at", ""),
+    )
+
+
+class Neo4jStore(GraphStore):
+    """``neo4j://``, ``neo4j+s://``, ``bolt://`` ... with ``STEWARD_NEO4J_USER`` / ``STEWARD_NEO4J_PASSWORD``."""
+
+    def __init__(self, driver: Driver, *, uri: str, database: str | None = None) -> None:
+        self._driver = driver
+        self.uri = uri
+        self._database = database
+
+    @classmethod
+    def connect(cls, uri: str, *, settings: Settings) -> Neo4jStore:
+        """Connect, verify, and apply the schema (idempotent)."""
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        try:
+            driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, password))
+        except (ValueError, neo4j_exc.ConfigurationError) as exc:
+            raise ConfigError(f"bad Neo4j URI {uri!r}: {exc}") from exc
+        store = cls(driver, uri=uri, database=settings.neo4j_database)
+        try:
+            driver.verify_connectivity()
+            store.apply_schema()
+        except neo4j_exc.AuthError as exc:
+            driver.close()
+            raise ConfigError(
+                f"Neo4j at {uri} refused the credentials of user {settings.neo4j_user!r}: set "
+                "STEWARD_NEO4J_USER and STEWARD_NEO4J_PASSWORD"
+            ) from exc
+        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired, OSError) as exc:
+            driver.close()
+            raise BackendUnavailableError(
+                f"cannot reach Neo4j at {uri}: {exc}. Start it (`docker compose up -d neo4j`, or without Docker "
+                "`python -m steward.testing.neo4j_server start`), or use the embedded store with "
+                "--store sqlite:///PATH"
+            ) from exc
+        except BaseException:
+            driver.close()
+            raise
+        return store
+
+    # ---- plumbing ------------------------------------------------------------------------------
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._driver.session(database=self._database) as session:
+                yield session
+        except neo4j_exc.AuthError as exc:
+            raise ConfigError(f"Neo4j at {self.uri} refused the credentials: {exc}") from exc
+        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
+            raise BackendUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
+        except neo4j_exc.ClientError as exc:
+            raise InvalidInputError(f"Neo4j refused a statement: {exc.message}") from exc
+        except neo4j_exc.Neo4jError as exc:
+            raise StewardError(f"Neo4j error: {exc.message}") from exc
+
+    def _read(self, name: str, /, types: Collection[EdgeKind] | None = None, **params: Any) -> list[dict[str, Any]]:
+        query = _q(name, types=types)
+
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, params)]
+
+        with self._session() as s:
+            return s.execute_read(work)
+
+    def apply_schema(self) -> None:
+        with self._session() as s:
+            for name in SCHEMA_STATEMENTS:
+                s.run(_q(name)).consume()
+
+    # ---- writes --------------------------------------------------------------------------------
+    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        node_rows = [
+            {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props), "source": n.source,
+             "seen_at": n.seen_at}
+            for n in nodes
+        ]
+        edge_rows = []
+        for e in edges:
+            sk, skey = parse_id(e.src)
+            dk, dkey = parse_id(e.dst)
+            props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
+            props.update(key=e.key, source=e.source, seen_at=e.seen_at)
+            edge_rows.append({
+                "src": e.src, "src_kind": sk.value, "src_name": skey, "dst": e.dst, "dst_kind": dk.value,
+                "dst_name": dkey, "kind": EdgeKind(e.kind).value, "key": e.key, "source": e.source, "props": props,
+            })
+        merge_nodes, merge_edges = _q("merge_nodes"), _q("merge_edges")
+
+        def work(tx: ManagedTransaction) -> None:
+            for i in range(0, len(node_rows), CHUNK):
+                tx.run(merge_nodes, rows=node_rows[i : i + CHUNK]).consume()
+            for i in range(0, len(edge_rows), CHUNK):
+                tx.run(merge_edges, rows=edge_rows[i : i + CHUNK]).consume()
+
+        with self._session() as s:
+            s.execute_write(work)
+
+    def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
+        edge_rows = [{"src": k.src, "kind": EdgeKind(k.kind).value, "dst": k.dst, "key": k.key} for k in edges]
+        ids = sorted(set(nodes))
+        q_edges, q_nodes = _q("retract_edges"), _q("retract_nodes")
+
+        def work(tx: ManagedTransaction) -> RetractResult:
+            deleted_edges = 0
+            for i in range(0, len(edge_rows), CHUNK):
+                deleted_edges += tx.run(q_edges, rows=edge_rows[i : i + CHUNK], source=source).single(strict=True)["n"]
+            deleted = detached = 0
+            for i in range(0, len(ids), CHUNK):
+                rec = tx.run(q_nodes, ids=ids[i : i + CHUNK], source=source).single()
+                if rec is not None:
+                    deleted += rec["deleted"] or 0
+                    detached += rec["detached"] or 0
+            return RetractResult(deleted, detached, deleted_edges)
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def source_records(self, source: str) -> SourceRecords:
+        nodes = frozenset(r["id"] for r in self._read("source_nodes", source=source))
+        rows = self._read("source_edges", source=source)
+        edges = frozenset(EdgeKey(r["src"], EdgeKind(r["kind"]), r["dst"], r["key"]) for r in rows)
+        return SourceRecords(nodes, edges)
+
+    def get_state(self, key: str) -> str | None:
+        rows = self._read("get_state", key=key)
+        return None if not rows else str(rows[0]["value"])
+
+    def set_state(self, key: str, value: str) -> None:
+        query = _q("set_state")
+        with self._session() as s:
+            s.execute_write(lambda tx: tx.run(query, key=key, value=value).consume())
+
+    # ---- reads ---------------------------------------------------------------------------------
+    def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
+        recs = (_node_record(r["n"]) for r in self._read("get_nodes", ids=sorted(set(ids))))
+        return {r.id: r for r in recs}
+
+    def find_nodes(self, *, kinds: Collection[NodeKind] | None = None) -> list[NodeRecord]:
+        kind_list = None if kinds is None else sorted(NodeKind(k).value for k in kinds)
+        return [_node_record(r["n"]) for r in self._read("find_nodes", kinds=kind_list)]
+
+    def search(self, text: str, *, kinds: Collection[NodeKind] | None = None, limit: int = 20) -> list[NodeRecord]:
+        kind_list = None if kinds is None else sorted(NodeKind(k).value for k in kinds)
+        hits = [_node_record(r["n"]) for r in self._read("search_nodes", text=text.lower(), kinds=kind_list)]
+        return sorted(hits, key=lambda r: search_rank(text, r))[:limit]
+
+    def edges(
+        self,
+        *,
+        kinds: Collection[EdgeKind] | None = None,
+        src: Collection[str] | None = None,
+        dst: Collection[str] | None = None,
+    ) -> list[EdgeRecord]:
+        kind_list = None if kinds is None else sorted(EdgeKind(k).value for k in kinds)
+        if src is not None:
+            rows = self._read("edges_from", src=sorted(set(src)), dst=None if dst is None else sorted(set(dst)),
+                              kinds=kind_list)
+        elif dst is not None:
+            rows = self._read("edges_into", dst=sorted(set(dst)), kinds=kind_list)
+        else:
+            rows = self._read("edges_all", kinds=kind_list)
+        out = [_edge_record(r["src"], r["kind"], r["dst"], r["props"]) for r in rows]
+        return sorted(out, key=lambda e: e.identity)
+
+    def reach(
+        self,
+        starts: Collection[str],
+        *,
+        way: Way,
+        kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> dict[str, Reached]:
+        allowed = self._check_kinds(kinds)
+        start_ids = sorted(set(starts))
+        if not start_ids:
+            return {}
+        # 1) the closure, by the server's pruning breadth-first expand; 2) the edges among it;
+        # 3) the same level-synchronous walk as the embedded store, for identical distances and paths.
+        closure = {r["id"] for r in self._read(f"closure_{way}", types=allowed, ids=start_ids)}
+        if not closure:
+            return {}
+        members = sorted(closure | set(start_ids))
+        rows = self._read("edges_among", ids=members, kinds=[k.value for k in allowed])
+        adj: dict[str, list[str]] = {}
+        for r in rows:
+            a, b = (r["src"], r["dst"]) if way == "down" else (r["dst"], r["src"])
+            adj.setdefault(a, []).append(b)
+        return bfs(start_ids, lambda n: adj.get(n, ()), max_depth=max_depth)
+
+    def explain(self, name: str, *, types: Collection[EdgeKind] | None = None, **params: Any) -> list[str]:
+        """The operator names of the plan of a stored statement (used to check it plans as intended)."""
+        query = "EXPLAIN " + _q(name, types=types)
+        with self._session() as s:
+            summary = s.run(query, params).consume()
+        ops: list[str] = []
+
+        def walk(plan: Any) -> None:
+            ops.append(plan["operatorType"] if isinstance(plan, dict) else plan.operator_type)
+            for child in (plan.get("children", []) if isinstance(plan, dict) else plan.children):
+                walk(child)
+
+        if summary.plan is not None:
+            walk(summary.plan)
+        return ops
+
+    def counts(self) -> Counts:
+        nodes = group_by_kind((r["kind"], r["n"]) for r in self._read("count_nodes"))
+        edges = group_by_kind((r["kind"], r["n"]) for r in self._read("count_edges"))
+        return Counts(nodes, edges)
+
+    def ping(self) -> None:
+        self._read("ping")
+
+    def close(self) -> None:
+        self._driver.close()

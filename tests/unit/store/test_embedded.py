@@ -1,0 +1,95 @@
+"""Embedded-store behaviour that only it has: crash safety, file errors, cross-process freshness."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from steward.errors import ConfigError
+from steward.graph import Edge, EdgeKind, Node, NodeKind
+from steward.store import open_store
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from steward.graph import Edge, EdgeKind, Node, NodeKind
+    from steward.store import open_store
+
+    store = open_store(sys.argv[1])
+    n = int(sys.argv[2])
+    nodes = [Node(id=f"dataset:big/{i}", kind=NodeKind.DATASET, source="big", props={"pad": "x" * 200})
+             for i in range(n)]
+    edges = [Edge(src=f"dataset:big/{i}", kind=EdgeKind.CONSUMED_BY, dst=f"run:big/{i}", source="big")
+             for i in range(n)]
+    print("writing", flush=True)
+    store.upsert(nodes=nodes, edges=edges)
+    print("committed", flush=True)
+    """
+)
+
+
+def test_killed_mid_batch_leaves_previous_state(tmp_path: Path) -> None:
+    db = tmp_path / "graph.db"
+    uri = f"sqlite:///{db}"
+    with open_store(uri) as store:
+        store.upsert(nodes=[Node(id="dataset:keep", kind=NodeKind.DATASET, source="seed")],
+                     edges=[Edge(src="dataset:keep", kind=EdgeKind.CONSUMED_BY, dst="run:keep", source="seed")])
+        before = store.counts()
+    wal = Path(f"{db}-wal")
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, uri, "400000"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "writing"
+    deadline = time.monotonic() + 120
+    # the transaction is under way once the write-ahead log grows past a few pages
+    while (not wal.exists() or wal.stat().st_size < 4_000_000) and proc.poll() is None:
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the writer never started its transaction")
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the batch finished before it could be interrupted"
+    with open_store(uri) as store:
+        assert store.counts() == before
+        assert store.get_node("dataset:big/0") is None
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "graph.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError, match="not a Steward SQLite store or is damaged"):
+        open_store(f"sqlite:///{bad}")
+
+
+def test_unknown_scheme_and_bad_uri(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown store URI 'postgres://x'.*sqlite:///PATH"):
+        open_store("postgres://x")
+    with pytest.raises(ConfigError, match="sqlite:///PATH"):
+        open_store("sqlite://relative.db")
+
+
+def test_relative_and_absolute_sqlite_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with open_store("sqlite:///rel/graph.db") as store:
+        assert Path(store.uri.removeprefix("sqlite:///")).resolve() == tmp_path / "rel" / "graph.db"
+    assert (tmp_path / "rel" / "graph.db").exists()
+    with open_store(f"sqlite:///{tmp_path / 'abs.db'}"):
+        assert (tmp_path / "abs.db").exists()
+
+
+def test_reader_sees_another_process_commit(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'graph.db'}"
+    with open_store(uri) as reader:
+        assert reader.counts().total_nodes == 0
+        subprocess.run([sys.executable, "-c", WRITER, uri, "10"], check=True, capture_output=True)
+        assert reader.counts().nodes == {"Dataset": 10, "Run": 10}
+        assert reader.reach(["dataset:big/3"], way="down")["run:big/3"].distance == 1
