@@ -215,6 +215,177 @@ def show(
     ], fmt)
 
 
+# ---- analyses ---------------------------------------------------------------------------------------------
+def _owners_text(owners: list[dict[str, Any]]) -> str:
+    parts = []
+    for o in owners:
+        if not o.get("effective", True):
+            continue
+        flag = "" if o["active"] else " (inactive)"
+        parts.append(f"{o['name']} [{o['role']}]{flag}")
+    return "; ".join(parts) or "-"
+
+
+@app.command("blast-radius")
+def blast_radius_cmd(
+    node: Annotated[str, typer.Argument(help="The broken thing: a node id or an unambiguous search term.")],
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+    max_depth: Annotated[int | None, typer.Option("--max-depth", min=1, help="Follow at most this many hops.")] = None,
+    edge: Annotated[
+        list[str] | None,
+        typer.Option("--edge", "-e", help="Only follow these lineage edge kinds (repeatable), e.g. CONSUMED_BY."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="List at most this many impacted artifacts.")] = 10_000,
+) -> None:
+    """Everything downstream of NODE, its owners, who to page, and what has no active owner."""
+    from steward.analysis import blast_radius
+    from steward.lookup import resolve_node
+
+    with opened(store) as st:
+        result = blast_radius(st, resolve_node(st, node).id, max_depth=max_depth, edge_kinds=edge, limit=limit)
+    root = result["root"]
+    note = "TRUNCATED: raise --max-depth/--limit to see everything" if result["truncated"] else None
+    emit(result, [
+        Table(f"Blast radius of {root['kind']} {root['id']}: {len(result['impacted'])} impacted",
+              ["distance", "kind", "id", "owners / stewards"],
+              [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in result["impacted"]], note=note),
+        Table("Page these people (ranked by impacted deployments of theirs, then artifacts)",
+              ["person", "name", "deployments hit", "artifacts hit"],
+              [[p["id"], p["name"], len(p["deployments"]), len(p["artifacts"])] for p in result["page"]],
+              empty="nobody active owns anything downstream"),
+        Table("Impacted with no active owner", ["id"], [[u] for u in result["unowned"]]),
+    ], fmt)
+
+
+@app.command()
+def upstream(
+    node: Annotated[str, typer.Argument(help="The misbehaving thing: a node id or an unambiguous search term.")],
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+    days: Annotated[float, typer.Option("--days", min=0.001, help="Window for recent changes, in days.")] = 7.0,
+    max_depth: Annotated[int | None, typer.Option("--max-depth", min=1, help="Follow at most this many hops.")] = None,
+) -> None:
+    """Root cause: everything upstream of NODE and what changed there recently (newest first)."""
+    from steward.analysis import upstream as upstream_analysis
+    from steward.lookup import resolve_node
+
+    with opened(store) as st:
+        result = upstream_analysis(st, resolve_node(st, node).id, window_days=days, max_depth=max_depth)
+    root = result["root"]
+    emit(result, [
+        Table(f"Changes upstream of {root['id']} in the last {days:g} days", ["at", "kind", "id", "summary"],
+              [[c["at"], c["kind"], c["id"], c["summary"]] for c in result["changes"]], empty="no recent changes"),
+        Table(f"Upstream of {root['kind']} {root['id']}", ["distance", "kind", "id"],
+              [[u["distance"], u["kind"], u["id"]] for u in result["upstream"]]),
+    ], fmt)
+
+
+@app.command("spof")
+def spof_cmd(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Single points of failure: sole owners, bus factor, structural chokepoints."""
+    from steward.analysis import spof
+
+    with opened(store) as st:
+        result = spof(st)
+    emit(result, [
+        Table("Sole owner: one active person between this and nobody", ["id", "kind", "owner", "deployments at risk"],
+              [[s["id"], s["kind"], s["owner"], s["deployments_at_risk"]] for s in result["sole_owner"]]),
+        Table("Bus factor: if this person left, these would have no active owner",
+              ["person", "name", "orphaned", "deployments at risk"],
+              [[b["person"], b["name"], b["orphaned"], b["deployments_at_risk"]] for b in result["bus_factor"]]),
+        Table("Chokepoints: several deployments depend on these", ["id", "kind", "deployments", "dominates"],
+              [[c["id"], c["kind"], len(c["deployments"]), c["dominates"]] for c in result["chokepoints"]]),
+    ], fmt)
+
+
+@app.command("audit")
+def audit_cmd(
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", "-p", help="Policy YAML; overrides the defaults rule by rule.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="Exit 8 when a finding is at least this severe: error or warning."),
+    ] = None,
+) -> None:
+    """Ownership gaps against a policy. With --fail-on it is a CI gate (exit 8 on failure)."""
+    from steward.analysis.audit import audit, gate, load_policy
+
+    if fail_on is not None and fail_on not in ("error", "warning"):
+        raise typer.BadParameter("--fail-on takes 'error' or 'warning'")
+    pol = load_policy(policy)
+    with opened(store) as st:
+        result = audit(st, policy=pol)
+    emit(result, [Table(f"Audit: {len(result['findings'])} finding(s) over {result['audited']} artifacts",
+                        ["severity", "rule", "artifact", "message"],
+                        [[f["severity"], f["rule"], f["artifact"], f["message"]] for f in result["findings"]],
+                        empty="no findings")], fmt)
+    if not gate(result, fail_on):
+        raise typer.Exit(8)
+
+
+@app.command("handoff")
+def handoff_cmd(
+    person: Annotated[str, typer.Argument(help="person:<email>, an email, or an unambiguous search term.")],
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Everything PERSON owns or stewards, a successor for each, and a transition checklist."""
+    from steward.analysis import handoff
+    from steward.graph import NodeKind
+    from steward.lookup import resolve_node
+
+    with opened(store) as st:
+        target = person if person.startswith("person:") or "@" not in person else f"person:{person.lower()}"
+        rec = resolve_node(st, target)
+        if rec.kind is not NodeKind.PERSON:
+            from steward.errors import InvalidInputError
+
+            raise InvalidInputError(f"{rec.id} is a {rec.kind.value}, not a person")
+        result = handoff(st, rec.id)
+    if fmt is Format.markdown:
+        sys.stdout.write(result["checklist"])
+        return
+    emit(result, [Table(f"Handoff for {result['person']['name']} ({result['person']['id']})",
+                        ["artifact", "roles", "suggested successor", "why"],
+                        [[i["artifact"]["id"], i["roles"], (i["successor"] or {}).get("id", "-"),
+                          (i["successor"] or {}).get("reason", "nobody active is linked to it")]
+                         for i in result["items"]], empty="owns and stewards nothing")], fmt)
+
+
+@app.command()
+def cypher(
+    query: Annotated[str, typer.Argument(help="A read-only Cypher query (Neo4j store only).")],
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+    param: Annotated[list[str] | None, typer.Option("--param", "-P", help="NAME=JSON parameter (repeatable).")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds before the query is stopped.")] = None,
+    max_rows: Annotated[int | None, typer.Option("--max-rows", min=1, help="Rows returned at most.")] = None,
+) -> None:
+    """Run a read-only Cypher query for analysts; writes are refused, a timeout and row cap apply."""
+    from steward.analysis.cypher import run_cypher
+
+    params: dict[str, Any] = {}
+    for p in param or []:
+        name, sep, value = p.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--param takes NAME=JSON, not {p!r}")
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    settings = Settings()
+    with opened(store) as st:
+        result = run_cypher(st, query, params=params, timeout_s=timeout or settings.cypher_timeout_s,
+                            max_rows=max_rows or settings.cypher_row_cap)
+    note = f"TRUNCATED at {len(result['rows'])} rows (--max-rows)" if result["truncated"] else None
+    emit(result, [Table("Cypher", result["columns"], [[r.get(c) for c in result["columns"]] for r in result["rows"]],
+                        note=note)], fmt)
+
+
 @app.command()
 def serve(
     store: StoreOpt = None,

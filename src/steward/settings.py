@@ -29,5 +29,6 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None, description="When set, POST /api/v1/lineage requires 'Authorization: Bearer <token>'"
     )
+    audit_policy: str | None = Field(None, description="Audit policy YAML used by the HTTP API")
     cypher_timeout_s: float = Field(10.0, description="Timeout for analyst Cypher queries, seconds")
     cypher_row_cap: int = Field(1000, description="Rows returned at most by analyst Cypher queries")

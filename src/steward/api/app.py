@@ -9,8 +9,9 @@ from fastapi import FastAPI
 
 from steward import __version__
 from steward.api.deps import StoreHolder
+from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
-from steward.api.routes import health, lineage, nodes
+from steward.api.routes import analyses, health, lineage, nodes
 from steward.settings import Settings
 
 __all__ = ["create_app"]
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         holder.close()
 
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="Steward",
         version=__version__,
         description="Lineage and ownership for ML platforms: blast radius, root cause, single points of "
@@ -37,7 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store_holder = holder
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(nodes.router, prefix=API_PREFIX)
+    app.include_router(analyses.router, prefix=API_PREFIX)
     app.include_router(lineage.router, prefix=API_PREFIX)
     return app

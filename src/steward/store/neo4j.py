@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Query, Session, unit_of_work
 from neo4j import exceptions as neo4j_exc
 
 from steward.cypher import statement
@@ -275,6 +275,38 @@ class Neo4jStore(GraphStore):
         if summary.plan is not None:
             walk(summary.plan)
         return ops
+
+    def run_readonly(
+        self, query: str, params: dict[str, Any], *, timeout_s: float, max_rows: int
+    ) -> tuple[list[str], list[dict[str, Any]], bool]:
+        """An analyst's query: refused unless the planner calls it read-only; run in a read
+        transaction (a write would fail there too) with a timeout; at most ``max_rows`` rows."""
+        text: LiteralString = query  # analysts' text: classified below, run read-only, never templated
+        try:
+            with self._driver.session(database=self._database, default_access_mode=READ_ACCESS) as s:
+                kind = s.run(Query("EXPLAIN " + text), params).consume().query_type
+                if kind != "r":
+                    what = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}.get(kind or "", kind)
+                    raise InvalidInputError(f"only read-only queries run here; this one {what}")
+
+                def work(tx: ManagedTransaction) -> tuple[list[str], list[dict[str, Any]], bool]:
+                    result = tx.run(text, params)
+                    rows: list[dict[str, Any]] = []
+                    truncated = False
+                    for record in result:
+                        if len(rows) == max_rows:
+                            truncated = True
+                            break
+                        rows.append(record.data())
+                    return list(result.keys()), rows, truncated
+
+                return s.execute_read(unit_of_work(timeout=timeout_s)(work))
+        except neo4j_exc.ClientError as exc:
+            if "TransactionTimedOut" in (exc.code or "") or "Terminated" in (exc.code or ""):
+                raise InvalidInputError(f"the query ran over the {timeout_s:g}s timeout and was stopped") from exc
+            raise InvalidInputError(f"Neo4j refused the query: {exc.message}") from exc
+        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
+            raise BackendUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
 
     def counts(self) -> Counts:
         nodes = group_by_kind((r["kind"], r["n"]) for r in self._read("count_nodes"))
