@@ -86,7 +86,8 @@ class Neo4jStore(GraphStore):
         """Connect, verify, and apply the schema (idempotent)."""
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
         try:
-            driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, password))
+            # Server notifications (e.g. "relationship type does not exist yet" on an empty graph) are noise here.
+            driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, password), notifications_min_severity="OFF")
         except (ValueError, neo4j_exc.ConfigurationError) as exc:
             raise ConfigError(f"bad Neo4j URI {uri!r}: {exc}") from exc
         store = cls(driver, uri=uri, database=settings.neo4j_database)

@@ -1,0 +1,155 @@
+"""The `steward` command as a user runs it: a real process, real files, exit codes and formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+from openlineage.client.serde import Serde
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+STEWARD = shutil.which("steward", path=str(Path(sys.executable).parent)) or "steward"
+
+
+def steward(*args: str, env: dict[str, str] | None = None, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    proc = subprocess.run([STEWARD, *args], capture_output=True, text=True, env=full_env, timeout=120)
+    if check is not None:
+        assert proc.returncode == check, f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
+    return proc
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A recipe over a catalog (the unit-test catalog) and OpenLineage events made by the real client."""
+    shutil.copy(DATA / "catalog" / "people.yaml", tmp_path / "catalog.yaml")
+    events = []
+    for job, ins, outs in [
+        ("etl.sessions", ["raw/events"], ["curated/sessions"]),
+        ("features.build", ["curated/sessions"], ["features/churn"]),
+    ]:
+        run_id = str(uuid.uuid4())
+        for state in (RunState.START, RunState.COMPLETE):
+            events.append(Serde.to_json(RunEvent(
+                eventType=state, eventTime="2026-11-20T10:00:00+00:00", producer="https://example.com/airflow",
+                run=Run(runId=run_id), job=Job(namespace="airflow", name=job),
+                inputs=[InputDataset(namespace="s3://lake", name=n) for n in ins],
+                outputs=[OutputDataset(namespace="s3://lake", name=n) for n in outs],
+            )))
+    (tmp_path / "lineage.jsonl").write_text("\n".join(events) + "\n")
+    (tmp_path / "recipe.yaml").write_text(textwrap.dedent("""\
+        sources:
+          - type: catalog
+            paths: [catalog.yaml]
+          - type: openlineage
+            name: airflow
+            paths: [lineage.jsonl]
+    """))
+    return tmp_path
+
+
+def test_help_lists_every_command() -> None:
+    out = steward("--help").stdout
+    for cmd in ("ingest", "blast-radius", "upstream", "spof", "audit", "handoff", "search", "show", "cypher",
+                "serve", "stats", "demo"):
+        assert cmd in out, cmd
+    assert "Exit codes" in out
+    assert "--store" in steward("blast-radius", "--help").stdout
+
+
+def test_ingest_query_round_trip(workspace: Path) -> None:
+    store = f"sqlite:///{workspace / 'graph.db'}"
+    report = json.loads(steward("ingest", str(workspace / "recipe.yaml"), "--store", store, "--format", "json").stdout)
+    assert report["ok"] is True
+    assert [s["source"] for s in report["sources"]][:2] == ["catalog", "airflow"]
+    stats1 = json.loads(steward("stats", "--store", store, "--format", "json").stdout)
+    # idempotent: replaying the recipe changes nothing
+    for _ in range(2):
+        steward("ingest", str(workspace / "recipe.yaml"), "--store", store)
+    assert json.loads(steward("stats", "--store", store, "--format", "json").stdout) == stats1
+    # an unambiguous search term stands for an id
+    blast = json.loads(steward("blast-radius", "raw/events", "--store", store, "-f", "json").stdout)
+    assert blast["root"]["id"] == "dataset:s3://lake/raw/events"
+    assert "dataset:s3://lake/features/churn" in [i["id"] for i in blast["impacted"]]
+    table = steward("blast-radius", "dataset:s3://lake/raw/events", "--store", store).stdout
+    assert "features/churn" in table
+    md = steward("spof", "--store", store, "--format", "markdown").stdout
+    assert md.startswith("## Sole owner")
+    audit_csv = steward("audit", "--store", store, "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(audit_csv)))
+    assert rows[0] == ["severity", "rule", "artifact", "message"]
+    assert any(r[1] == "inactive-owner" for r in rows[1:]) or any(r[1] == "no-owner" for r in rows[1:])
+    gate = steward("audit", "--store", store, "--fail-on", "error", check=None)
+    assert gate.returncode == 8
+    hand = steward("handoff", "carol@acme.com", "--store", store, "--format", "markdown").stdout
+    assert hand.startswith("# Handoff: carol")
+
+
+def test_dry_run_writes_nothing(workspace: Path) -> None:
+    store = f"sqlite:///{workspace / 'graph.db'}"
+    out = json.loads(steward("ingest", str(workspace / "recipe.yaml"), "--store", store, "--dry-run",
+                             "-f", "json").stdout)
+    assert out["dry_run"] is True
+    stats = json.loads(steward("stats", "--store", store, "--format", "json").stdout)
+    assert stats["total_nodes"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["stats", "--store", "postgres://db/x"], 3, "unknown store URI"),
+        (["blast-radius", "dataset:nope", "--store", "sqlite:///{tmp}/g.db"], 4, "no node matches"),
+        (["ingest", "{tmp}/missing.yaml", "--store", "sqlite:///{tmp}/g.db"], 3, "recipe not found"),
+        (["audit", "--fail-on", "fatal", "--store", "sqlite:///{tmp}/g.db"], 2, "--fail-on"),
+        (["cypher", "MATCH (n) RETURN n", "--store", "sqlite:///{tmp}/g.db"], 3, "need the Neo4j store"),
+    ],
+)
+def test_errors_are_one_line_with_their_exit_code(tmp_path: Path, args: list[str], code: int, needle: str) -> None:
+    proc = steward(*[a.format(tmp=tmp_path) for a in args], check=code)
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unreachable_neo4j_names_the_uri(tmp_path: Path) -> None:
+    proc = steward("stats", "--store", "bolt://127.0.0.1:9", env={"STEWARD_NEO4J_PASSWORD": "x"}, check=6)
+    assert "bolt://127.0.0.1:9" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_corrupt_store_file(tmp_path: Path) -> None:
+    bad = tmp_path / "graph.db"
+    bad.write_bytes(b"garbage" * 1000)
+    proc = steward("stats", "--store", f"sqlite:///{bad}", check=3)
+    assert "not a Steward SQLite store" in proc.stderr
+
+
+def test_recipe_errors(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("sources:\n  - type: mlflow\n    tracking_uri: ${NOT_SET_ANYWHERE}\n")
+    proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
+    assert "NOT_SET_ANYWHERE is not set" in proc.stderr
+    (tmp_path / "r.yaml").write_text("sources:\n  - type: catalog\n    paths: [x.yaml]\n    colour: blue\n")
+    proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
+    assert "colour" in proc.stderr
+    (tmp_path / "r.yaml").write_text("sources:\n  - type: svn\n")
+    proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
+    assert "unknown source type 'svn'" in proc.stderr
+
+
+def test_a_failing_source_makes_ingest_exit_nonzero(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("sources:\n  - type: git\n    path: not-a-repo\n")
+    (tmp_path / "not-a-repo").mkdir()
+    proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", "-f", "json",
+                   check=1)
+    report = json.loads(proc.stdout)
+    assert report["ok"] is False
+    assert report["sources"][0]["failures"]

@@ -1,0 +1,98 @@
+"""Neo4j-only behaviour on a real server: plans, schema, labels, credentials, analyst Cypher."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from steward.analysis.cypher import run_cypher
+from steward.errors import BackendUnavailableError, ConfigError, InvalidInputError
+from steward.graph import LINEAGE_EDGES, Edge, EdgeKind
+from steward.settings import Settings
+from steward.store import open_store
+from steward.store.neo4j import Neo4jStore
+from tests.contract.test_analyses import API, BATCH, C1, DEE, RAW, build
+
+pytestmark = pytest.mark.neo4j
+EXAMPLES = Path(__file__).resolve().parents[3] / "cypher" / "examples"
+
+
+def test_closure_plans_a_pruning_breadth_first_expand(neo4j_store: Neo4jStore) -> None:
+    for way in ("down", "up"):
+        ops = neo4j_store.explain(f"closure_{way}", types=LINEAGE_EDGES, ids=["dataset:x"])
+        assert any(op.startswith("VarLengthExpand(Pruning,BFS") for op in ops), ops
+        assert not any("ShortestPath" in op for op in ops)
+
+
+def test_twenty_diamonds_answer_at_once(neo4j_store: Neo4jStore) -> None:
+    edges = []
+    for i in range(20):
+        for side in ("l", "r"):
+            edges += [Edge(src=f"dataset:d{i}", kind=EdgeKind.CONSUMED_BY, dst=f"run:{side}{i}", source="t"),
+                      Edge(src=f"run:{side}{i}", kind=EdgeKind.PRODUCED, dst=f"dataset:d{i + 1}", source="t")]
+    neo4j_store.upsert(edges=edges)
+    start = time.perf_counter()
+    reached = neo4j_store.reach(["dataset:d0"], way="down")
+    elapsed = time.perf_counter() - start
+    assert len(reached) == 60
+    assert reached["dataset:d20"].distance == 40
+    # 2**20 paths exist; a path-enumerating walk would not come back in seconds (reported, not a timing test)
+    print(f"20 chained diamonds: {elapsed * 1000:.1f} ms")
+
+
+def test_schema_and_labels(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.apply_schema()  # idempotent
+    build(neo4j_store)
+    with neo4j_store._driver.session() as s:
+        names = {r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name")}
+        assert {"steward_node_id", "steward_state_key"} <= names
+        assert s.run("MATCH (n:Deployment) RETURN count(n) AS n").single(strict=True)["n"] == 3
+        assert s.run("MATCH (n:ModelVersion:Node) RETURN count(n) AS n").single(strict=True)["n"] == 3
+        assert s.run("MATCH ()-[r:OWNS]->() RETURN count(r) AS n").single(strict=True)["n"] == 12
+
+
+def test_wrong_password_and_unreachable_server(neo4j_settings: Settings) -> None:
+    bad = neo4j_settings.model_copy(update={"neo4j_password": SecretStr("wrong-password")})
+    with pytest.raises(ConfigError, match="refused the credentials"):
+        open_store(neo4j_settings.store, settings=bad)
+    with pytest.raises(BackendUnavailableError, match=r"(?s)bolt://127\.0\.0\.1:9.*docker compose"):
+        open_store("bolt://127.0.0.1:9", settings=neo4j_settings)
+
+
+def test_analyst_cypher_is_read_only_capped_and_timed(neo4j_store: Neo4jStore) -> None:
+    build(neo4j_store)
+    ok = run_cypher(neo4j_store, "MATCH (d:Deployment) RETURN d.id AS id ORDER BY id")
+    assert ok["columns"] == ["id"]
+    assert [r["id"] for r in ok["rows"]] == [API, BATCH, "deployment:staging/churn-api"]
+    assert ok["truncated"] is False
+    capped = run_cypher(neo4j_store, "MATCH (n:Node) RETURN n.id AS id", max_rows=2)
+    assert len(capped["rows"]) == 2
+    assert capped["truncated"] is True
+    for write in ("CREATE (:Node {id: 'dataset:evil'})", "MATCH (n) DETACH DELETE n",
+                  "MATCH (n:Node) SET n.x = 1 RETURN n", "CREATE INDEX evil FOR (n:Node) ON (n.x)"):
+        with pytest.raises(InvalidInputError, match="only read-only queries"):
+            run_cypher(neo4j_store, write)
+    assert neo4j_store.get_node("dataset:evil") is None
+    with pytest.raises(InvalidInputError, match="timeout"):
+        run_cypher(neo4j_store, "UNWIND range(1, 400000000) AS x WITH x WHERE x = -1 RETURN x", timeout_s=0.5)
+    with pytest.raises(InvalidInputError, match="refused the query"):
+        run_cypher(neo4j_store, "MATCH (n RETURN n")
+
+
+def test_cypher_examples_run(neo4j_store: Neo4jStore) -> None:
+    build(neo4j_store)
+    params = {"id": RAW}
+    results = {}
+    for path in sorted(EXAMPLES.glob("*.cypher")):
+        query = path.read_text()
+        p = {"id": API} if "recent_commits" in path.name else params
+        results[path.stem] = run_cypher(neo4j_store, query, params=p)["rows"]
+    assert {r["artifact"] for r in results["downstream_owners"]} >= {API, BATCH}
+    assert results["deployments_without_active_owner"] == []
+    assert results["recent_commits_upstream"][0]["commit"] == C1
+    assert results["recent_commits_upstream"][0]["authors"] == [DEE]
+    top = results["people_by_claims"][0]
+    assert set(top) == {"person", "active", "artifacts", "roles"}
