@@ -7,6 +7,7 @@ need it fail with the reason; they never skip.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,22 @@ def neo4j_server() -> Iterator[Neo4jServer]:
     print(f"\nNeo4j for tests: {server.uri} ({server.how}, ready in {server.start_seconds:.1f}s)")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MLflow tracking server: ``STEWARD_TEST_MLFLOW_URI``, else one started for the session."""
+    from steward.testing.mlflow_server import start_mlflow_server
+
+    external = os.environ.get("STEWARD_TEST_MLFLOW_URI")
+    if external:
+        yield external.rstrip("/")
+        return
+    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow-server"))
+    try:
+        yield server.uri
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -89,10 +106,7 @@ def store_factory(backend: str, tmp_path: Path, request: pytest.FixtureRequest) 
 
     yield make
     for s in opened:
-        try:
-            s.close()
-        except Exception:  # already closed by the test
-            pass
+        s.close()  # closing twice is harmless for both stores
 
 
 @pytest.fixture
@@ -102,8 +116,10 @@ def store(store_factory: Callable[[], GraphStore]) -> GraphStore:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that uses Neo4j, so `-m neo4j` / `-m 'not neo4j'` select them."""
+    """Mark every test that uses Neo4j or MLflow, so `-m neo4j` / `-m 'not neo4j'` select them."""
     for item in items:
+        if "mlflow_uri" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.mlflow)
         callspec = getattr(item, "callspec", None)
         uses_neo4j = "neo4j_server" in getattr(item, "fixturenames", ()) or (
             callspec is not None and callspec.params.get("backend") == "neo4j"

@@ -95,6 +95,34 @@ def _root(
     )
 
 
+def _ingest_tables(report: Any) -> list[Table]:
+    """The human view of a RecipeReport."""
+    dry_run = report.dry_run
+    rows = [
+        [o.report.source, o.report.kind, sum(o.report.counts.values()), o.written_nodes, o.written_edges,
+         o.removed_nodes + o.removed_edges if not dry_run else o.would_remove,
+         len(o.report.warnings), len(o.report.failures)]
+        for o in report.outcomes
+    ]
+    problems = [
+        [o.report.source, level, p.message, json.dumps(p.context, default=str)]
+        for o in report.outcomes
+        for level, plist in (("failure", o.report.failures), ("warning", o.report.warnings))
+        for p in plist
+    ]
+    tables = [
+        Table(f"Ingest into {report.store}" + (" (dry run: nothing written)" if dry_run else ""),
+              ["source", "type", "records", "nodes written", "edges written",
+               "would remove" if dry_run else "removed", "warnings", "failures"], rows),
+        Table("Problems", ["source", "level", "message", "context"], problems[:200],
+              note=f"{len(problems) - 200} more in --format json" if len(problems) > 200 else None),
+    ]
+    if report.unresolved:
+        tables.append(Table("Unresolved identities (add them to a catalog Person's aliases)", ["id"],
+                            [[u] for u in report.unresolved]))
+    return tables
+
+
 # ---- ingest ---------------------------------------------------------------------------------------------
 @app.command()
 def ingest(
@@ -126,30 +154,7 @@ def ingest(
                 progress.update(task, description=f"{source}: {n} records")
 
             report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick)
-    payload = report.to_json()
-    rows = [
-        [o.report.source, o.report.kind, sum(o.report.counts.values()), o.written_nodes, o.written_edges,
-         o.removed_nodes + o.removed_edges if not dry_run else o.would_remove,
-         len(o.report.warnings), len(o.report.failures)]
-        for o in report.outcomes
-    ]
-    problems = [
-        [o.report.source, level, p.message, json.dumps(p.context, default=str)]
-        for o in report.outcomes
-        for level, plist in (("failure", o.report.failures), ("warning", o.report.warnings))
-        for p in plist
-    ]
-    tables = [
-        Table(f"Ingest into {report.store}" + (" (dry run: nothing written)" if dry_run else ""),
-              ["source", "type", "records", "nodes written", "edges written",
-               "would remove" if dry_run else "removed", "warnings", "failures"], rows),
-        Table("Problems", ["source", "level", "message", "context"], problems[:200],
-              note=f"{len(problems) - 200} more in --format json" if len(problems) > 200 else None),
-    ]
-    if report.unresolved:
-        tables.append(Table("Unresolved identities (add them to a catalog Person's aliases)", ["id"],
-                            [[u] for u in report.unresolved]))
-    emit(payload, tables, fmt)
+    emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -384,6 +389,72 @@ def cypher(
     note = f"TRUNCATED at {len(result['rows'])} rows (--max-rows)" if result["truncated"] else None
     emit(result, [Table("Cypher", result["columns"], [[r.get(c) for c in result["columns"]] for r in result["rows"]],
                         note=note)], fmt)
+
+
+# ---- demo -------------------------------------------------------------------------------------------------
+def _demo_dir() -> Path:
+    from steward.settings import default_store_uri
+
+    return Path(default_store_uri().removeprefix("sqlite:///")).parent
+
+
+@app.command()
+def demo(
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Where to ingest (EMPTIED first). Default: ~/.local/share/steward/demo.db; "
+                     "STEWARD_STORE is deliberately not read, so the demo never clears your real graph."),
+    ] = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Folder for the demo's git repo, events, catalog and recipe.")
+    ] = None,
+    mlflow: Annotated[
+        str, typer.Option(help="auto: $MLFLOW_TRACKING_URI, else start a local MLflow server (installed the first "
+                          "time); off: no MLflow; or a tracking server URL.")
+    ] = "auto",
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API on the demo store.")] = True,
+    host: Annotated[str, typer.Option(help="Interface to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8765,
+) -> None:
+    """Build a small ML organisation with the real tools, ingest it, show the answers, serve the API."""
+    from steward.analysis import blast_radius, spof
+    from steward.demo import run_demo
+
+    base = _demo_dir()
+    store_uri = store or f"sqlite:///{base / 'demo.db'}"
+    console = _console()
+    result = run_demo(workspace=workspace or base / "demo", store_uri=store_uri, mlflow=mlflow, console=console)
+    emit(None, _ingest_tables(result.report), Format.table)
+    with opened(store_uri) as st:
+        blast = blast_radius(st, result.key_dataset)
+        points = spof(st)
+    console.rule(f"If {result.key_dataset} is corrupted")
+    emit(None, [
+        Table(f"Blast radius: {len(blast['impacted'])} artifacts downstream, "
+              f"{blast['counts']['deployments']} deployments", ["distance", "kind", "id", "owners / stewards"],
+              [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in blast["impacted"]]),
+        Table("Who to page", ["person", "name", "deployments hit", "artifacts hit"],
+              [[p["id"], p["name"], len(p["deployments"]), len(p["artifacts"])] for p in blast["page"]]),
+        Table("Downstream with no active owner", ["id"], [[u] for u in blast["unowned"]]),
+    ], Format.table)
+    console.rule("Single points of failure")
+    emit(None, [
+        Table("Sole owners", ["id", "owner", "deployments at risk"],
+              [[s["id"], s["owner"], s["deployments_at_risk"]] for s in points["sole_owner"]]),
+        Table("Bus factor", ["person", "would orphan", "deployments at risk"],
+              [[b["person"], b["orphaned"], b["deployments_at_risk"]] for b in points["bus_factor"]]),
+        Table("Chokepoints", ["id", "deployments", "dominates"],
+              [[c["id"], len(c["deployments"]), len(c["dominates"])] for c in points["chokepoints"]]),
+    ], Format.table)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(
+        f"\nTry:  export STEWARD_STORE={store_uri}\n"
+        f"      steward audit\n      steward handoff {result.leaver}\n"
+        f"      steward upstream {result.deployments[0]} --days 7\n"
+        f"      steward ingest {result.recipe} --dry-run", highlight=False)
+    if serve_api:
+        serve(store=store_uri, host=host, port=port)
 
 
 @app.command()

@@ -44,7 +44,9 @@ def build(store: GraphStore) -> None:
     def e(a: str, kind: EdgeKind, b: str, src: str = "lineage") -> Edge:
         return Edge(src=a, kind=kind, dst=b, source=src)
 
-    def c(owner: str, artifact: str, role: str = "owner", src: str = "catalog", since: str | None = None) -> OwnershipClaim:
+    def c(
+        owner: str, artifact: str, role: str = "owner", src: str = "catalog", since: str | None = None
+    ) -> OwnershipClaim:
         return OwnershipClaim(owner=owner, artifact=artifact, role=role, source=src, since=since,  # type: ignore[arg-type]
                               origin=src)
 

@@ -6,6 +6,7 @@ store and comparing the other to it.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable
 
@@ -42,7 +43,7 @@ def flow(a: str, b: str, source: str = SRC) -> Edge:
 
 
 def chain(ids: list[str]) -> list[Edge]:
-    return [flow(a, b) for a, b in zip(ids, ids[1:], strict=False)]
+    return [flow(a, b) for a, b in itertools.pairwise(ids)]
 
 
 def diamonds(n: int) -> tuple[list[Edge], str, str]:
@@ -238,7 +239,7 @@ def test_retract_detaches_shared_nodes_and_deletes_orphans(store: GraphStore) ->
 # ---- persistence -----------------------------------------------------------------------------------
 def test_survives_reopen_or_reconnect(store_factory: Callable[[], GraphStore]) -> None:
     first = store_factory()
-    edges, a, last = diamonds(3)
+    edges, a, _ = diamonds(3)
     first.upsert(nodes=[node(ds("d0"), tier="gold")], edges=edges)
     first.set_state("k", "v")
     before = (first.counts(), distances(first.reach([a], way="down")))
@@ -294,7 +295,7 @@ def test_reach_matches_reference_on_random_graphs(
         want = reference_distances(pairs, start, up=up)
         assert distances(got) == {ds(str(k)): v for k, v in want.items()}
         # every parent is a real predecessor one step closer
-        for nid, r in got.items():
+        for r in got.values():
             prev = 0 if r.parent == ds(str(start)) else got[r.parent].distance
             assert prev == r.distance - 1
     st_.close()

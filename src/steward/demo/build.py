@@ -21,6 +21,7 @@ from steward.demo import story
 from steward.errors import ConfigError, StewardError
 
 __all__ = [
+    "EXAMPLE_HEADER",
     "build_repo",
     "mlflow_seed_spec",
     "recipe_text",
@@ -100,7 +101,13 @@ def write_lineage(path: Path, now: datetime, shas: Mapping[str, str]) -> list[st
     Raises ConfigError when ``openlineage-python`` is not installed.
     """
     try:
-        from openlineage.client import event_v2, facet_v2
+        from openlineage.client import event_v2
+        from openlineage.client.facet_v2 import (
+            job_type_job,
+            ownership_dataset,
+            parent_run,
+            source_code_location_job,
+        )
         from openlineage.client.serde import Serde
         from openlineage.client.uuid import generate_new_uuid
     except ImportError as exc:
@@ -108,12 +115,6 @@ def write_lineage(path: Path, now: datetime, shas: Mapping[str, str]) -> list[st
             "the demo makes its OpenLineage events with the official client, which is not installed: "
             "pip install 'steward-graph[openlineage]'"
         ) from exc
-    from openlineage.client.facet_v2 import (
-        job_type_job,
-        ownership_dataset,
-        parent_run,
-        source_code_location_job,
-    )
 
     run_ids = {r.job: str(generate_new_uuid()) for r in story.OL_RUNS}
     owned_ds, owner = story.OL_DATASET_OWNER
@@ -251,6 +252,23 @@ def mlflow_seed_spec(now: datetime, shas: Mapping[str, str]) -> dict[str, Any]:
 
 # ---- the recipe -------------------------------------------------------------------------------
 
+#: The top of ``ingest/demo.yaml`` (``recipe_text("demo-workspace/", header=EXAMPLE_HEADER)``).
+EXAMPLE_HEADER = """\
+# The demo's ingestion recipe, commented, to copy for your own platform.
+#
+# Its paths point at the workspace that `steward demo --workspace ingest/demo-workspace` builds
+# (relative paths are resolved against this file's folder). The demo itself ingests the same
+# recipe, written as ingest/demo-workspace/recipe.yaml. To run this one yourself, MLflow must be
+# up: the demo stops the server it started, and its data stays in the workspace:
+#
+#   python -m steward.testing.mlflow_server start --workdir ingest/demo-workspace/mlflow
+#   MLFLOW_TRACKING_URI=<the URL it prints> steward ingest ingest/demo.yaml
+#
+# Secrets and endpoints never go into a recipe: ${NAME} is read from the environment.
+
+"""
+
+
 def recipe_text(prefix: str = "", *, mlflow: bool = True, header: str = "") -> str:
     """The demo's ingestion recipe, commented. ``prefix`` is prepended to the workspace paths
     (``""`` for the copy inside the workspace, ``"demo-workspace/"`` for ``ingest/demo.yaml``)."""
@@ -280,5 +298,7 @@ sources:
   # aliases, read over MLflow's REST API. The URL comes from the environment, never from this file.
   - type: mlflow
     tracking_uri: ${MLFLOW_TRACKING_URI}
+    # Only the demo's experiment (leave out to read every active experiment of the server).
+    experiments: [churn]
 """
     return text

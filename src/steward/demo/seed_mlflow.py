@@ -19,7 +19,7 @@ from typing import Any
 
 import mlflow  # type: ignore[import-not-found, unused-ignore]
 import mlflow.data  # type: ignore[import-not-found, unused-ignore]
-import pandas as pd  # type: ignore[import-not-found, unused-ignore]
+import pandas as pd  # type: ignore[import-not-found, import-untyped, unused-ignore]
 from mlflow import MlflowClient  # type: ignore[import-not-found, unused-ignore]
 from mlflow.exceptions import MlflowException  # type: ignore[import-not-found, unused-ignore]
 

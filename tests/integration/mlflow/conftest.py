@@ -12,30 +12,16 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from steward.testing.mlflow_server import ensure_mlflow_venv, start_mlflow_server
+from steward.testing.mlflow_server import ensure_mlflow_venv
 
 SEED_SCRIPT = Path(__file__).with_name("seed_mlflow.py")
 #: Runs in the bulk experiment: the tests read with pages smaller than this.
 BULK_RUNS = 5
-
-
-@pytest.fixture(scope="session")
-def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    external = os.environ.get("STEWARD_TEST_MLFLOW_URI")
-    if external:
-        yield external.rstrip("/")
-        return
-    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow-server"))
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
