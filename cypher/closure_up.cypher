@@ -1,4 +1,6 @@
 // Everything upstream of $ids; see closure_down.cypher.
 UNWIND $ids AS sid
-MATCH (s:Node {id: sid})<-[:__TYPES__*1..]-(n:Node)
+MATCH (s:Node {id: sid})
+WITH s
+MATCH (s)<-[:__TYPES__*1..]-(n)
 RETURN DISTINCT n.id AS id

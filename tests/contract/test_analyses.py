@@ -13,9 +13,13 @@ People: ada, bob, dee active; cy has left. team churn-team = ada + bob; ghost-te
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate
@@ -215,3 +219,72 @@ def test_handoff_suggests_successors(org: GraphStore) -> None:
     assert f"`{CURATED}`" in result["checklist"]
     with pytest.raises(InvalidInputError, match="not a person"):
         handoff(org, RAW)
+
+
+# ---- random graphs: both stores against a brute-force reference ----------------------------------------
+def _reference(edges: list[tuple[str, str]], start: str, *, up: bool) -> dict[str, int]:
+    adj: dict[str, list[str]] = {}
+    for a, b in edges:
+        adj.setdefault(b if up else a, []).append(a if up else b)
+    dist = {start: 0}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for n in frontier:
+            for m in adj.get(n, []):
+                if m not in dist:
+                    dist[m] = dist[n] + 1
+                    nxt.append(m)
+        frontier = nxt
+    del dist[start]
+    return dist
+
+
+def _random_org(data: Any) -> tuple[list[Node], list[Edge], list[OwnershipClaim], list[tuple[str, str]]]:
+    n = data.draw(st.integers(2, 14), label="datasets")
+    m = data.draw(st.integers(1, 10), label="runs")
+    datasets = [f"dataset:d{i}" for i in range(n)]
+    runs = [f"run:r{i}" for i in range(m)]
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(datasets), st.sampled_from(runs), st.booleans()),
+                               max_size=40), label="edges")
+    edges, flat = [], []
+    for d, r, consumed in pairs:
+        a, b, kind = (d, r, EdgeKind.CONSUMED_BY) if consumed else (r, d, EdgeKind.PRODUCED)
+        edges.append(Edge(src=a, kind=kind, dst=b, source="t"))
+        flat.append((a, b))
+    people = ["person:a@x.com", "person:b@x.com"]
+    nodes = [Node(id=p, kind=NodeKind.PERSON, source="t", props={"active": i == 0}) for i, p in enumerate(people)]
+    nodes += [Node(id=d, kind=NodeKind.DATASET, source="t") for d in datasets]
+    nodes += [Node(id=r, kind=NodeKind.RUN, source="t") for r in runs]
+    owned = data.draw(st.lists(st.tuples(st.sampled_from(datasets), st.sampled_from(people)), max_size=10),
+                      label="claims")
+    claims = [OwnershipClaim(owner=p, artifact=d, role="owner", source="t") for d, p in owned]
+    return nodes, edges, claims, flat
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_blast_radius_and_upstream_match_reference_on_both_stores(
+    embedded_store: GraphStore, neo4j_store: GraphStore, data: Any
+) -> None:
+    nodes, edges, claims, flat = _random_org(data)
+    start = data.draw(st.sampled_from([n.id for n in nodes if not n.id.startswith("person:")]), label="start")
+    answers = []
+    for store in (embedded_store, neo4j_store):
+        said = store.source_records("t")
+        store.retract("t", nodes=said.nodes, edges=said.edges)
+        store.upsert(nodes=nodes, edges=edges, claims=claims)
+        blast = blast_radius(store, start)
+        up = upstream(store, start, now=NOW)
+        answers.append((blast, up))
+        down_ref = _reference(flat, start, up=False)
+        assert {i["id"]: i["distance"] for i in blast["impacted"]} == down_ref
+        active = {c.artifact for c in claims if c.owner == "person:a@x.com"}
+        assert blast["unowned"] == [i["id"] for i in blast["impacted"] if i["id"] not in active]
+        for item in blast["impacted"]:
+            path = item["path"]
+            assert path[0] == start
+            assert len(path) == item["distance"] + 1
+            assert all(pair in flat for pair in itertools.pairwise(path))
+        assert {u["id"]: u["distance"] for u in up["upstream"]} == _reference(flat, start, up=True)
+    assert answers[0] == answers[1], "the two stores disagree"

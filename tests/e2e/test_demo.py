@@ -26,6 +26,7 @@ from steward.graph import EdgeKind, Node, NodeKind
 from steward.recipe import load_recipe
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
+from steward.testing.mlflow_server import start_mlflow_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PERSON_IDS = {p.id for p in story.PEOPLE.values()}
@@ -85,6 +86,7 @@ def test_offline_demo_builds_the_workspace_and_ingests_every_source(offline: Dem
     assert {"catalog", "git", "openlineage", "codeowners"} <= ran
     assert "mlflow" not in ran and r.mlflow_uri is None and r.champion is None
     assert any("MLflow was off" in n for n in r.notes)
+    assert f"Building the demo in {r.workspace}" in offline.console.getvalue()
     for name in ("repo", "lineage.jsonl", "catalog.yaml", "recipe.yaml"):
         assert (r.workspace / name).exists(), name
     # The repository is real: its commits, remote and .mailmap-merged authors are in the graph.
@@ -181,7 +183,7 @@ def test_upstream_shows_recent_commits_within_the_window(offline: Demo, store: G
     assert changed, "the demo's history has commits within the window"
 
 
-def test_running_twice_gives_the_same_graph(offline: Demo, tmp_path: Path) -> None:
+def test_running_twice_gives_the_same_graph(offline: Demo) -> None:
     with offline.store() as s:
         before = s.counts()
         old_runs = {f"run:{rid}" for rid in offline.result.lineage_runs}
@@ -253,13 +255,26 @@ def test_demo_into_neo4j_gives_the_embedded_graph_and_clears_it_by_retracting(
 
 # ---- with MLflow ------------------------------------------------------------------------------
 
-@pytest.mark.mlflow
-def test_demo_with_mlflow_links_training_to_deployments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def mlflow_server_uri(tmp_path: Path) -> Iterator[str]:
+    """``STEWARD_TEST_MLFLOW_URI``, else a real server started from the MLflow virtualenv."""
     external = os.environ.get("STEWARD_TEST_MLFLOW_URI")
     if external:
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", external)
-    else:
-        monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # "auto" then starts a local server
+        yield external.rstrip("/")
+        return
+    server = start_mlflow_server(tmp_path / "mlflow-server")
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+@pytest.mark.mlflow
+def test_demo_with_mlflow_links_training_to_deployments(
+    mlflow_server_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "auto" takes the server from MLFLOW_TRACKING_URI; seeding it twice replaces the demo's objects.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server_uri)
     uri = f"sqlite:///{tmp_path / 'demo.db'}"
     r = run_demo(workspace=tmp_path / "ws", store_uri=uri, mlflow="auto", console=_console())
     assert r.report.ok, r.report.to_json()

@@ -42,6 +42,7 @@ def test_wheel_ships_cypher_statements(tmp_path: Path) -> None:
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("steward_graph-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith("steward/cypher/") and n.endswith(".cypher")}
-    assert shipped == {p.name for p in (ROOT / "cypher").glob("*.cypher")}
+    shipped = {n.removeprefix("steward/cypher/") for n in names if n.startswith("steward/cypher/")}
+    assert shipped == {str(p.relative_to(ROOT / "cypher")) for p in (ROOT / "cypher").rglob("*.cypher")}
+    assert "examples/downstream_owners.cypher" in shipped
     assert "steward/py.typed" in names

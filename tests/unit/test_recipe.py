@@ -1,0 +1,136 @@
+"""Recipes and the runner: loading, environment expansion, removal of what a source stopped saying,
+the safety limit, dry runs, and identity resolution across sources."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from steward.errors import ConfigError
+from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim
+from steward.recipe import load_recipe, run_recipe
+from steward.resolve import Resolver
+from steward.store import GraphStore, open_store
+
+
+def person(email: str, *aliases: str, name: str = "") -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: steward/v1
+        kind: Person
+        metadata: {{name: {name or email.split('@')[0]}}}
+        spec: {{email: {email}, aliases: {list(aliases)}}}
+        """)
+
+
+def catalog(path: Path, n_people: int) -> None:
+    path.write_text("---\n".join(person(f"p{i}@acme.com") for i in range(n_people)))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> GraphStore:
+    return open_store(f"sqlite:///{tmp_path / 'graph.db'}")
+
+
+@pytest.fixture
+def recipe_file(tmp_path: Path) -> Path:
+    (tmp_path / "r.yaml").write_text("max_removal_share: 0.5\nsources:\n  - type: catalog\n    paths: [people.yaml]\n")
+    return tmp_path / "r.yaml"
+
+
+def people(store: GraphStore) -> list[str]:
+    return [n.id for n in store.find_nodes(kinds=[NodeKind.PERSON])]
+
+
+def test_removes_what_a_source_no_longer_says(store: GraphStore, recipe_file: Path) -> None:
+    catalog(recipe_file.parent / "people.yaml", 10)
+    run_recipe(load_recipe(recipe_file), store)
+    assert len(people(store)) == 10
+    catalog(recipe_file.parent / "people.yaml", 7)  # 3 of 10 go: under the 50% limit
+    report = run_recipe(load_recipe(recipe_file), store)
+    assert report.ok
+    assert people(store) == [f"person:p{i}@acme.com" for i in range(7)]
+    assert report.outcomes[0].removed_nodes == 3
+
+
+def test_safety_limit_refuses_a_mass_removal_unless_forced(store: GraphStore, recipe_file: Path) -> None:
+    catalog(recipe_file.parent / "people.yaml", 10)
+    run_recipe(load_recipe(recipe_file), store)
+    catalog(recipe_file.parent / "people.yaml", 2)  # 8 of 10 would go
+    report = run_recipe(load_recipe(recipe_file), store)
+    assert not report.ok
+    assert "no longer says 8 of its 10 records (80%)" in report.outcomes[0].report.failures[0].message
+    assert len(people(store)) == 10, "nothing was removed"
+    dry = run_recipe(load_recipe(recipe_file), store, dry_run=True)
+    assert dry.outcomes[0].would_remove == 8
+    assert len(people(store)) == 10
+    forced = run_recipe(load_recipe(recipe_file), store, force=True)
+    assert forced.ok
+    assert len(people(store)) == 2
+
+
+def test_dry_run_writes_nothing(store: GraphStore, recipe_file: Path) -> None:
+    catalog(recipe_file.parent / "people.yaml", 3)
+    report = run_recipe(load_recipe(recipe_file), store, dry_run=True)
+    assert report.ok
+    assert store.counts().total_nodes == 0
+    assert report.outcomes[0].report.counts["Person"] == 3
+
+
+def test_env_expansion_and_config_errors(tmp_path: Path) -> None:
+    r = tmp_path / "r.yaml"
+    r.write_text("sources:\n  - type: mlflow\n    tracking_uri: ${MLF_URI}\n    timeout_s: ${MLF_T:-12}\n")
+    recipe = load_recipe(r, env={"MLF_URI": "http://mlflow:5000"})
+    settings = recipe.sources[0].model_extra or {}
+    assert settings["tracking_uri"] == "http://mlflow:5000"
+    assert settings["timeout_s"] == "12"
+    with pytest.raises(ConfigError, match="MLF_URI is not set"):
+        load_recipe(r, env={})
+    r.write_text("sources:\n  - type: catalog\n    paths: [a]\n  - type: catalog\n    paths: [b]\n")
+    with pytest.raises(ConfigError, match="unique"):
+        load_recipe(r)
+    r.write_text("sources:\n  - type: catalog\n    name: codeowners\n    paths: [a]\n")
+    with pytest.raises(ConfigError, match="reserved"):
+        load_recipe(r)
+    r.write_text("sorces: []\n")
+    with pytest.raises(ConfigError, match="sources"):
+        load_recipe(r)
+    r.write_text("sources: [\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_recipe(r)
+
+
+def test_resolver_maps_every_name_of_a_person_to_one_node() -> None:
+    r = Resolver()
+    r.learn([
+        Node(id="person:ada@acme.com", kind=NodeKind.PERSON, source="catalog",
+             props={"aliases": ["ada.l@oldmail.com", "@ada", "alovelace", "user:ada"]}),
+        Node(id="team:churn", kind=NodeKind.TEAM, source="catalog", props={"handle": "@acme/churn-team"}),
+        Node(id="commit:github.com/acme/x@abc123", kind=NodeKind.COMMIT, source="git"),
+        Node(id="model:churn", kind=NodeKind.MODEL, source="mlflow", props={"aliases": ["champion=7"]}),
+    ])
+    for raw in ("person:ada.l@oldmail.com", "person:@ada", "person:alovelace", "person:ADA@acme.com",
+                "person:user:ada"):
+        assert r.canonical(raw) == "person:ada@acme.com", raw
+    assert r.canonical("team:@acme/churn-team") == "team:churn"
+    assert r.canonical("commit:?@ABC123") == "commit:github.com/acme/x@abc123"
+    assert r.canonical("model_version:churn@champion") == "model_version:churn/7"
+    assert r.canonical("model_version:churn@unknown") == "model_version:churn@unknown"
+    out = r.rewrite([
+        Node(id="person:alovelace", kind=NodeKind.PERSON, source="mlflow"),  # a known person: dropped, merged
+        Edge(src="person:alovelace", kind=EdgeKind.LAUNCHED, dst="run:1", source="mlflow"),
+        OwnershipClaim(owner="person:jdoe", artifact="model:churn", role="owner", source="mlflow"),
+        Edge(src="commit:?@abc123", kind=EdgeKind.BUILT, dst="run:1", source="mlflow"),
+    ])
+    assert [type(x).__name__ for x in out] == ["Edge", "OwnershipClaim", "Node", "Edge"]
+    launched, claim, unresolved, built = out
+    assert isinstance(launched, Edge)
+    assert launched.src == "person:ada@acme.com"
+    assert isinstance(claim, OwnershipClaim)
+    assert claim.owner == "person:jdoe"
+    assert isinstance(unresolved, Node)
+    assert (unresolved.id, unresolved.props) == ("person:jdoe", {"unresolved": True})
+    assert isinstance(built, Edge)
+    assert built.src == "commit:github.com/acme/x@abc123"
+    assert r.unresolved == {"person:jdoe"}
