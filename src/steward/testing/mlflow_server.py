@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from steward.errors import BackendUnavailableError
+from steward.testing._common import file_lock, free_port, tail
 
 __all__ = [
     "MLFLOW_VERSION",
@@ -65,20 +63,8 @@ def _venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock held for the duration of the block (blocks until free)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def _run_logged(cmd: list[str], what: str) -> None:
@@ -89,7 +75,7 @@ def _run_logged(cmd: list[str], what: str) -> None:
         raise MlflowServerError(f"{what} failed: {exc}") from exc
     if done.returncode != 0:
         raise MlflowServerError(
-            f"{what} failed (exit {done.returncode}); last output:\n{_tail(done.stdout + done.stderr)}"
+            f"{what} failed (exit {done.returncode}); last output:\n{tail(done.stdout + done.stderr)}"
         )
 
 
@@ -104,7 +90,7 @@ def ensure_mlflow_venv() -> Path:
     python = _venv_python(venv)
     if marker.is_file() and python.exists():
         return python
-    with _file_lock(venv.with_name(venv.name + ".lock")):
+    with file_lock(venv.with_name(venv.name + ".lock")):
         if marker.is_file() and python.exists():  # another process finished while we waited
             return python
         if venv.exists():
@@ -121,11 +107,6 @@ def ensure_mlflow_venv() -> Path:
     return python
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _server_env() -> dict[str, str]:
@@ -153,7 +134,7 @@ class MlflowServer:
 
     def log_tail(self, lines: int = 40) -> str:
         try:
-            return _tail(self.log_path.read_text(encoding="utf-8", errors="replace"), lines)
+            return tail(self.log_path.read_text(encoding="utf-8", errors="replace"), lines)
         except OSError:
             return "(no log)"
 
@@ -180,7 +161,7 @@ def start_mlflow_server(workdir: Path, *, timeout: float = 90) -> MlflowServer:
     python = ensure_mlflow_venv()
     workdir = workdir.resolve()
     (workdir / "artifacts").mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     uri = f"http://127.0.0.1:{port}"
     cmd = [
         str(python.parent / "mlflow"), "server",

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import fcntl
 import importlib
 import logging
 import os
@@ -50,13 +49,14 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 from steward.errors import BackendUnavailableError
+from steward.testing._common import file_lock, free_port, tail
 
 __all__ = [
     "ADMIN_TOOL_CLASS",
@@ -259,13 +259,11 @@ def _stop_live_servers() -> None:
 # helpers
 
 
-def _tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def _read_tail(path: Path, lines: int) -> str:
     try:
-        return _tail(path.read_text(encoding="utf-8", errors="replace"), lines)
+        return tail(path.read_text(encoding="utf-8", errors="replace"), lines)
     except OSError:
         return ""
 
@@ -279,11 +277,6 @@ def _home_log_tail(home: Path, lines: int = 40) -> str:
     return "\n".join(parts) if parts else "(no log output)"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -352,16 +345,6 @@ def neo4j_cache_dir() -> Path:
     return (root / f"neo4j-{NEO4J_VERSION}").resolve()
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock held for the duration of the block (blocks until free)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _cache_complete(cache: Path) -> bool:
@@ -377,7 +360,7 @@ def fetch_neo4j(cache_dir: Path | None = None) -> Path:
     cache = (cache_dir or neo4j_cache_dir()).expanduser().resolve()
     if _cache_complete(cache):
         return cache
-    with _file_lock(cache.with_name(cache.name + ".lock")):
+    with file_lock(cache.with_name(cache.name + ".lock")):
         if _cache_complete(cache):  # another process finished while we waited
             return cache
         mvn = os.environ.get("STEWARD_MVN") or shutil.which("mvn")
@@ -405,7 +388,7 @@ def fetch_neo4j(cache_dir: Path | None = None) -> Path:
             raise Neo4jServerError(f"maven failed: {exc}") from exc
         if done.returncode != 0:
             raise Neo4jServerError(
-                f"maven failed (exit {done.returncode}): {' '.join(cmd)}\n{_tail(done.stdout + done.stderr)}"
+                f"maven failed (exit {done.returncode}): {' '.join(cmd)}\n{tail(done.stdout + done.stderr)}"
             )
         jars = sorted(p.name for p in lib.glob("*.jar"))
         if f"neo4j-{NEO4J_VERSION}.jar" not in jars:
@@ -476,7 +459,7 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
     if done.returncode != 0:
         raise Neo4jServerError(
             f"neo4j-admin dbms set-initial-password failed (exit {done.returncode}):\n"
-            f"{_tail(done.stdout + done.stderr)}"
+            f"{tail(done.stdout + done.stderr)}"
         )
 
 
@@ -515,7 +498,7 @@ def start_local_neo4j(
     password = password or f"steward-{secrets.token_hex(8)}"
     attempts = 1 if port is not None else 3
     for attempt in range(1, attempts + 1):
-        bolt_port = port if port is not None else _free_port()
+        bolt_port = port if port is not None else free_port()
         uri = f"bolt://127.0.0.1:{bolt_port}"
         started = time.monotonic()
         home = _make_home(bolt_port, home_base)
