@@ -10,7 +10,7 @@ its own, and retracting one source never removes another's claim.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -330,13 +330,3 @@ class EdgeRecord:
             "props": self.props, "seen_at": self.seen_at,
         }
 
-
-def stubs_for(edges: Iterable[Edge], known: set[str]) -> list[Node]:
-    """Stub nodes for edge endpoints that are neither in ``known`` nor already stubbed."""
-    out: list[Node] = []
-    for e in edges:
-        for nid in (e.src, e.dst):
-            if nid not in known:
-                known.add(nid)
-                out.append(Node.stub(nid, source=e.source, seen_at=e.seen_at))
-    return out

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY
 from steward.errors import ConfigError, SafetyLimitError, StewardError
 from steward.graph import Edge, Node, NodeKind, OwnershipClaim, now_iso
 from steward.resolve import Resolver
@@ -58,8 +59,6 @@ SOURCE_TYPES: dict[str, str] = {
     "openlineage": "steward.sources.openlineage:OpenLineageSource",
     "catalog": "steward.sources.catalog:CatalogSource",
 }
-DEFAULT_PRECEDENCE = ("catalog", "mlflow", "openlineage", "codeowners")
-PRECEDENCE_STATE_KEY = "ownership.precedence"
 CODEOWNERS_SOURCE = "codeowners"
 BATCH = 5000
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from steward.graph import ARTIFACT_KINDS, STUB_PROP, EdgeKind, EdgeRecord, NodeKind, NodeRecord
+from steward.graph import STUB_PROP, EdgeKind, EdgeRecord, NodeKind, NodeRecord
 from steward.store.base import GraphStore
 
-__all__ = ["DEFAULT_PRECEDENCE", "Claim", "OwnershipView"]
+__all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "Claim", "OwnershipView"]
 
 DEFAULT_PRECEDENCE = ("catalog", "mlflow", "openlineage", "codeowners")
 PRECEDENCE_STATE_KEY = "ownership.precedence"
@@ -179,10 +178,3 @@ def _claim(e: EdgeRecord) -> Claim:
     since = e.props.get("since")
     return Claim(e.src, e.dst, role, e.source, origin, str(since) if since is not None else None)
 
-
-def is_artifact(node: NodeRecord) -> bool:
-    return node.kind in ARTIFACT_KINDS
-
-
-def ids(records: Iterable[NodeRecord]) -> list[str]:
-    return [r.id for r in records]

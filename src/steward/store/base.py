@@ -25,7 +25,6 @@ from steward.graph import (
     NodeKind,
     NodeRecord,
     OwnershipClaim,
-    stubs_for,
 )
 
 __all__ = ["Counts", "GraphStore", "Reached", "RetractResult", "SourceRecords", "bfs"]
@@ -231,10 +230,6 @@ class GraphStore(abc.ABC):
         self.close()
 
     # ---- helpers for backends ------------------------------------------------------------------
-    @staticmethod
-    def _stubs(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[Node]:
-        return stubs_for(edges, {n.id for n in nodes})
-
     @staticmethod
     def _check_kinds(kinds: Collection[EdgeKind]) -> list[EdgeKind]:
         out = []
