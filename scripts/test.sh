@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what it needs, gets a real Neo4j (env, Docker, or
-# Neo4j Community assembled from Maven Central) and a real MLflow server, then lint, types and pytest.
+# Neo4j Community assembled from Maven Central), a real MLflow server and Debian's Chromium, then
+# lint, types and pytest.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k blast).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,6 +11,15 @@ echo "==> Neo4j jars (cached in \${STEWARD_CACHE_DIR:-~/.cache/steward})" >&2
 python -m steward.testing.neo4j_server fetch
 echo "==> MLflow server virtualenv" >&2
 python -m steward.testing.mlflow_server install
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium for the browser test" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: no chromium and no root apt-get: the browser test will skip (and fail under CI=true)" >&2
+  fi
+fi
 echo "==> ruff" >&2
 ruff check src tests benchmarks
 echo "==> mypy" >&2
