@@ -92,7 +92,6 @@ class Org:
     raw: list[str] = field(default_factory=list)
     curated: list[str] = field(default_factory=list)
     mid_runs: list[str] = field(default_factory=list)  # ETL and feature runs
-    hubs: list[str] = field(default_factory=list)  # the most consumed raw datasets
 
     @property
     def records(self) -> int:
@@ -206,8 +205,6 @@ def build_org(target_nodes: int, seed: int) -> Org:
         raw.add(rid, d, _popularity(rng))
         org.raw.append(rid)
         claim(rid, 0.7, 0.4)
-    ranked = sorted(zip(raw.weights, raw.all, strict=True), reverse=True)
-    org.hubs = [rid for _, rid in ranked[:5]]
 
     def job_runs(
         job: str, tag: str, runs: int, inputs: Sequence[str], outputs: Sequence[str], repo: str
@@ -317,8 +314,13 @@ def pick_roots(org: Org, n: int, seed: int) -> list[str]:
     curated datasets (both only among those some run reads) and mid-level runs in proportion
     4:3:3, drawn at random."""
     rng = random.Random(seed + 1)
-    consumed = {e.src for e in org.edges if e.kind is EdgeKind.CONSUMED_BY}
-    roots = org.hubs[: min(2, n)]
+    readers: dict[str, int] = {}
+    for e in org.edges:
+        if e.kind is EdgeKind.CONSUMED_BY:
+            readers[e.src] = readers.get(e.src, 0) + 1
+    consumed = set(readers)
+    hubs = sorted((r for r in org.raw if r in readers), key=lambda r: (-readers[r], r))
+    roots = hubs[: min(2, n)]
     rest = n - len(roots)
     n_raw, n_cur = round(rest * 0.4), round(rest * 0.3)
     pools = ((org.raw, n_raw), (org.curated, n_cur), (org.mid_runs, rest - n_raw - n_cur))
@@ -548,7 +550,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="a running Neo4j (bolt:// or neo4j://); default: start one with acquire_neo4j()")
     p.add_argument("--neo4j-user", default="neo4j", help="Neo4j user for --neo4j-uri")
     p.add_argument("--neo4j-password", default=None,
-                   help="Neo4j password for --neo4j-uri (default: $STEWARD_NEO4J_PASSWORD)")
+                   help="Neo4j password for --neo4j-uri (else $STEWARD_NEO4J_PASSWORD)")
     p.add_argument("--wipe-neo4j", action="store_true",
                    help="allow emptying a non-empty database given by --neo4j-uri (it is always emptied)")
     p.add_argument("--naive-timeout", type=float, default=30.0, help="per-query timeout of the naive Cypher, s")

@@ -222,13 +222,19 @@ def test_retract_detaches_shared_nodes_and_deletes_orphans(store: GraphStore) ->
     assert said.nodes == {ds("shared"), ds("only-ol"), run("r")}
     assert said.edges == {EdgeKey(ds("shared"), EdgeKind.CONSUMED_BY, run("r"), "ol"),
                           EdgeKey(ds("only-ol"), EdgeKind.CONSUMED_BY, run("r"), "ol")}
+    # nodes first: the orphan goes with its relationships
+    result = store.retract("ol", nodes=said.nodes, edges=[])
+    assert (result.nodes_deleted, result.nodes_detached, result.edges_deleted) == (1, 2, 0)
+    assert [(e.src, e.source) for e in store.edges(kinds=[EdgeKind.CONSUMED_BY])] == [
+        (ds("shared"), "mlflow"), (ds("shared"), "ol")]
     result = store.retract("ol", nodes=said.nodes, edges=said.edges)
-    assert (result.nodes_deleted, result.nodes_detached, result.edges_deleted) == (1, 2, 2)
+    assert (result.nodes_deleted, result.nodes_detached, result.edges_deleted) == (0, 0, 1)
     assert store.get_node(ds("only-ol")) is None
     shared = store.get_node(ds("shared"))
     assert shared is not None
     assert shared.sources == ("mlflow",)
     assert [(e.src, e.source) for e in store.edges()] == [(ds("shared"), "mlflow")]
+    assert [(e.src, e.source) for e in store.edges(kinds=[EdgeKind.CONSUMED_BY])] == [(ds("shared"), "mlflow")]
     assert store.source_records("ol") == type(said)()
     # retracting what another source said is a no-op
     again = store.retract("ol", nodes=[ds("shared")], edges=[EdgeKey(ds("shared"), EdgeKind.CONSUMED_BY,

@@ -47,11 +47,12 @@ def blast_radius(
                    key=lambda r: (reached[r.id].distance, r.id))
     if len(order) > limit:
         order, truncated = order[:limit], True
-    view = OwnershipView.load(store)
+    view = OwnershipView.load(store, scope=[r.id for r in order])
     impacted_deployments = {r.id for r in order if r.kind is NodeKind.DEPLOYMENT}
     impacted: list[dict[str, Any]] = []
     unowned: list[str] = []
     page_artifacts: dict[str, set[str]] = defaultdict(set)
+    page_roles: dict[str, set[str]] = defaultdict(set)
     for rec in order:
         impacted.append({
             **summary(rec),
@@ -62,13 +63,14 @@ def blast_radius(
         owners = view.active_owners(rec.id)
         if not owners:
             unowned.append(rec.id)
-        for person in {*owners, *view.active_stewards(rec.id)}:
-            page_artifacts[person].add(rec.id)
+        for role, people in (("owner", owners), ("steward", view.active_stewards(rec.id))):
+            for person in people:
+                page_artifacts[person].add(rec.id)
+                page_roles[person].add(role)
     page = [
-        {"id": p, "name": view.name(p), "artifacts": sorted(page_artifacts[p]),
-         "deployments": sorted(page_artifacts[p] & impacted_deployments),
-         "roles": sorted({c.role for a in page_artifacts[p] for c in _claims_for(view, a, p)})}
-        for p in page_artifacts
+        {"id": p, "name": view.name(p), "artifacts": sorted(arts), "deployments": sorted(arts & impacted_deployments),
+         "roles": sorted(page_roles[p])}
+        for p, arts in page_artifacts.items()
     ]
     page.sort(key=lambda e: (-len(e["deployments"]), -len(e["artifacts"]), e["id"]))
     return {
@@ -82,7 +84,3 @@ def blast_radius(
         "max_depth": max_depth,
     }
 
-
-def _claims_for(view: OwnershipView, artifact: str, person: str) -> list[Any]:
-    return [c for role in ("owner", "steward") for c in view.effective(artifact, role)
-            if person in view.expand(c.owner)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from steward.graph import STUB_PROP, EdgeKind, EdgeRecord, NodeKind, NodeRecord
@@ -58,23 +59,39 @@ class OwnershipView:
     _effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: GraphStore) -> OwnershipView:
-        people = {n.id: n for n in store.find_nodes(kinds=[NodeKind.PERSON])}
-        teams = {n.id: n for n in store.find_nodes(kinds=[NodeKind.TEAM])}
+    def load(cls, store: GraphStore, *, scope: Collection[str] | None = None) -> OwnershipView:
+        """Everything (``scope=None``, for audits), or just what decides who owns the artifacts in
+        ``scope``: their claims and their parents' claims, the owners, and the owning teams' members."""
+        inherit_kinds = sorted(set(INHERIT_VIA.values()))
+        if scope is None:
+            people = {n.id: n for n in store.find_nodes(kinds=[NodeKind.PERSON])}
+            teams = {n.id: n for n in store.find_nodes(kinds=[NodeKind.TEAM])}
+            member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
+            owns = store.edges(kinds=[EdgeKind.OWNS])
+            inherit = store.edges(kinds=inherit_kinds)
+        else:
+            ids = set(scope)
+            inherit = store.edges(kinds=inherit_kinds, src=ids) if ids else []
+            targets = ids | {e.dst for e in inherit}
+            owns = store.edges(kinds=[EdgeKind.OWNS], dst=targets) if targets else []
+            team_ids = {e.src for e in owns if e.src.startswith("team:")}
+            member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF], dst=team_ids) if team_ids else []
+            found = store.get_nodes({e.src for e in owns} | {e.src for e in member_edges})
+            people = {i: n for i, n in found.items() if n.kind is NodeKind.PERSON}
+            teams = {i: n for i, n in found.items() if n.kind is NodeKind.TEAM}
         members: dict[str, list[str]] = defaultdict(list)
         teams_of: dict[str, list[str]] = defaultdict(list)
-        for e in store.edges(kinds=[EdgeKind.MEMBER_OF]):
+        for e in member_edges:
             if e.src not in members[e.dst]:
                 members[e.dst].append(e.src)
                 teams_of[e.src].append(e.dst)
         claims_on: dict[str, list[Claim]] = defaultdict(list)
-        for e in store.edges(kinds=[EdgeKind.OWNS]):
+        for e in owns:
             claims_on[e.dst].append(_claim(e))
+        via_of = {k.prefix: via for k, via in INHERIT_VIA.items()}
         parent_of: dict[str, str] = {}
-        for e in store.edges(kinds=list(set(INHERIT_VIA.values()))):
-            kind = e.src.partition(":")[0]
-            expected = {k.prefix: via for k, via in INHERIT_VIA.items()}.get(kind)
-            if expected is e.kind and e.src not in parent_of:
+        for e in inherit:
+            if via_of.get(e.src.partition(":")[0]) is e.kind and e.src not in parent_of:
                 parent_of[e.src] = e.dst
         raw = store.get_state(PRECEDENCE_STATE_KEY)
         precedence = tuple(json.loads(raw)) if raw else DEFAULT_PRECEDENCE

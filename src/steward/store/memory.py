@@ -101,6 +101,7 @@ class EmbeddedStore(GraphStore):
                     f"{path} holds a Steward store of schema {version[0]}, this Steward reads {SCHEMA_VERSION}"
                 )
             self._graph = nx.MultiDiGraph()
+            self._by_kind: dict[EdgeKind, dict[EdgeKey, EdgeRecord]] = {}
             self._data_version = -1
             self._load()
         except sqlite3.DatabaseError as exc:
@@ -126,6 +127,9 @@ class EmbeddedStore(GraphStore):
             rec = EdgeRecord(src, EdgeKind(kind), dst, key, source, json.loads(props), seen_at)
             g.add_edge(src, dst, key=(rec.kind, key), rec=rec)
         self._graph = g
+        self._by_kind = {k: {} for k in EdgeKind}
+        for _, _, rec in g.edges(data="rec"):
+            self._by_kind[rec.kind][rec.identity] = rec
         self._data_version = self._current_version()
         logger.debug("loaded %s: %d nodes, %d edges", self.path, g.number_of_nodes(), g.number_of_edges())
 
@@ -187,6 +191,7 @@ class EmbeddedStore(GraphStore):
                 g.add_node(rec.id, rec=rec)
             for er in new_edges:
                 g.add_edge(er.src, er.dst, key=(er.kind, er.key), rec=er)
+                self._by_kind[er.kind][er.identity] = er
             self._data_version = self._current_version()
 
     def _rollback(self) -> None:
@@ -228,6 +233,10 @@ class EmbeddedStore(GraphStore):
                 raise BackendUnavailableError(f"retract in {self.path} failed: {exc}") from exc
             for k in drop_edges:
                 g.remove_edge(k.src, k.dst, key=(k.kind, k.key))
+                self._by_kind[k.kind].pop(k, None)
+            for nid in delete_nodes:
+                for _, _, gone in [*g.out_edges(nid, data="rec"), *g.in_edges(nid, data="rec")]:
+                    self._by_kind[gone.kind].pop(gone.identity, None)
             for r in detach:
                 g.nodes[r.id]["rec"] = r
             g.remove_nodes_from(delete_nodes)
@@ -286,6 +295,8 @@ class EmbeddedStore(GraphStore):
                     candidates = (r for r in candidates if r.dst in dst_set)
             elif dst is not None:
                 candidates = (rec for d in set(dst) if d in g for _, _, rec in g.in_edges(d, data="rec"))
+            elif wanted is not None:
+                candidates = (rec for k in wanted for rec in self._by_kind[k].values())
             else:
                 candidates = (rec for _, _, rec in g.edges(data="rec"))
             out = [r for r in candidates if wanted is None or r.kind in wanted]

@@ -231,8 +231,10 @@ class Neo4jStore(GraphStore):
                               kinds=kind_list)
         elif dst is not None:
             rows = self._read("edges_into", dst=sorted(set(dst)), kinds=kind_list)
+        elif kinds is not None:
+            rows = self._read("edges_of_kinds", types=self._check_kinds(kinds))
         else:
-            rows = self._read("edges_all", kinds=kind_list)
+            rows = self._read("edges_all", kinds=None)
         out = [_edge_record(r["src"], r["kind"], r["dst"], r["props"]) for r in rows]
         return sorted(out, key=lambda e: e.identity)
 
