@@ -60,6 +60,8 @@ SOURCE_TYPES: dict[str, str] = {
     "catalog": "steward.sources.catalog:CatalogSource",
 }
 CODEOWNERS_SOURCE = "codeowners"
+#: Importable module -> the extra of steward-graph that installs it.
+OPTIONAL_EXTRAS: dict[str, str] = {"openlineage": "openlineage"}
 BATCH = 5000
 
 
@@ -71,10 +73,9 @@ def source_class(kind: str) -> type[Source[Any]]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError(
-            f"source type {kind!r} needs a package that is not installed ({exc.name}): "
-            f"pip install 'steward-graph[{kind}]'"
-        ) from exc
+        extra = OPTIONAL_EXTRAS.get(exc.name or "")
+        how = f"pip install 'steward-graph[{extra}]'" if extra else f"pip install {exc.name}"
+        raise ConfigError(f"source type {kind!r} needs {exc.name}, which is not installed: {how}") from exc
     cls: type[Source[Any]] = getattr(module, cls_name)
     return cls
 
