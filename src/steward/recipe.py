@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY
@@ -37,6 +36,7 @@ from steward.graph import Edge, Node, NodeKind, OwnershipClaim, now_iso
 from steward.resolve import Resolver
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
 from steward.store.base import GraphStore
+from steward.yamlfile import read_mapping
 
 __all__ = [
     "DEFAULT_PRECEDENCE",
@@ -128,14 +128,7 @@ def _expand_env(value: Any, where: str, env: Mapping[str, str]) -> Any:
 
 def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
     """Read and validate a recipe file; every problem is a ConfigError naming the file and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"recipe not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a recipe is a mapping with a 'sources' list")
+    raw = read_mapping(path, what="recipe", shape="a mapping with a 'sources' list")
     raw = _expand_env(raw, str(path), os.environ if env is None else env)
     try:
         recipe = Recipe.model_validate({**raw, "base_dir": path.resolve().parent})

@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from steward.analysis.common import deployments_at_risk, parse_time
@@ -30,6 +29,7 @@ from steward.analysis.ownership import OwnershipView
 from steward.errors import ConfigError
 from steward.graph import EdgeKind, NodeKind
 from steward.store.base import GraphStore
+from steward.yamlfile import read_mapping
 
 __all__ = ["RULES", "SEVERITY_ORDER", "Policy", "audit", "load_policy"]
 
@@ -79,14 +79,7 @@ def load_policy(path: Path | None) -> Policy:
     """The default policy, with what ``path`` sets merged over it rule by rule."""
     if path is None:
         return Policy()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as exc:
-        raise ConfigError(f"policy not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a policy is a mapping with 'rules' and/or 'applies_to'")
+    raw = read_mapping(path, what="policy", shape="a mapping with 'rules' and/or 'applies_to'")
     rules = _default_rules()
     for name, settings in (raw.get("rules") or {}).items():
         if name not in RULES:
