@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -15,6 +20,7 @@ from steward.settings import Settings
 from steward.store import open_store
 from steward.store.neo4j import Neo4jStore
 from tests.contract.test_analyses import API, BATCH, C1, DEE, RAW, build
+from tests.e2e.test_api import LiveServer
 
 pytestmark = pytest.mark.neo4j
 EXAMPLES = Path(__file__).resolve().parents[3] / "cypher" / "examples"
@@ -96,3 +102,30 @@ def test_cypher_examples_run(neo4j_store: Neo4jStore) -> None:
     assert results["recent_commits_upstream"][0]["authors"] == [DEE]
     top = results["people_by_claims"][0]
     assert set(top) == {"person", "active", "artifacts", "roles"}
+
+
+def test_cypher_over_http_and_cli(neo4j_store: Neo4jStore, neo4j_settings: Settings) -> None:
+    build(neo4j_store)
+    with LiveServer(neo4j_settings.model_copy(update={"cypher_row_cap": 2})) as server:
+        ok = httpx.post(f"{server.url}/api/v1/cypher", json={"query": "MATCH (d:Deployment) RETURN d.id AS id"})
+        assert ok.status_code == 200
+        assert len(ok.json()["rows"]) == 2
+        assert ok.json()["truncated"] is True  # the server's cap of 2 rows applies
+        write = httpx.post(f"{server.url}/api/v1/cypher", json={"query": "CREATE (n:Node {id: 'dataset:x'})"})
+        assert write.status_code == 422
+        assert write.json()["error"]["code"] == "invalid_input"
+        blast = httpx.get(f"{server.url}/api/v1/blast-radius/{RAW}").json()
+        assert blast["root"]["id"] == RAW
+    password = neo4j_settings.neo4j_password.get_secret_value() if neo4j_settings.neo4j_password else ""
+    env = {**os.environ, "STEWARD_STORE": neo4j_settings.store, "STEWARD_NEO4J_USER": neo4j_settings.neo4j_user,
+           "STEWARD_NEO4J_PASSWORD": password}
+    steward = [sys.executable, "-m", "steward.cli"]
+    out = subprocess.run([*steward, "cypher", "MATCH (n:Deployment) WHERE n.id = $id RETURN n.runbook AS runbook",
+                          "-P", f'id="{API}"', "--format", "json"], env=env, capture_output=True, text=True,
+                         check=True)
+    assert json.loads(out.stdout)["rows"] == [{"runbook": "https://wiki/churn-api"}]
+    refused = subprocess.run([*steward, "cypher", "MATCH (n) DETACH DELETE n"], env=env, capture_output=True,
+                             text=True, check=False)
+    assert refused.returncode == 5
+    assert "only read-only queries" in refused.stderr
+    assert neo4j_store.counts().total_nodes > 0
