@@ -37,11 +37,13 @@ def blast_radius(
     if root is None:
         raise NotFoundError(f"no node {node_id!r}")
     kinds = parse_kinds(edge_kinds)
-    reached = store.reach([root.id], way="down", kinds=kinds, max_depth=max_depth)
+    # One walk a step deeper than asked tells whether the depth cap cut anything off.
+    probe = None if max_depth is None else max_depth + 1
+    reached = store.reach([root.id], way="down", kinds=kinds, max_depth=probe)
     truncated = False
-    if max_depth is not None and any(r.distance == max_depth for r in reached.values()):
-        deeper = store.reach([root.id], way="down", kinds=kinds, max_depth=max_depth + 1)
-        truncated = len(deeper) > len(reached)
+    if max_depth is not None:
+        truncated = any(r.distance > max_depth for r in reached.values())
+        reached = {k: r for k, r in reached.items() if r.distance <= max_depth}
     records = store.get_nodes(list(reached))
     order = sorted((r for r in records.values() if r.kind in ARTIFACT_KINDS),
                    key=lambda r: (reached[r.id].distance, r.id))
