@@ -10,6 +10,7 @@ its own, and retracting one source never removes another's claim.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ __all__ = [
     "Props",
     "Role",
     "dataset_id",
+    "is_email",
     "kind_of_id",
     "make_id",
     "now_iso",
@@ -126,6 +128,14 @@ Props: TypeAlias = dict[str, PropValue]
 RESERVED_PROPS: frozenset[str] = frozenset({"id", "kind", "name", "sources", "source", "seen_at", "key", "stub"})
 #: A node created only because an edge pointed at it carries ``stub: true`` until a source describes it.
 STUB_PROP = "stub"
+
+
+_EMAIL = re.compile(r"^[^@\s/:]+@[^@\s/:]+\.[^@\s/:]+$")
+
+
+def is_email(text: str) -> bool:
+    """Whether ``text`` is an e-mail address: the canonical key of a person (``person:<email>``)."""
+    return bool(_EMAIL.match(text))
 
 
 def now_iso() -> str:

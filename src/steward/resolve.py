@@ -10,25 +10,14 @@ knows, and the model aliases MLflow reported. A person name that resolves to nob
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from steward.graph import Edge, EdgeKind, Node, NodeKind, parse_id
+from steward.graph import Edge, EdgeKind, Node, NodeKind, is_email, parse_id
 from steward.sources.base import Record
 from steward.store.base import GraphStore
 
-__all__ = ["Resolver", "is_email"]
-
-logger = logging.getLogger(__name__)
-
-_EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
-
-
-def is_email(text: str) -> bool:
-    return bool(_EMAIL.match(text))
-
+__all__ = ["Resolver"]
 
 def _alias_key(text: str) -> str:
     t = text.strip().lower()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import logging
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from steward.errors import InvalidInputError
-from steward.graph import ARTIFACT_KINDS, EdgeKind, NodeKind, parse_id
+from steward.graph import ARTIFACT_KINDS, EdgeKind, NodeKind, is_email, parse_id
 from steward.sources.base import Record, Source, SourceConfig, SourceReport
 
 __all__ = [
@@ -48,15 +47,10 @@ logger = logging.getLogger(__name__)
 STEWARD_API = "steward/v1"
 BACKSTAGE_API_PREFIX = "backstage.io/"
 
-_EMAIL = re.compile(r"^[^@\s/:]+@[^@\s/:]+\.[^@\s/:]+$")
 _GLOB_CHARS = frozenset("*?[")
 
 
 # ---- references -------------------------------------------------------------------------------
-
-def _is_email(s: str) -> bool:
-    return bool(_EMAIL.match(s))
-
 
 def _without_default_namespace(name: str) -> str:
     """``default/data`` -> ``data``; another namespace stays (``ops/data``)."""
@@ -85,7 +79,7 @@ def normalise_ref(ref: str, *, default_kind: Literal["team", "person"] = "team")
         if not body or body.startswith("/") or body.endswith("/") or body.count("/") > 1:
             raise InvalidInputError(f"not a valid @handle: {ref!r} (expected '@user' or '@org/team')")
         return f"team:{r}" if "/" in body else f"person:{r}"
-    if _is_email(r):
+    if is_email(r):
         return f"person:{r.lower()}"
     prefix, sep, rest = r.partition(":")
     if sep:
@@ -94,11 +88,11 @@ def normalise_ref(ref: str, *, default_kind: Literal["team", "person"] = "team")
         if not rest:
             raise InvalidInputError(f"reference {ref!r} has no name after {prefix!r}")
         if kind in ("person", "team"):
-            return f"{kind}:{rest.lower() if _is_email(rest) else rest}"
+            return f"{kind}:{rest.lower() if is_email(rest) else rest}"
         if kind in ("user", "group"):
             name = _without_default_namespace(rest)
             target = "person" if kind == "user" else "team"
-            return f"{target}:{name.lower() if _is_email(name) else name}"
+            return f"{target}:{name.lower() if is_email(name) else name}"
         raise InvalidInputError(
             f"reference {ref!r} is of kind {prefix!r}; expected a person or team: an e-mail, '@handle', "
             "'user:name', 'group:name', 'person:...' or 'team:...'"
@@ -216,7 +210,7 @@ class _Envelope(_Open):
 
 
 def _email(value: str) -> str:
-    if not _is_email(value):
+    if not is_email(value):
         raise ValueError(f"{value!r} is not an e-mail address")
     return value
 
@@ -571,7 +565,7 @@ class CatalogSource(Source[CatalogSourceConfig]):
         if isinstance(spec, _PersonSpec):
             pid = normalise_ref(spec.email)
             once(pid)
-            aliases = list(dict.fromkeys(a.lower() if _is_email(a) else a for a in spec.aliases))
+            aliases = list(dict.fromkeys(a.lower() if is_email(a) else a for a in spec.aliases))
             yield self.node(NodeKind.PERSON, pid, spec.displayName or meta.name, email=pid.removeprefix("person:"),
                             active=spec.active, aliases=aliases, left_at=spec.left_at)
             for t in spec.teams:

@@ -31,7 +31,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from steward.errors import BackendUnavailableError, ConfigError, StewardError
-from steward.graph import EdgeKind, NodeKind, dataset_id, make_id, to_iso
+from steward.graph import EdgeKind, NodeKind, dataset_id, is_email, make_id, to_iso
 from steward.sources.base import Record, Source, SourceConfig, repo_key
 
 __all__ = ["MlflowSource", "MlflowSourceConfig", "parse_owner_refs"]
@@ -45,7 +45,6 @@ MAX_PAGE_SIZE = 1000
 _SCHEMA_MAX_CHARS = 4000
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
 _RETRIES = 2
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _RUNS_URI = re.compile(r"^runs:/(?P<run_id>[^/]+)(?:/|$)")
 _LOGGED_MODEL_URI = re.compile(r"^models:/(?P<model_id>m-[0-9a-fA-F]+)/?$")
 _OWNER_TAGS: dict[str, str] = {"owner": "owner", "owners": "owner", "steward": "steward", "stewards": "steward"}
@@ -96,7 +95,7 @@ class MlflowSourceConfig(SourceConfig):
 
 def _person_id(user: str) -> str:
     user = user.strip()
-    if _EMAIL.match(user):
+    if is_email(user):
         return make_id(NodeKind.PERSON, user.lower())
     return make_id(NodeKind.PERSON, user)
 
