@@ -314,18 +314,9 @@ def run_recipe(
     if not dry_run:
         store.set_state(PRECEDENCE_STATE_KEY, json.dumps(recipe.precedence))
     for src, records, ran_whole in collected:
-        outcome = SourceOutcome(src.report)
-        report.outcomes.append(outcome)
-        resolved = resolver.rewrite(records)
-        if not dry_run:
-            outcome.written_nodes, outcome.written_edges = _write(store, resolved)
-        if ran_whole and src.report.complete and not src.report.failures:
-            try:
-                n, e, would = _retract_stale(store, src.name, resolved, max_share=recipe.max_removal_share,
-                                             force=force, dry_run=dry_run)
-                outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
-            except SafetyLimitError as exc:
-                src.report.fail(exc.message, source=src.name)
+        whole = ran_whole and src.report.complete and not src.report.failures
+        report.outcomes.append(_store_source(store, src.report, resolver.rewrite(records), retract=whole,
+                                             recipe=recipe, force=force, dry_run=dry_run))
     if not dry_run:
         state.flush()
     report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, dry_run=dry_run, force=force))
@@ -345,15 +336,24 @@ def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run
     claims, problems = link_claims(repos, artifacts, source=CODEOWNERS_SOURCE, seen_at=seen_at)
     outcome.report.warnings.extend(problems)
     outcome.report.counts["OWNS:owner"] = len(claims)
-    resolver = Resolver.from_store(store)
-    resolved = resolver.rewrite(claims)
+    resolved = Resolver.from_store(store).rewrite(claims)
+    return _store_source(store, outcome.report, resolved, retract=True, recipe=recipe, force=force, dry_run=dry_run)
+
+
+def _store_source(
+    store: GraphStore, report: SourceReport, resolved: Sequence[Record], *, retract: bool, recipe: Recipe,
+    force: bool, dry_run: bool,
+) -> SourceOutcome:
+    """Write one source's resolved records, then (after a complete run) remove what it stopped saying."""
+    outcome = SourceOutcome(report)
     if not dry_run:
         outcome.written_nodes, outcome.written_edges = _write(store, resolved)
-    try:
-        n, e, would = _retract_stale(store, CODEOWNERS_SOURCE, resolved, max_share=recipe.max_removal_share,
-                                     force=force, dry_run=dry_run)
-        outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
-    except SafetyLimitError as exc:
-        outcome.report.fail(exc.message, source=CODEOWNERS_SOURCE)
+    if retract:
+        try:
+            n, e, would = _retract_stale(store, report.source, resolved, max_share=recipe.max_removal_share,
+                                         force=force, dry_run=dry_run)
+            outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
+        except SafetyLimitError as exc:
+            report.fail(exc.message, source=report.source)
     return outcome
 
