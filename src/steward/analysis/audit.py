@@ -152,9 +152,13 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     if on("stale-runs"):
         days = policy.rules["stale-runs"].days
         limit = now - timedelta(days=days)
+        runs_above: dict[str, list[str]] = {}  # deployment -> upstream runs, from the walks already made
+        for node, deps in at_risk.items():
+            if node.startswith("run:"):
+                for d in deps:
+                    runs_above.setdefault(d, []).append(node)
         for dep in store.find_nodes(kinds=[NodeKind.DEPLOYMENT]):
-            ups = store.reach([dep.id], way="up")
-            runs = store.get_nodes([n for n in ups if n.startswith("run:")])
+            runs = store.get_nodes(runs_above.get(dep.id, []))
             times = [t for r in runs.values()
                      if (t := parse_time(r.props.get("started_at")) or parse_time(r.props.get("ended_at")))]
             if runs and times and max(times) < limit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,13 +36,14 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
         rec = records.get(artifact)
         if rec is None:
             continue
-        candidates = _candidates(store, view, rec, person.id, now)
+        ups = store.reach([rec.id], way="up")  # both the committers and the provenance come from here
+        candidates = _candidates(store, view, rec, person.id, now, upstream=ups)
         items.append({
             "artifact": summary(rec),
             "roles": sorted(owned[artifact]),
             "successor": candidates[0] if candidates else None,
             "candidates": candidates,
-            "provenance": _provenance(store, rec),
+            "provenance": _provenance(store, rec, upstream=ups),
         })
     result = {
         "person": {**summary(person), "active": view.is_active(person.id), "teams": view.teams_of.get(person.id, [])},
@@ -52,7 +54,7 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
 
 
 def _candidates(
-    store: GraphStore, view: OwnershipView, rec: NodeRecord, leaving: str, now: datetime
+    store: GraphStore, view: OwnershipView, rec: NodeRecord, leaving: str, now: datetime, *, upstream: Collection[str]
 ) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     seen = {leaving}
@@ -72,7 +74,7 @@ def _candidates(
         for pid in view.active_members(team):
             add(pid, f"member of {view.name(team)}" + (" (owning team)" if team in teams else ""))
     since = now - timedelta(days=COMMIT_WINDOW_DAYS)
-    commits = [n for n in store.reach([rec.id], way="up") if n.startswith("commit:")]
+    commits = [n for n in upstream if n.startswith("commit:")]
     if commits:
         recent = {c.id for c in store.get_nodes(commits).values()
                   if (t := parse_time(c.props.get("committed_at") or c.props.get("authored_at"))) and t >= since}
@@ -82,12 +84,12 @@ def _candidates(
     return out
 
 
-def _provenance(store: GraphStore, rec: NodeRecord) -> dict[str, Any]:
-    ups = store.reach([rec.id], way="up")
+def _provenance(store: GraphStore, rec: NodeRecord, *, upstream: Collection[str]) -> dict[str, Any]:
+    ups = upstream
     downs = store.reach([rec.id], way="down")
     nodes = store.get_nodes(sorted(set(ups) | set(downs)))
 
-    def of(kind: NodeKind, ids: dict[str, Any]) -> list[NodeRecord]:
+    def of(kind: NodeKind, ids: Collection[str]) -> list[NodeRecord]:
         return sorted((nodes[i] for i in ids if i in nodes and nodes[i].kind is kind), key=lambda r: r.id)
 
     deployments = of(NodeKind.DEPLOYMENT, downs) + ([rec] if rec.kind is NodeKind.DEPLOYMENT else [])
