@@ -340,17 +340,11 @@ def handoff_cmd(
 ) -> None:
     """Everything PERSON owns or stewards, a successor for each, and a transition checklist."""
     from steward.analysis import handoff
-    from steward.graph import NodeKind
     from steward.lookup import resolve_node
 
     with opened(store) as st:
         target = person if person.startswith("person:") or "@" not in person else f"person:{person.lower()}"
-        rec = resolve_node(st, target)
-        if rec.kind is not NodeKind.PERSON:
-            from steward.errors import InvalidInputError
-
-            raise InvalidInputError(f"{rec.id} is a {rec.kind.value}, not a person")
-        result = handoff(st, rec.id)
+        result = handoff(st, resolve_node(st, target).id)  # handoff refuses anything but a person
     if fmt is Format.markdown:
         sys.stdout.write(result["checklist"])
         return
