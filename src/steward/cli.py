@@ -191,8 +191,10 @@ def search(
         except KeyError as exc:
             known = ", ".join(k.value for k in NodeKind)
             raise typer.BadParameter(f"unknown kind {exc.args[0]!r}; one of {known}") from exc
+    from steward.lookup import search as search_nodes
+
     with opened(store) as st:
-        hits = st.search(text, kinds=kinds, limit=limit)
+        hits = search_nodes(st, text, kinds=kinds, limit=limit)
     payload = {"query": text, "results": [{"id": h.id, "kind": h.kind.value, "name": h.name} for h in hits]}
     emit(payload, [Table(f"Matches for {text!r}", ["id", "kind", "name"],
                          [[h.id, h.kind.value, h.name] for h in hits])], fmt)

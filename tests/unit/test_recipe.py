@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from steward.errors import ConfigError
-from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim
+from steward.graph import Edge, EdgeKind, Node, NodeKind, NodeRecord
+from steward.identity import Identities
 from steward.recipe import load_recipe, run_recipe
 from steward.resolve import Resolver
 from steward.store import GraphStore, open_store
+
+SEEN = "2026-11-26T00:00:00.000Z"
 
 
 def person(email: str, *aliases: str, name: str = "") -> str:
@@ -101,36 +104,44 @@ def test_env_expansion_and_config_errors(tmp_path: Path) -> None:
         load_recipe(r)
 
 
-def test_resolver_maps_every_name_of_a_person_to_one_node() -> None:
-    r = Resolver()
-    r.learn([
-        Node(id="person:ada@acme.com", kind=NodeKind.PERSON, source="catalog",
-             props={"aliases": ["ada.l@oldmail.com", "@ada", "alovelace", "user:ada"]}),
-        Node(id="team:churn", kind=NodeKind.TEAM, source="catalog", props={"handle": "@acme/churn-team"}),
-        Node(id="commit:github.com/acme/x@abc123", kind=NodeKind.COMMIT, source="git"),
-        Node(id="model:churn", kind=NodeKind.MODEL, source="mlflow", props={"aliases": ["champion=7"]}),
+def test_identities_map_every_name_of_a_person_to_one_node() -> None:
+    ids = Identities.from_records([
+        NodeRecord("person:ada@acme.com", NodeKind.PERSON, "Ada",
+                   {"aliases": ["ada.l@oldmail.com", "@ada", "alovelace", "user:ada"]}, ("catalog",), SEEN),
+        NodeRecord("person:ada.l@oldmail.com", NodeKind.PERSON, "Ada L", {}, ("git",), SEEN),
+        NodeRecord("team:churn", NodeKind.TEAM, "churn", {"handle": "@acme/churn-team"}, ("catalog",), SEEN),
+        NodeRecord("person:jdoe", NodeKind.PERSON, "jdoe", {"stub": True}, ("mlflow",), SEEN),
     ])
     for raw in ("person:ada.l@oldmail.com", "person:@ada", "person:alovelace", "person:ADA@acme.com",
-                "person:user:ada"):
-        assert r.canonical(raw) == "person:ada@acme.com", raw
-    assert r.canonical("team:@acme/churn-team") == "team:churn"
-    assert r.canonical("commit:?@ABC123") == "commit:github.com/acme/x@abc123"
+                "person:user:ada", "person:ada"):
+        assert ids.canonical(raw) == "person:ada@acme.com", raw
+    assert ids.canonical("team:@acme/churn-team") == "team:churn"
+    assert ids.lookup("@ada") == "person:ada@acme.com"
+    assert ids.lookup("group:churn") == "team:churn"
+    assert ids.is_unresolved("person:jdoe") and not ids.is_active("person:jdoe")
+    assert not ids.is_unresolved("person:ghost@acme.com")  # an e-mail nobody describes is dangling, not unresolved
+    assert ids.is_active("person:ada.l@oldmail.com")  # through Ada
+
+
+def test_an_alias_two_people_claim_maps_to_neither() -> None:
+    ids = Identities.from_records([
+        NodeRecord("person:a@x.com", NodeKind.PERSON, "A", {"aliases": ["sam"]}, ("catalog",), SEEN),
+        NodeRecord("person:b@x.com", NodeKind.PERSON, "B", {"aliases": ["sam"]}, ("catalog",), SEEN),
+    ])
+    assert ids.canonical("person:sam") == "person:sam"
+    assert ids.ambiguous == {"sam": ["person:a@x.com", "person:b@x.com"]}
+
+
+def test_resolver_rewrites_model_aliases_and_keeps_the_alias_on_the_edge() -> None:
+    r = Resolver()
+    r.learn([Node(id="model:churn", kind=NodeKind.MODEL, source="mlflow", props={"aliases": ["champion=7"]})])
     assert r.canonical("model_version:churn@champion") == "model_version:churn/7"
     assert r.canonical("model_version:churn@unknown") == "model_version:churn@unknown"
     out = r.rewrite([
-        Node(id="person:alovelace", kind=NodeKind.PERSON, source="mlflow"),  # a known person: dropped, merged
-        Edge(src="person:alovelace", kind=EdgeKind.LAUNCHED, dst="run:1", source="mlflow"),
-        OwnershipClaim(owner="person:jdoe", artifact="model:churn", role="owner", source="mlflow"),
-        Edge(src="commit:?@abc123", kind=EdgeKind.BUILT, dst="run:1", source="mlflow"),
+        Edge(src="model_version:churn@champion", kind=EdgeKind.DEPLOYED_TO, dst="deployment:prod/api", source="c"),
+        Edge(src="person:jdoe", kind=EdgeKind.LAUNCHED, dst="run:1", source="mlflow"),
     ])
-    assert [type(x).__name__ for x in out] == ["Edge", "OwnershipClaim", "Node", "Edge"]
-    launched, claim, unresolved, built = out
-    assert isinstance(launched, Edge)
-    assert launched.src == "person:ada@acme.com"
-    assert isinstance(claim, OwnershipClaim)
-    assert claim.owner == "person:jdoe"
-    assert isinstance(unresolved, Node)
-    assert (unresolved.id, unresolved.props) == ("person:jdoe", {"unresolved": True})
-    assert isinstance(built, Edge)
-    assert built.src == "commit:github.com/acme/x@abc123"
-    assert r.unresolved == {"person:jdoe"}
+    served, launched = out
+    assert isinstance(served, Edge) and served.src == "model_version:churn/7"
+    assert served.props["alias"] == "churn@champion"
+    assert isinstance(launched, Edge) and launched.src == "person:jdoe"  # people are resolved at read time

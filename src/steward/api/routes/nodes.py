@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from steward import lookup
 from steward.api.deps import StoreDep
 from steward.errors import InvalidInputError, NotFoundError
 from steward.graph import NodeKind
@@ -19,6 +20,8 @@ def get_node(node_id: str, store: StoreDep) -> dict[str, Any]:
     rec = store.get_node(node_id)
     if rec is None:
         raise NotFoundError(f"no node {node_id!r}")
+    if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
+        rec = lookup.resolve_node(store, node_id)
     return {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
 
 
@@ -36,5 +39,5 @@ def search(
         if bad:
             raise InvalidInputError(f"unknown kind {bad[0]!r}; one of {', '.join(k.value for k in NodeKind)}")
         kinds = [valid[k.lower()] for k in kind]
-    hits = store.search(q, kinds=kinds, limit=limit)
+    hits = lookup.search(store, q, kinds=kinds, limit=limit)
     return {"query": q, "results": [{"id": h.id, "kind": h.kind.value, "name": h.name} for h in hits]}
