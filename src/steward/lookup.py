@@ -38,23 +38,26 @@ def resolve_node(store: GraphStore, text: str) -> NodeRecord:
             ids = Identities.load(store)
         return ids
 
+    def canonical(rec: NodeRecord) -> NodeRecord:
+        if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
+            cid = identities().canonical(rec.id)
+            if cid != rec.id:
+                return store.get_node(cid) or rec
+        return rec
+
     rec = store.get_node(text)
     if rec is not None:
-        if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
-            canonical = identities().canonical(rec.id)
-            if canonical != rec.id:
-                return store.get_node(canonical) or rec
-        return rec
+        return canonical(rec)
     if _names_someone(text):
         who = identities().lookup(text)
         if who is not None and (found := store.get_node(who)) is not None:
             return found
     hits = store.search(text, limit=50)
     if len(hits) == 1:
-        return hits[0]
+        return canonical(hits[0])
     exact = [h for h in hits if search_rank(text, h)[0] <= 1]
     if len(exact) == 1:
-        return exact[0]
+        return canonical(exact[0])
     who = identities().lookup(text)
     if who is not None and (found := store.get_node(who)) is not None:
         return found

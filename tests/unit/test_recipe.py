@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from steward.analysis.ownership import read_precedence
 from steward.errors import ConfigError
 from steward.graph import Edge, EdgeKind, Node, NodeKind, NodeRecord
 from steward.identity import Identities
@@ -145,3 +146,28 @@ def test_resolver_rewrites_model_aliases_and_keeps_the_alias_on_the_edge() -> No
     assert isinstance(served, Edge) and served.src == "model_version:churn/7"
     assert served.props["alias"] == "churn@champion"
     assert isinstance(launched, Edge) and launched.src == "person:jdoe"  # people are resolved at read time
+
+
+def test_precedence_belongs_to_the_store_and_a_disagreeing_recipe_is_refused(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(textwrap.dedent("""
+        apiVersion: steward/v1
+        kind: Person
+        metadata: {name: ada}
+        spec: {email: ada@x.com}
+        """))
+    first = tmp_path / "first.yaml"
+    first.write_text("precedence: [codeowners, catalog]\nsources: [{type: catalog, paths: [catalog.yaml]}]\n")
+    run_recipe(load_recipe(first), store)
+    assert read_precedence(store) == ("codeowners", "catalog")
+    silent = tmp_path / "silent.yaml"
+    silent.write_text("sources: [{type: catalog, paths: [catalog.yaml]}]\n")
+    run_recipe(load_recipe(silent), store)  # a recipe that says nothing takes the store's
+    assert read_precedence(store) == ("codeowners", "catalog")
+    other = tmp_path / "other.yaml"
+    other.write_text("precedence: [catalog, codeowners]\nsources: [{type: catalog, paths: [catalog.yaml]}]\n")
+    with pytest.raises(ConfigError, match=r"disagrees with the store's \(codeowners, catalog\).*steward precedence"):
+        run_recipe(load_recipe(other), store)
+    assert read_precedence(store) == ("codeowners", "catalog")
+    store.close()
