@@ -154,7 +154,10 @@ def _reference_blast(org: dict[str, Any], root: str) -> dict[str, Any]:
     return {"impacted": [(n, dist[n]) for n in listed], "page": page, "unowned": unowned}
 
 
-def _reference_chokepoints(org: dict[str, Any]) -> tuple[set[tuple[str, tuple[str, ...]]], set[tuple[str, tuple[str, ...]]]]:
+Dominated = set[tuple[str, tuple[str, ...]]]
+
+
+def _reference_chokepoints(org: dict[str, Any]) -> tuple[Dominated, Dominated]:
     edges = org["edges"]
     up = _adj(edges, FLOW, up=True)
     deployments = sorted({x for a, _, b in edges for x in (a, b) if x.startswith("deployment:")})
@@ -168,7 +171,12 @@ def _reference_chokepoints(org: dict[str, Any]) -> tuple[set[tuple[str, tuple[st
     down = {a: [b for b in bs if b in data_nodes] for a, bs in _adj(edges, FLOW).items() if a in data_nodes}
     reach_from = {n: set(_bfs(down, [n])) for n in data_nodes}
     sources = {n for n in data_nodes if not any(n in reach_from[m] and m not in reach_from[n] for m in data_nodes)}
-    data, code = set(), set()
+    data: Dominated = set()
+    code: Dominated = set()
+
+    def commits_above(d: str) -> set[str]:
+        return {c for c in at_risk if c.startswith("commit:") and d in at_risk[c]}
+
     for n, deps in at_risk.items():
         shared = deps - {n}
         if len(shared) < 2:
@@ -178,13 +186,13 @@ def _reference_chokepoints(org: dict[str, Any]) -> tuple[set[tuple[str, tuple[st
             if dominated:
                 data.add((n, tuple(sorted(dominated))))
         elif n.startswith("commit:"):
-            dominated = {d for d in shared if {c for c in at_risk if c.startswith("commit:") and d in at_risk[c]} == {n}}
+            dominated = {d for d in shared if commits_above(d) == {n}}
             if dominated:
                 code.add((n, tuple(sorted(dominated))))
         else:  # a repo: every commit upstream of the deployment is in it
             dominated = set()
             for d in shared:
-                cs = {c for c in at_risk if c.startswith("commit:") and d in at_risk[c]}
+                cs = commits_above(d)
                 if cs and all(_container(org, c) == n for c in cs):
                     dominated.add(d)
             if dominated:
