@@ -25,4 +25,6 @@ ruff check src tests benchmarks
 echo "==> mypy" >&2
 mypy
 echo "==> pytest" >&2
-exec pytest "$@"
+pytest "$@"
+# The unit and contract suites again on the other end of the supported Python range (3.13 here).
+bash scripts/test-other-python.sh "$@"
