@@ -279,15 +279,24 @@ def blast_radius_cmd(
         result = blast_radius(st, resolve_node(st, node).id, max_depth=max_depth, edge_kinds=edge, limit=limit)
     root = result["root"]
     note = "TRUNCATED: raise --max-depth/--limit to see everything" if result["truncated"] else None
+
+    def why(p: dict[str, Any]) -> str:
+        via = ", ".join(p["teams"]) + (f" (through {', '.join(p['through'])})" if p["through"] else "")
+        return ("owns the root; " if p["root"] else "") + "/".join(p["roles"]) + (f" via {via}" if via else "")
+
     emit(result, [
-        Table(f"Blast radius of {root['kind']} {root['id']}: {len(result['impacted'])} impacted",
+        Table("Page these people (the root's owners first, then by impacted deployments of theirs, then artifacts)",
+              ["person", "name", "contact", "why", "deployments hit", "artifacts hit"],
+              [[p["id"], p["name"], p.get("contact") or "-", why(p), len(p["deployments"]), len(p["artifacts"])]
+               for p in result["page"]],
+              empty="nobody active owns the root or anything downstream"),
+        Table(f"Blast radius of {root['kind']} {root['id']}: {result['counts']['impacted']} impacted downstream",
               ["distance", "kind", "id", "owners / stewards"],
               [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in result["impacted"]], note=note),
-        Table("Page these people (ranked by impacted deployments of theirs, then artifacts)",
-              ["person", "name", "deployments hit", "artifacts hit"],
-              [[p["id"], p["name"], len(p["deployments"]), len(p["artifacts"])] for p in result["page"]],
-              empty="nobody active owns anything downstream"),
-        Table("Impacted with no active owner", ["id"], [[u] for u in result["unowned"]]),
+        Table("No active owner (nobody can be paged for these)", ["id"], [[u] for u in result["unowned"]]),
+        Table("Owners that name nobody known (add them to a catalog Person's aliases)",
+              ["artifact", "named", "role", "source"],
+              [[u["artifact"], u["owner"], u["role"], u["source"]] for u in result["unresolved"]]),
     ], fmt)
 
 
