@@ -294,7 +294,8 @@ def test_blast_radius_and_upstream_match_reference_on_both_stores(
         up = upstream(store, start, now=NOW)
         answers.append((blast, up))
         down_ref = _reference(flat, start, up=False)
-        assert {i["id"]: i["distance"] for i in blast["impacted"]} == down_ref
+        assert blast["impacted"][0]["id"] == start  # the root heads the answer at distance 0
+        assert {i["id"]: i["distance"] for i in blast["impacted"][1:]} == down_ref
         active = {c.artifact for c in claims if c.owner == "person:a@x.com"}
         assert blast["unowned"] == [i["id"] for i in blast["impacted"] if i["id"] not in active]
         for item in blast["impacted"]:
