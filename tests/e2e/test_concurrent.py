@@ -96,7 +96,8 @@ def test_concurrent_writers_and_http_readers_lose_nothing_and_never_fail(tmp_pat
         poster = threading.Thread(target=post)
         for t in [*readers, poster]:
             t.start()
-        loop = f'for i in $(seq {INGESTS}); do "{steward}" ingest "{recipe}" --store "{uri}" --format json || exit 1; done'
+        one = f'"{steward}" ingest "{recipe}" --store "{uri}" --format json'
+        loop = f"for i in $(seq {INGESTS}); do {one} || exit 1; done"
         ingest = subprocess.Popen(["bash", "-c", loop], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         retract = subprocess.Popen([sys.executable, str(tmp_path / "retract.py"), uri],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

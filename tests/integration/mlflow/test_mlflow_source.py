@@ -158,8 +158,11 @@ def test_git_tags_give_commits_that_built_runs(ingested: Ingested, mlflow_seed: 
     repo = repo_key(mlflow_seed["repo_url"])
     sha = git["mlflow.source.git.commit"]
     built = ingested.pairs(EdgeKind.BUILT)
-    assert (make_id(NodeKind.COMMIT, f"{repo}@{sha}"), run(mlflow_seed["parent_run"])) in built
-    assert any(src.startswith("commit:?@") and dst == run(mlflow_seed["local_commit_run"]) for src, dst in built)
+    assert (make_id(NodeKind.COMMIT, sha), run(mlflow_seed["parent_run"])) in built
+    # a run whose repository has no remote still names its commit by sha: the same node git writes
+    local = [src for src, dst in built if dst == run(mlflow_seed["local_commit_run"])]
+    assert local == [make_id(NodeKind.COMMIT, "b" * 40)]
+    assert ingested.nodes[make_id(NodeKind.COMMIT, sha)].props["repo"] == repo
     parent = ingested.nodes[run(mlflow_seed["parent_run"])]
     assert parent.props["code_repo"] == repo == "github.com/acme/churn"
     assert parent.props["git_commit"] == sha
