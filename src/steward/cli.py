@@ -250,13 +250,20 @@ def show(
 
 # ---- analyses ---------------------------------------------------------------------------------------------
 def _owners_text(owners: list[dict[str, Any]]) -> str:
+    """The effective owners and stewards, e.g. ``Ada (owner), Sam (steward, left)``."""
     parts = []
     for o in owners:
         if not o.get("effective", True):
             continue
-        flag = "" if o["active"] else " (inactive)"
-        parts.append(f"{o['name']} [{o['role']}]{flag}")
-    return "; ".join(parts) or "-"
+        flags = [o["role"]]
+        if o.get("unresolved"):
+            flags.append("unresolved")
+        elif not o["active"]:
+            flags.append("inactive")
+        if o.get("inherited_from"):
+            flags.append(f"from {o['inherited_from']}")
+        parts.append(f"{o['name']} ({', '.join(flags)})")
+    return ", ".join(parts) or "-"
 
 
 @app.command("blast-radius")
@@ -291,7 +298,7 @@ def blast_radius_cmd(
                for p in result["page"]],
               empty="nobody active owns the root or anything downstream"),
         Table(f"Blast radius of {root['kind']} {root['id']}: {result['counts']['impacted']} impacted downstream",
-              ["distance", "kind", "id", "owners / stewards"],
+              ["distance", "kind", "id", "effective owners and stewards"],
               [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in result["impacted"]], note=note),
         Table("No active owner (nobody can be paged for these)", ["id"], [[u] for u in result["unowned"]]),
         Table("Owners that name nobody known (add them to a catalog Person's aliases)",
@@ -461,12 +468,13 @@ def demo(
         points = spof(st)
     console.rule(f"If {result.key_dataset} is corrupted")
     emit(None, [
-        Table(f"Blast radius: {len(blast['impacted'])} artifacts downstream, "
-              f"{blast['counts']['deployments']} deployments", ["distance", "kind", "id", "owners / stewards"],
-              [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in blast["impacted"]]),
-        Table("Who to page", ["person", "name", "deployments hit", "artifacts hit"],
+        Table("Who to page (the dataset's own owners first)", ["person", "name", "deployments hit", "artifacts hit"],
               [[p["id"], p["name"], len(p["deployments"]), len(p["artifacts"])] for p in blast["page"]]),
-        Table("Downstream with no active owner", ["id"], [[u] for u in blast["unowned"]]),
+        Table(f"Blast radius: {blast['counts']['impacted']} artifacts downstream, "
+              f"{blast['counts']['deployments']} deployments",
+              ["distance", "kind", "id", "effective owners and stewards"],
+              [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in blast["impacted"]]),
+        Table("No active owner", ["id"], [[u] for u in blast["unowned"]]),
     ], Format.table)
     console.rule("Single points of failure")
     emit(None, [

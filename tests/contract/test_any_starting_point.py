@@ -230,3 +230,15 @@ def test_answers_do_not_depend_on_the_order_of_ingestion(store: GraphStore, tmp_
     assert spof(store) == spof(other_store)
     assert audit(store, now=NOW)["findings"] == audit(other_store, now=NOW)["findings"]
     other_store.close()
+
+
+def test_the_handoff_checklist_says_how_each_claim_is_held(org: GraphStore) -> None:
+    result = handoff(org, SAM)
+    held = {i["artifact"]["id"]: i["held"] for i in result["items"]}
+    assert held[MODEL] == [{"role": "steward", "via": "catalog"}]
+    assert held[JOB_ETL] == [{"role": "owner", "via": "openlineage"}]
+    assert "Change the declared steward (said by `catalog`)" in result["checklist"]
+    ada = handoff(org, ADA)
+    curated = next(i for i in ada["items"] if i["artifact"]["id"] == CURATED)
+    assert curated["held"] == [{"role": "owner", "via": ML}]
+    assert f"Held through team `{ML}` (owner)" in ada["checklist"]

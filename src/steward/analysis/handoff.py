@@ -39,9 +39,13 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
             continue
         ups = walk_up(store, rec)[0]  # both the committers and the provenance come from here
         candidates = _candidates(store, view, rec, person.id, now, upstream=ups)
+        held = {role: sorted({c.source if c.owner == person.id else c.owner for c in view.effective(rec.id, role)
+                              if c.owner == person.id or c.owner.startswith("team:")})
+                for role in sorted(owned[artifact])}
         items.append({
             "artifact": summary(rec),
             "roles": sorted(owned[artifact]),
+            "held": [{"role": role, "via": via} for role, vias in held.items() for via in vias],
             "successor": candidates[0] if candidates else None,
             "candidates": candidates,
             "provenance": _provenance(store, rec, upstream=ups),
@@ -118,7 +122,14 @@ def _checklist(result: dict[str, Any]) -> str:
             lines.append(f"- [ ] Agree the transfer with **{succ['name']}** (`{succ['id']}`): {succ['reason']}")
         else:
             lines.append("- [ ] Find a successor: nobody active is linked to it (ask the owning team's lead)")
-        lines.append("- [ ] Update the declared owner in the catalog (or the MLflow registry tag) and re-ingest")
+        for h in item.get("held", []):
+            if h["via"].startswith("team:"):
+                lines.append(f"- [ ] Held through team `{h['via']}` ({h['role']}): update the team's membership, or "
+                             "name another owning team")
+            else:
+                lines.append(f"- [ ] Change the declared {h['role']} (said by `{h['via']}`): update that source "
+                             "(catalog, MLflow registry tag, ...) and re-ingest; `steward precedence` shows whose "
+                             "claims win")
         prov = item["provenance"]
         for d in prov["deployments"]:
             rb = f" — runbook: {d['runbook']}" if d.get("runbook") else " — no runbook: write one"
