@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="steward-bench-") as tmp:
         if "embedded" in stores:
             db = Path(tmp) / "bench.db"
-            store = open_store(f"sqlite:///{db}")
+            store = open_store(f"sqlite:///{db}", create=True)
             loaded = load(store, org, args.batch, "embedded")
             store.close()
             before = rss_mb()

@@ -44,7 +44,7 @@ from steward.store.base import (
     search_rank,
 )
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["EmbeddedStore", "damaged_store_message", "missing_store_message"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,22 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def missing_store_message(path: Path) -> str:
+    return (
+        f"no embedded store at {path}: read commands never create one. Create it with "
+        f"`steward ingest RECIPE --store sqlite:///{path}` (ingests and creates) or "
+        f"`steward init --store sqlite:///{path}` (an empty store), or pass the right --store"
+    )
+
+
+def damaged_store_message(path: Path, exc: BaseException) -> str:
+    return (
+        f"cannot read the embedded store at {path}: {exc}. The file is not a Steward SQLite store or is "
+        "damaged; move it aside and rebuild it with `steward ingest RECIPE --store sqlite:///PATH`, "
+        "or pass another --store sqlite:///PATH"
+    )
+
+
 def _node_row(r: NodeRecord) -> tuple[str, str, str, str, str, str]:
     return (r.id, r.kind.value, r.name, json.dumps(r.props, sort_keys=True),
             json.dumps(list(r.sources)), r.seen_at)
@@ -82,21 +98,34 @@ def _merge_props(old: Props, new: Props) -> Props:
 class EmbeddedStore(GraphStore):
     """``sqlite:///path/to/graph.db``: zero services, the default."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         self.uri = f"sqlite:///{path}"
         self._lock = threading.RLock()
+        if not create and not path.is_file():
+            raise BackendUnavailableError(missing_store_message(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            else:  # mode=rw: never create the file, even if it vanishes between the check and here
+                self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                                           check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise BackendUnavailableError(f"cannot open the embedded store at {path}: {exc}") from exc
+        except OSError as exc:
+            raise BackendUnavailableError(f"cannot create the embedded store at {path}: {exc}") from exc
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=OFF")
+            self._db.execute("PRAGMA busy_timeout=30000")
             self._db.executescript(_SCHEMA)
             version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if version is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             elif version[0] != SCHEMA_VERSION:
+                self._db.close()
                 raise ConfigError(
                     f"{path} holds a Steward store of schema {version[0]}, this Steward reads {SCHEMA_VERSION}"
                 )
@@ -105,32 +134,46 @@ class EmbeddedStore(GraphStore):
             self._data_version = -1
             self._load()
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(
-                f"cannot open the embedded store at {path}: {exc}. The file is not a Steward SQLite "
-                "store or is damaged; move it aside (Steward will create a new one) or pass another "
-                "--store sqlite:///PATH"
-            ) from exc
-        except OSError as exc:
-            raise ConfigError(f"cannot create the embedded store at {path}: {exc}") from exc
+            self._db.close()
+            raise BackendUnavailableError(damaged_store_message(path, exc)) from exc
+        except BackendUnavailableError:
+            self._db.close()
+            raise
 
     # ---- loading -------------------------------------------------------------------------------
     def _current_version(self) -> int:
         row = self._db.execute("PRAGMA data_version").fetchone()
         return int(row[0])
 
-    def _load(self) -> None:
+    def _load(self, *, in_transaction: bool = False) -> None:
+        """Read nodes and edges from ONE snapshot (one read transaction), so another process's
+        commit is seen whole or not at all."""
+        version = self._current_version()  # before the snapshot: at worst one needless reload later
+        if not in_transaction:
+            self._db.execute("BEGIN")
+        try:
+            node_rows = self._db.execute("SELECT * FROM nodes").fetchall()
+            edge_rows = self._db.execute("SELECT * FROM edges").fetchall()
+        finally:
+            if not in_transaction:
+                self._db.execute("COMMIT")
         g = nx.MultiDiGraph()
-        for nid, kind, name, props, sources, seen_at in self._db.execute("SELECT * FROM nodes"):
-            g.add_node(nid, rec=NodeRecord(nid, NodeKind(kind), name, json.loads(props),
-                                           tuple(json.loads(sources)), seen_at))
-        for src, kind, dst, key, source, props, seen_at in self._db.execute("SELECT * FROM edges"):
-            rec = EdgeRecord(src, EdgeKind(kind), dst, key, source, json.loads(props), seen_at)
-            g.add_edge(src, dst, key=(rec.kind, key), rec=rec)
+        by_kind: dict[EdgeKind, dict[EdgeKey, EdgeRecord]] = {k: {} for k in EdgeKind}
+        try:
+            for nid, kind, name, props, sources, seen_at in node_rows:
+                g.add_node(nid, rec=NodeRecord(nid, NodeKind(kind), name, json.loads(props),
+                                               tuple(json.loads(sources)), seen_at))
+            for src, kind, dst, key, source, props, seen_at in edge_rows:
+                rec = EdgeRecord(src, EdgeKind(kind), dst, key, source, json.loads(props), seen_at)
+                if src not in g or dst not in g:
+                    raise ValueError(f"edge {src} -{kind}-> {dst} has no node at one end")
+                g.add_edge(src, dst, key=(rec.kind, key), rec=rec)
+                by_kind[rec.kind][rec.identity] = rec
+        except (ValueError, TypeError) as exc:  # bad JSON, unknown kind, dangling edge
+            raise BackendUnavailableError(damaged_store_message(self.path, exc)) from exc
         self._graph = g
-        self._by_kind = {k: {} for k in EdgeKind}
-        for _, _, rec in g.edges(data="rec"):
-            self._by_kind[rec.kind][rec.identity] = rec
-        self._data_version = self._current_version()
+        self._by_kind = by_kind
+        self._data_version = version
         logger.debug("loaded %s: %d nodes, %d edges", self.path, g.number_of_nodes(), g.number_of_edges())
 
     def _fresh(self) -> nx.MultiDiGraph:
@@ -142,43 +185,29 @@ class EmbeddedStore(GraphStore):
             raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
         return self._graph
 
+    def _begin_write(self) -> nx.MultiDiGraph:
+        """Take the write lock FIRST, then catch up with other processes' commits: rows computed
+        from the returned graph cannot overwrite a concurrent writer's commit."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise BackendUnavailableError(f"cannot lock {self.path} for writing: {exc}") from exc
+        try:
+            if self._current_version() != self._data_version:
+                self._load(in_transaction=True)
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
+            raise
+        return self._graph
+
     # ---- writes --------------------------------------------------------------------------------
     def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
         with self._lock:
-            g = self._fresh()
-            pending: dict[str, NodeRecord] = {}
-
-            def current(nid: str) -> NodeRecord | None:
-                if nid in pending:
-                    return pending[nid]
-                rec: NodeRecord | None = g.nodes[nid]["rec"] if nid in g else None
-                return rec
-
-            for n in nodes:
-                old = current(n.id)
-                if old is None:
-                    pending[n.id] = NodeRecord(n.id, n.kind, n.name, _merge_props({}, n.props),
-                                               (n.source,), n.seen_at)
-                else:
-                    pending[n.id] = NodeRecord(
-                        n.id, n.kind, n.name, _merge_props(old.props, {**n.props, STUB_PROP: None}),
-                        tuple(sorted({*old.sources, n.source})), max(old.seen_at, n.seen_at),
-                    )
-            new_edges: list[EdgeRecord] = []
-            for e in edges:
-                for nid in (e.src, e.dst):
-                    old = current(nid)
-                    if old is None:
-                        stub = Node.stub(nid, source=e.source, seen_at=e.seen_at)
-                        pending[nid] = NodeRecord(nid, stub.kind, stub.name, {STUB_PROP: True}, (e.source,),
-                                                  e.seen_at)
-                    elif e.source not in old.sources:
-                        pending[nid] = NodeRecord(old.id, old.kind, old.name, old.props,
-                                                  tuple(sorted({*old.sources, e.source})), old.seen_at)
-                new_edges.append(EdgeRecord(e.src, e.kind, e.dst, e.key, e.source,
-                                            {k: v for k, v in e.props.items() if v is not None}, e.seen_at))
+            g = self._begin_write()
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                pending, new_edges = self._rows_for(g, nodes, edges)
                 self._db.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?,?,?,?)",
                                      [_node_row(r) for r in pending.values()])
                 self._db.executemany("INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?)",
@@ -187,12 +216,52 @@ class EmbeddedStore(GraphStore):
             except sqlite3.Error as exc:
                 self._rollback()
                 raise BackendUnavailableError(f"write to {self.path} failed: {exc}") from exc
+            except BaseException:
+                self._rollback()
+                raise
             for rec in pending.values():
                 g.add_node(rec.id, rec=rec)
             for er in new_edges:
                 g.add_edge(er.src, er.dst, key=(er.kind, er.key), rec=er)
                 self._by_kind[er.kind][er.identity] = er
-            self._data_version = self._current_version()
+            # Our own commit does not change data_version; nobody else could commit while we held the lock.
+
+    @staticmethod
+    def _rows_for(
+        g: nx.MultiDiGraph, nodes: Sequence[Node], edges: Sequence[Edge]
+    ) -> tuple[dict[str, NodeRecord], list[EdgeRecord]]:
+        pending: dict[str, NodeRecord] = {}
+
+        def current(nid: str) -> NodeRecord | None:
+            if nid in pending:
+                return pending[nid]
+            rec: NodeRecord | None = g.nodes[nid]["rec"] if nid in g else None
+            return rec
+
+        for n in nodes:
+            old = current(n.id)
+            if old is None:
+                pending[n.id] = NodeRecord(n.id, n.kind, n.name, _merge_props({}, n.props),
+                                           (n.source,), n.seen_at)
+            else:
+                pending[n.id] = NodeRecord(
+                    n.id, n.kind, n.name, _merge_props(old.props, {**n.props, STUB_PROP: None}),
+                    tuple(sorted({*old.sources, n.source})), max(old.seen_at, n.seen_at),
+                )
+        new_edges: list[EdgeRecord] = []
+        for e in edges:
+            for nid in (e.src, e.dst):
+                old = current(nid)
+                if old is None:
+                    stub = Node.stub(nid, source=e.source, seen_at=e.seen_at)
+                    pending[nid] = NodeRecord(nid, stub.kind, stub.name, {STUB_PROP: True}, (e.source,),
+                                              e.seen_at)
+                elif e.source not in old.sources:
+                    pending[nid] = NodeRecord(old.id, old.kind, old.name, old.props,
+                                              tuple(sorted({*old.sources, e.source})), old.seen_at)
+            new_edges.append(EdgeRecord(e.src, e.kind, e.dst, e.key, e.source,
+                                        {k: v for k, v in e.props.items() if v is not None}, e.seen_at))
+        return pending, new_edges
 
     def _rollback(self) -> None:
         try:
@@ -202,25 +271,24 @@ class EmbeddedStore(GraphStore):
 
     def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
         with self._lock:
-            g = self._fresh()
-            drop_edges = [k for k in edges
-                          if g.has_edge(k.src, k.dst, key=(k.kind, k.key))
-                          and g.edges[k.src, k.dst, (k.kind, k.key)]["rec"].source == source]
-            delete_nodes: list[str] = []
-            detach: list[NodeRecord] = []
-            for nid in nodes:
-                if nid not in g:
-                    continue
-                rec: NodeRecord = g.nodes[nid]["rec"]
-                if source not in rec.sources:
-                    continue
-                rest = tuple(s for s in rec.sources if s != source)
-                if rest:
-                    detach.append(NodeRecord(rec.id, rec.kind, rec.name, rec.props, rest, rec.seen_at))
-                else:
-                    delete_nodes.append(nid)
+            g = self._begin_write()
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                drop_edges = [k for k in edges
+                              if g.has_edge(k.src, k.dst, key=(k.kind, k.key))
+                              and g.edges[k.src, k.dst, (k.kind, k.key)]["rec"].source == source]
+                delete_nodes: list[str] = []
+                detach: list[NodeRecord] = []
+                for nid in nodes:
+                    if nid not in g:
+                        continue
+                    rec: NodeRecord = g.nodes[nid]["rec"]
+                    if source not in rec.sources:
+                        continue
+                    rest = tuple(s for s in rec.sources if s != source)
+                    if rest:
+                        detach.append(NodeRecord(rec.id, rec.kind, rec.name, rec.props, rest, rec.seen_at))
+                    else:
+                        delete_nodes.append(nid)
                 self._db.executemany("DELETE FROM edges WHERE src=? AND kind=? AND dst=? AND key=?",
                                      [(k.src, k.kind.value, k.dst, k.key) for k in drop_edges])
                 self._db.executemany("UPDATE nodes SET sources=? WHERE id=?",
@@ -231,6 +299,9 @@ class EmbeddedStore(GraphStore):
             except sqlite3.Error as exc:
                 self._rollback()
                 raise BackendUnavailableError(f"retract in {self.path} failed: {exc}") from exc
+            except BaseException:
+                self._rollback()
+                raise
             for k in drop_edges:
                 g.remove_edge(k.src, k.dst, key=(k.kind, k.key))
                 self._by_kind[k.kind].pop(k, None)
@@ -240,7 +311,6 @@ class EmbeddedStore(GraphStore):
             for r in detach:
                 g.nodes[r.id]["rec"] = r
             g.remove_nodes_from(delete_nodes)
-            self._data_version = self._current_version()
             return RetractResult(len(delete_nodes), len(detach), len(drop_edges))
 
     def source_records(self, source: str) -> SourceRecords:
@@ -252,12 +322,18 @@ class EmbeddedStore(GraphStore):
 
     def get_state(self, key: str) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+            try:
+                row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+            except sqlite3.Error as exc:
+                raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
             return None if row is None else str(row[0])
 
     def set_state(self, key: str, value: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+            try:
+                self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+            except sqlite3.Error as exc:
+                raise BackendUnavailableError(f"write to {self.path} failed: {exc}") from exc
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:

@@ -36,7 +36,6 @@ from steward.store.base import (
     RetractResult,
     SourceRecords,
     Way,
-    bfs,
     group_by_kind,
     search_rank,
 )
@@ -80,6 +79,8 @@ class Neo4jStore(GraphStore):
         self._driver = driver
         self.uri = uri
         self._database = database
+        #: Rows the last ``reach`` fetched from the server (ids only); benchmarks and tests read it.
+        self.last_reach_rows = 0
 
     @classmethod
     def connect(cls, uri: str, *, settings: Settings) -> Neo4jStore:
@@ -248,20 +249,42 @@ class Neo4jStore(GraphStore):
     ) -> dict[str, Reached]:
         allowed = self._check_kinds(kinds)
         start_ids = sorted(set(starts))
-        if not start_ids:
+        if not start_ids or (max_depth is not None and max_depth <= 0):
             return {}
-        # 1) the closure, by the server's pruning breadth-first expand; 2) the edges among it;
-        # 3) the same level-synchronous walk as the embedded store, for identical distances and paths.
-        closure = {r["id"] for r in self._read(f"closure_{way}", types=allowed, ids=start_ids)}
-        if not closure:
-            return {}
-        members = sorted(closure | set(start_ids))
-        rows = self._read("edges_among", ids=members, kinds=[k.value for k in allowed])
-        adj: dict[str, list[str]] = {}
-        for r in rows:
-            a, b = (r["src"], r["dst"]) if way == "down" else (r["dst"], r["src"])
-            adj.setdefault(a, []).append(b)
-        return bfs(start_ids, lambda n: adj.get(n, ()), max_depth=max_depth)
+        # A level-synchronous walk run by the server one frontier at a time, in ONE read transaction
+        # (one snapshot): each level ships only the ids of the frontier's successors with their
+        # smallest predecessor in the frontier, which is exactly the parent rule of ``bfs``. The
+        # walk stops at ``max_depth`` on the server's side; properties are never fetched.
+        step = _q(f"reach_step_{way}", types=allowed)
+
+        def work(tx: ManagedTransaction) -> tuple[dict[str, Reached], int]:
+            found: dict[str, Reached] = {}
+            seen = set(start_ids)
+            frontier = start_ids
+            depth = rows = 0
+            while frontier and (max_depth is None or depth < max_depth):
+                depth += 1
+                fresh: list[str] = []
+                for i in range(0, len(frontier), CHUNK * 4):
+                    for r in tx.run(step, ids=frontier[i : i + CHUNK * 4]):
+                        rows += 1
+                        nid, parent = r["id"], r["parent"]
+                        if nid in seen:
+                            continue
+                        old = found.get(nid)
+                        if old is None:
+                            found[nid] = Reached(depth, parent)
+                            fresh.append(nid)
+                        elif parent < old.parent:  # a later chunk of the same frontier
+                            found[nid] = Reached(depth, parent)
+                seen.update(fresh)
+                frontier = sorted(fresh)
+            return found, rows
+
+        with self._session() as s:
+            found, rows = s.execute_read(work)
+        self.last_reach_rows = rows
+        return found
 
     def explain(self, name: str, *, types: Collection[EdgeKind] | None = None, **params: Any) -> list[str]:
         """The operator names of the plan of a stored statement (used to check it plans as intended)."""
