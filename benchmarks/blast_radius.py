@@ -689,7 +689,7 @@ def markdown(res: dict[str, Any]) -> str:
     m = res["machine"]
     st = res["stores"]
     names = [n for n in ("embedded", "neo4j") if n in st]
-    head = {"embedded": "embedded (SQLite + networkx)",
+    head = {"embedded": "embedded (SQLite + CSR index)",
             "neo4j": f"Neo4j {st['neo4j']['server']['version']}" if "neo4j" in st else ""}
     lines = [
         f"Synthetic organisation: {g['nodes']:,} nodes, {g['edges']:,} edges (seed {g['seed']}); "

@@ -144,28 +144,43 @@ class Neo4jStore(GraphStore):
 
     # ---- writes --------------------------------------------------------------------------------
     def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-        node_rows = [
-            {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props), "source": n.source,
-             "seen_at": n.seen_at}
-            for n in nodes
-        ]
-        edge_rows = []
+        # One row per node id (repeats in a batch merged in order, as the embedded store applies
+        # them), then one row per endpoint the batch does not describe, then one row per edge:
+        # each node is touched once per batch, not once per edge that mentions it.
+        node_rows: dict[str, dict[str, Any]] = {}
+        for n in nodes:
+            row = node_rows.get(n.id)
+            if row is None:
+                node_rows[n.id] = {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props),
+                                   "sources": [n.source], "seen_at": n.seen_at}
+            else:
+                row.update(kind=n.kind.value, name=n.name, seen_at=max(row["seen_at"], n.seen_at))
+                row["props"].update(n.props)
+                if n.source not in row["sources"]:
+                    row["sources"].append(n.source)
+        stub_rows: dict[str, dict[str, Any]] = {}
+        edge_rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         for e in edges:
-            sk, skey = parse_id(e.src)
-            dk, dkey = parse_id(e.dst)
+            for end in (e.src, e.dst):
+                row = node_rows.get(end) or stub_rows.get(end)
+                if row is None:
+                    kind, name = parse_id(end)
+                    stub_rows[end] = {"id": end, "kind": kind.value, "name": name, "sources": [e.source],
+                                      "seen_at": e.seen_at}
+                elif e.source not in row["sources"]:
+                    row["sources"].append(e.source)
             props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
             props.update(key=e.key, source=e.source, seen_at=e.seen_at)
-            edge_rows.append({
-                "src": e.src, "src_kind": sk.value, "src_name": skey, "dst": e.dst, "dst_kind": dk.value,
-                "dst_name": dkey, "kind": EdgeKind(e.kind).value, "key": e.key, "source": e.source, "props": props,
-            })
-        merge_nodes, merge_edges = _q("merge_nodes"), _q("merge_edges")
+            kind_value = EdgeKind(e.kind).value
+            edge_rows[(e.src, kind_value, e.dst, e.key)] = {
+                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props}
+        steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values())),
+                 (_q("merge_edges"), list(edge_rows.values()))]
 
         def work(tx: ManagedTransaction) -> None:
-            for i in range(0, len(node_rows), CHUNK):
-                tx.run(merge_nodes, rows=node_rows[i : i + CHUNK]).consume()
-            for i in range(0, len(edge_rows), CHUNK):
-                tx.run(merge_edges, rows=edge_rows[i : i + CHUNK]).consume()
+            for query, rows in steps:
+                for i in range(0, len(rows), CHUNK):
+                    tx.run(query, rows=rows[i : i + CHUNK]).consume()
 
         with self._session() as s:
             s.execute_write(work)

@@ -14,7 +14,7 @@ import pytest
 
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import Edge, EdgeKind, Node, NodeKind
-from steward.store import open_store
+from steward.store import GraphStore, open_store
 
 WRITER = textwrap.dedent(
     """
@@ -81,15 +81,29 @@ def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
 ])
 def test_damaged_row_is_backend_unavailable(tmp_path: Path, table: str, column: str, value: str) -> None:
     uri = f"sqlite:///{tmp_path / 'graph.db'}"
+
+    def read(store: GraphStore) -> object:
+        return store.get_node("dataset:a") if table == "nodes" else store.edges()
+
     with open_store(uri, create=True) as store:
         store.upsert(edges=[Edge(src="dataset:a", kind=EdgeKind.CONSUMED_BY, dst="run:r", source="t")])
         with sqlite3.connect(tmp_path / "graph.db") as con:  # another process damages a row
             con.execute(f"UPDATE {table} SET {column} = ?", (value,))
-        # the open store notices the other connection's commit on its next read
-        with pytest.raises(BackendUnavailableError, match="damaged"):
-            store.get_node("dataset:a")
-    with pytest.raises(BackendUnavailableError, match=r"graph\.db.*damaged"):
-        open_store(uri)
+        with pytest.raises(BackendUnavailableError, match=r"graph\.db.*damaged"):
+            read(store)
+    with open_store(uri) as store, pytest.raises(BackendUnavailableError, match=r"graph\.db.*damaged"):
+        read(store)
+
+
+def test_dangling_edge_is_backend_unavailable_on_a_walk(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'graph.db'}"
+    with open_store(uri, create=True) as store:
+        store.upsert(edges=[Edge(src="dataset:a", kind=EdgeKind.CONSUMED_BY, dst="run:r", source="t")])
+    with sqlite3.connect(tmp_path / "graph.db") as con:  # a row deleted behind Steward's back
+        con.execute("DELETE FROM nodes WHERE id = 'run:r'")
+        con.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+    with open_store(uri) as store, pytest.raises(BackendUnavailableError, match="damaged"):
+        store.reach(["dataset:a"], way="down")
 
 
 def test_read_never_creates_a_store(tmp_path: Path) -> None:
