@@ -325,3 +325,16 @@ def test_max_depth_is_honoured_on_diamonds_cycles_and_many_starts(store: GraphSt
     two = store.reach([ds("d2"), ds("d4")], way="down", max_depth=2)
     assert distances(two) == {run("l2"): 1, run("r2"): 1, ds("d3"): 2, run("l4"): 1, run("r4"): 1, ds("d5"): 2}
     assert two[ds("d3")].parent == run("l2")
+
+
+def test_reach_each_is_reach_per_start(store: GraphStore) -> None:
+    edges, first, _ = diamonds(3)
+    store.upsert(edges=edges + chain([ds("x"), run("9"), ds("d2")]))
+    starts = [first, ds("x"), ds("d2"), ds("missing")]
+    for way in ("down", "up"):
+        for depth in (None, 2):
+            each = store.reach_each(starts, way=way, max_depth=depth)  # type: ignore[arg-type]
+            assert set(each) == set(starts)
+            for s in starts:
+                assert each[s] == store.reach([s], way=way, max_depth=depth)  # type: ignore[arg-type]
+    assert store.reach_each([ds("x")], way="down")[ds("x")][ds("d3")].distance == 4

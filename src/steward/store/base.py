@@ -210,6 +210,21 @@ class GraphStore(abc.ABC):
         Breadth-first: each node once with its shortest distance; paths are never enumerated.
         """
 
+    def reach_each(
+        self,
+        starts: Collection[str],
+        *,
+        way: Way,
+        kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> dict[str, dict[str, Reached]]:
+        """One closure per start (``reach([s])`` for each ``s`` among ``starts``), in one call.
+
+        For analyses that walk from many artifacts (SPOF, audit): a backend answers them from one
+        snapshot and without a round trip per start where it can.
+        """
+        return {s: self.reach([s], way=way, kinds=kinds, max_depth=max_depth) for s in sorted(set(starts))}
+
     @abc.abstractmethod
     def counts(self) -> Counts:
         """Nodes per kind and edges per kind (every kind present, zeros omitted)."""

@@ -470,6 +470,20 @@ class EmbeddedStore(GraphStore):
         idx = self.compact_index()
         return idx.reach(starts, way=way, kinds=allowed, max_depth=max_depth)
 
+    def reach_each(
+        self,
+        starts: Collection[str],
+        *,
+        way: Way,
+        kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> dict[str, dict[str, Reached]]:
+        allowed = self._check_kinds(kinds)
+        if max_depth is not None and max_depth <= 0:
+            return {s: {} for s in sorted(set(starts))}
+        idx = self.compact_index()  # one index (one version) for every walk
+        return {s: idx.reach([s], way=way, kinds=allowed, max_depth=max_depth) for s in sorted(set(starts))}
+
     def counts(self) -> Counts:
         def read() -> Counts:
             with self._snapshot() as db:
