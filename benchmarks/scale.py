@@ -510,7 +510,7 @@ def _ms(s: float | None) -> str:
 def _ratio(a: float | None, b: float | None) -> str:
     if not a or not b:
         return "—"
-    return f"{a / b:,.1f}x"
+    return f"{a / b:,.1f}x" if a >= b else f"{a / b:.2f}x"
 
 
 def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:

@@ -134,8 +134,11 @@ class CompactIndex:
             return {}
         nodes, dist, par = self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
         names = self.ids_of(nodes)
-        parents = self.ids_of(par)
-        return {n: Reached(d, p) for n, d, p in zip(names, dist.tolist(), parents, strict=True)}
+        # far fewer distinct parents than nodes: decode each once
+        uniq, inverse = np.unique(par, return_inverse=True)
+        pnames = self.ids_of(uniq)
+        parents = [pnames[i] for i in inverse.tolist()]
+        return dict(zip(names, map(Reached, dist.tolist(), parents), strict=True))
 
     # ---- persistence ------------------------------------------------------------------------------
     def save(self, path: Path) -> None:

@@ -281,9 +281,9 @@ class Neo4jStore(GraphStore):
                 depth += 1
                 fresh: list[str] = []
                 for i in range(0, len(frontier), CHUNK * 4):
-                    for r in tx.run(step, ids=frontier[i : i + CHUNK * 4]):
-                        rows += 1
-                        nid, parent = r["id"], r["parent"]
+                    level = tx.run(step, ids=frontier[i : i + CHUNK * 4]).single(strict=True)
+                    rows += len(level["ids"])
+                    for nid, parent in zip(level["ids"], level["parents"], strict=True):
                         if nid in seen:
                             continue
                         old = found.get(nid)
