@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="steward-bench-") as tmp:
         if "embedded" in stores:
             db = Path(tmp) / "bench.db"
-            store = open_store(f"sqlite:///{db}")
+            store = open_store(f"sqlite:///{db}", create=True)
             loaded = load(store, org, args.batch, "embedded")
             store.close()
             before = rss_mb()
@@ -689,7 +689,7 @@ def markdown(res: dict[str, Any]) -> str:
     m = res["machine"]
     st = res["stores"]
     names = [n for n in ("embedded", "neo4j") if n in st]
-    head = {"embedded": "embedded (SQLite + networkx)",
+    head = {"embedded": "embedded (SQLite + CSR index)",
             "neo4j": f"Neo4j {st['neo4j']['server']['version']}" if "neo4j" in st else ""}
     lines = [
         f"Synthetic organisation: {g['nodes']:,} nodes, {g['edges']:,} edges (seed {g['seed']}); "

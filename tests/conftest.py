@@ -76,7 +76,7 @@ def neo4j_store(neo4j_settings: Settings) -> Iterator[Neo4jStore]:
 
 @pytest.fixture
 def embedded_store(tmp_path: Path) -> Iterator[GraphStore]:
-    store = open_store(f"sqlite:///{tmp_path / 'graph.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'graph.db'}", create=True)
     yield store
     store.close()
 
@@ -94,7 +94,7 @@ def store_factory(backend: str, tmp_path: Path, request: pytest.FixtureRequest) 
 
     def make() -> GraphStore:
         if backend == "embedded":
-            s = open_store(f"sqlite:///{tmp_path / 'graph.db'}")
+            s = open_store(f"sqlite:///{tmp_path / 'graph.db'}", create=True)
         else:
             settings: Settings = request.getfixturevalue("neo4j_settings")
             s = Neo4jStore.connect(settings.store, settings=settings)

@@ -62,8 +62,8 @@ def _console() -> Console:
 
 
 @contextmanager
-def opened(store_uri: str | None) -> Iterator[GraphStore]:
-    store = open_store(store_uri, settings=Settings())
+def opened(store_uri: str | None, *, create: bool = False) -> Iterator[GraphStore]:
+    store = open_store(store_uri, settings=Settings(), create=create)
     try:
         yield store
     finally:
@@ -144,7 +144,7 @@ def ingest(
     from steward.recipe import load_recipe, run_recipe
 
     rcp = load_recipe(recipe)
-    with opened(store) as st:
+    with opened(store, create=True) as st:
         err = Console(stderr=True)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
                       disable=not err.is_terminal) as progress:
@@ -157,6 +157,15 @@ def ingest(
     emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def init(store: StoreOpt = None) -> None:
+    """Create an empty store (embedded: the SQLite file and its folder). Harmless on an existing store."""
+    with opened(store, create=True) as st:
+        total = st.counts().total_nodes
+        uri = st.uri
+    typer.echo(f"store {uri} ready ({total} nodes)")
 
 
 # ---- store inspection ---------------------------------------------------------------------------------

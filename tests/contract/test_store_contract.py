@@ -305,3 +305,36 @@ def test_reach_matches_reference_on_random_graphs(
             prev = 0 if r.parent == ds(str(start)) else got[r.parent].distance
             assert prev == r.distance - 1
     st_.close()
+
+
+def test_max_depth_is_honoured_on_diamonds_cycles_and_many_starts(store: GraphStore) -> None:
+    edges, first, last = diamonds(6)
+    edges += chain([ds("d6"), run("back"), ds("d0")])  # a cycle back to the start
+    store.upsert(edges=edges)
+    pairs = [(e.src, e.dst) for e in edges]
+    ids = sorted({x for p in pairs for x in p})
+    index = {n: i for i, n in enumerate(ids)}
+    int_pairs = [(index[a], index[b]) for a, b in pairs]
+    for way, start in (("down", first), ("up", last)):
+        full = {ids[k]: v for k, v in reference_distances(int_pairs, index[start], up=way == "up").items()}
+        for depth in (0, 1, 2, 5, 13, 40):
+            got = store.reach([start], way=way, max_depth=depth)  # type: ignore[arg-type]
+            assert distances(got) == {k: v for k, v in full.items() if v <= depth}, (way, depth)
+            for k, r in got.items():  # the parent is the smallest id one step closer, as without a cap
+                assert r == store.reach([start], way=way)[k]  # type: ignore[arg-type]
+    two = store.reach([ds("d2"), ds("d4")], way="down", max_depth=2)
+    assert distances(two) == {run("l2"): 1, run("r2"): 1, ds("d3"): 2, run("l4"): 1, run("r4"): 1, ds("d5"): 2}
+    assert two[ds("d3")].parent == run("l2")
+
+
+def test_reach_each_is_reach_per_start(store: GraphStore) -> None:
+    edges, first, _ = diamonds(3)
+    store.upsert(edges=edges + chain([ds("x"), run("9"), ds("d2")]))
+    starts = [first, ds("x"), ds("d2"), ds("missing")]
+    for way in ("down", "up"):
+        for depth in (None, 2):
+            each = store.reach_each(starts, way=way, max_depth=depth)  # type: ignore[arg-type]
+            assert set(each) == set(starts)
+            for s in starts:
+                assert each[s] == store.reach([s], way=way, max_depth=depth)  # type: ignore[arg-type]
+    assert store.reach_each([ds("x")], way="down")[ds("x")][ds("d3")].distance == 4

@@ -67,7 +67,7 @@ def db_uri(tmp_path: Path) -> str:
 
 @pytest.fixture
 def api(db_uri: str) -> Iterator[LiveServer]:
-    with open_store(db_uri) as store:
+    with open_store(db_uri, create=True) as store:
         build(store)
     with LiveServer(Settings(store=db_uri, api_token=SecretStr(TOKEN))) as server:
         yield server

@@ -108,10 +108,10 @@ def test_dry_run_writes_nothing(workspace: Path) -> None:
     ("args", "code", "needle"),
     [
         (["stats", "--store", "postgres://db/x"], 3, "unknown store URI"),
-        (["blast-radius", "dataset:nope", "--store", "sqlite:///{tmp}/g.db"], 4, "no node matches"),
+        (["blast-radius", "dataset:nope", "--store", "sqlite:///{tmp}/g.db"], 6, "steward init --store"),
         (["ingest", "{tmp}/missing.yaml", "--store", "sqlite:///{tmp}/g.db"], 3, "recipe not found"),
         (["audit", "--fail-on", "fatal", "--store", "sqlite:///{tmp}/g.db"], 2, "--fail-on"),
-        (["cypher", "MATCH (n) RETURN n", "--store", "sqlite:///{tmp}/g.db"], 3, "need the Neo4j store"),
+        (["cypher", "MATCH (n) RETURN n", "--store", "sqlite:///{tmp}/g.db"], 6, "no embedded store"),
     ],
 )
 def test_errors_are_one_line_with_their_exit_code(tmp_path: Path, args: list[str], code: int, needle: str) -> None:
@@ -129,7 +129,7 @@ def test_unreachable_neo4j_names_the_uri(tmp_path: Path) -> None:
 def test_corrupt_store_file(tmp_path: Path) -> None:
     bad = tmp_path / "graph.db"
     bad.write_bytes(b"garbage" * 1000)
-    proc = steward("stats", "--store", f"sqlite:///{bad}", check=3)
+    proc = steward("stats", "--store", f"sqlite:///{bad}", check=6)
     assert "not a Steward SQLite store" in proc.stderr
 
 

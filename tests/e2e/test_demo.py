@@ -199,7 +199,7 @@ def test_running_twice_gives_the_same_graph(offline: Demo) -> None:
 
 def test_demo_refuses_a_store_and_a_folder_it_did_not_make(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'real.db'}"
-    with open_store(uri) as s:
+    with open_store(uri, create=True) as s:
         s.upsert(nodes=[Node(id="dataset:s3://prod/orders", kind=NodeKind.DATASET, source="catalog")])
     with pytest.raises(ConfigError, match="did not write"):
         run_demo(workspace=tmp_path / "ws", store_uri=uri, mlflow="off", console=_console())

@@ -34,7 +34,7 @@ def catalog(path: Path, n_people: int) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> GraphStore:
-    return open_store(f"sqlite:///{tmp_path / 'graph.db'}")
+    return open_store(f"sqlite:///{tmp_path / 'graph.db'}", create=True)
 
 
 @pytest.fixture

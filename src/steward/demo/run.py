@@ -115,7 +115,7 @@ def _prepare_workspace(workspace: Path) -> None:
 
 def _cleared_store(store_uri: str) -> GraphStore:
     """Open the store empty: delete an embedded store's file, or retract every source's records."""
-    store = open_store(store_uri)
+    store = open_store(store_uri, create=True)
     try:
         total = store.counts().total_nodes
         if total and store.get_state(DEMO_STATE_KEY) is None:
@@ -133,7 +133,7 @@ def _cleared_store(store_uri: str) -> GraphStore:
         store.close()
         for suffix in ("", "-wal", "-shm", "-journal"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
-        return open_store(store_uri)
+        return open_store(store_uri, create=True)
     sources = {s for n in store.find_nodes() for s in n.sources} | {e.source for e in store.edges()}
     for source in sorted(sources):
         said = store.source_records(source)

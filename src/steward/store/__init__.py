@@ -25,8 +25,14 @@ __all__ = [
 NEO4J_SCHEMES = frozenset({"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"})
 
 
-def open_store(uri: str | None = None, *, settings: Settings | None = None) -> GraphStore:
-    """Open the store named by ``uri`` (default: ``settings.store``)."""
+def open_store(uri: str | None = None, *, settings: Settings | None = None, create: bool = False) -> GraphStore:
+    """Open the store named by ``uri`` (default: ``settings.store``).
+
+    Read paths never create a store: a missing embedded file (or folder) is a
+    BackendUnavailableError naming the path. Only writers that mean to start a store (``steward
+    ingest``, ``steward init``, ``steward demo``) pass ``create=True``. (A Neo4j database always
+    exists once the server answers; ``create`` does not apply to it.)
+    """
     settings = settings or Settings()
     uri = uri or settings.store
     scheme = urlsplit(uri).scheme.lower()
@@ -36,7 +42,7 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None) -> G
         # As SQLAlchemy and MLflow read it: sqlite:///rel/path.db is relative, sqlite:////abs/path.db absolute.
         if not uri.lower().startswith("sqlite:///") or not uri[len("sqlite:///") :]:
             raise ConfigError(f"an embedded store URI is sqlite:///PATH (sqlite:////ABSOLUTE/PATH), not {uri!r}")
-        return EmbeddedStore(Path(uri[len("sqlite:///") :]).expanduser())
+        return EmbeddedStore(Path(uri[len("sqlite:///") :]).expanduser(), create=create)
     if scheme in NEO4J_SCHEMES:
         from steward.store.neo4j import Neo4jStore
 

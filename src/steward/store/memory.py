@@ -1,10 +1,15 @@
-"""The embedded store: networkx in memory, written through to one SQLite file.
+"""The embedded store: one SQLite file is the system of record, a compact CSR index answers walks.
 
-Every batch is one SQLite transaction (WAL mode); the in-memory graph is changed only after the
-commit succeeds, so a crash mid-batch leaves both the file and any reader at the previous state.
-A store opened on an existing file loads it; a store that notices another process committed
-(``PRAGMA data_version``) reloads before answering, so a running ``steward serve`` sees a
-concurrent ``steward ingest``.
+Nothing is loaded up front. Node and edge properties are read from SQLite when an answer needs
+them (indexed by id, by edge endpoint, by kind); walks (``reach``) run on the compact traversal
+index of :mod:`steward.store.index`: integer node ids and CSR arrays per direction with edge-kind
+bitmasks, persisted beside the database (``graph.db.idx``) and memory-mapped. Every write bumps a
+version stamp in the ``meta`` table; an index built at an older stamp is rebuilt from one read
+snapshot before the next walk, so a running ``steward serve`` sees a concurrent ``steward ingest``.
+
+Writers take SQLite's write lock (``BEGIN IMMEDIATE``) *before* reading the rows they merge with,
+so two processes writing the same nodes never overwrite each other's commit. Each batch is one
+transaction (WAL mode): a crash mid-batch leaves the previous state.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import Any, TypeVar
 
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import (
@@ -39,12 +44,12 @@ from steward.store.base import (
     RetractResult,
     SourceRecords,
     Way,
-    bfs,
     group_by_kind,
     search_rank,
 )
+from steward.store.index import CompactIndex, build_index
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["EmbeddedStore", "damaged_store_message", "missing_store_message"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,17 +66,62 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (src, kind, dst, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_source ON edges (source);
+CREATE INDEX IF NOT EXISTS edges_dst ON edges (dst);
+CREATE INDEX IF NOT EXISTS edges_kind ON edges (kind);
+CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_IN = "(SELECT value FROM json_each(?))"
+_UPSERT_NODE = (
+    "INSERT INTO nodes VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET kind=excluded.kind, "
+    "name=excluded.name, props=excluded.props, sources=excluded.sources, seen_at=excluded.seen_at"
+)
+_UPSERT_EDGE = (
+    "INSERT INTO edges VALUES (?,?,?,?,?,?,?) ON CONFLICT (src, kind, dst, key) DO UPDATE SET "
+    "source=excluded.source, props=excluded.props, seen_at=excluded.seen_at "
+    "WHERE edges.source <> excluded.source OR edges.props <> excluded.props OR edges.seen_at <> excluded.seen_at"
+)
+_BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
+
+T = TypeVar("T")
+_CACHE_MAX = 500_000
+NodeRow = tuple[str, str, str, str, str, str]
+EdgeRow = tuple[str, str, str, str, str, str, str]
 
 
-def _node_row(r: NodeRecord) -> tuple[str, str, str, str, str, str]:
+def missing_store_message(path: Path) -> str:
+    return (
+        f"no embedded store at {path}: read commands never create one. Create it with "
+        f"`steward ingest RECIPE --store sqlite:///{path}` (ingests and creates) or "
+        f"`steward init --store sqlite:///{path}` (an empty store), or pass the right --store"
+    )
+
+
+def damaged_store_message(path: Path, exc: BaseException) -> str:
+    return (
+        f"cannot read the embedded store at {path}: {exc}. The file is not a Steward SQLite store or is "
+        "damaged; move it aside and rebuild it with `steward ingest RECIPE --store sqlite:///PATH`, "
+        "or pass another --store sqlite:///PATH"
+    )
+
+
+def _node_row(r: NodeRecord) -> NodeRow:
     return (r.id, r.kind.value, r.name, json.dumps(r.props, sort_keys=True),
             json.dumps(list(r.sources)), r.seen_at)
 
 
-def _edge_row(r: EdgeRecord) -> tuple[str, str, str, str, str, str, str]:
+def _edge_row(r: EdgeRecord) -> EdgeRow:
     return (r.src, r.kind.value, r.dst, r.key, r.source, json.dumps(r.props, sort_keys=True), r.seen_at)
+
+
+def _node_rec(row: Sequence[Any]) -> NodeRecord:
+    nid, kind, name, props, sources, seen_at = row
+    return NodeRecord(nid, NodeKind(kind), name, json.loads(props), tuple(json.loads(sources)), seen_at)
+
+
+def _edge_rec(row: Sequence[Any]) -> EdgeRecord:
+    src, kind, dst, key, source, props, seen_at = row
+    return EdgeRecord(src, EdgeKind(kind), dst, key, source, json.loads(props), seen_at)
 
 
 def _merge_props(old: Props, new: Props) -> Props:
@@ -79,80 +129,168 @@ def _merge_props(old: Props, new: Props) -> Props:
     return {k: v for k, v in merged.items() if v is not None}
 
 
+def _contains(text: str) -> Callable[[str, str], bool]:
+    t = text.lower()
+    return lambda i, n: t in i.lower() or t in n.lower()
+
+
 class EmbeddedStore(GraphStore):
     """``sqlite:///path/to/graph.db``: zero services, the default."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         self.uri = f"sqlite:///{path}"
+        self.index_path = path.with_name(path.name + ".idx")
         self._lock = threading.RLock()
+        self._index: CompactIndex | None = None
+        self._wrote = False
+        self._cache: dict[str, NodeRecord] = {}
+        self._cache_version = -1
+        if not create and not path.is_file():
+            raise BackendUnavailableError(missing_store_message(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            else:  # mode=rw: never create the file, even if it vanishes between the check and here
+                self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                                           check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise BackendUnavailableError(f"cannot open the embedded store at {path}: {exc}") from exc
+        except OSError as exc:
+            raise BackendUnavailableError(f"cannot create the embedded store at {path}: {exc}") from exc
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=OFF")
-            self._db.executescript(_SCHEMA)
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA cache_size=-65536")
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name='edges_kind'").fetchone() is None:
+                self._db.executescript(_SCHEMA)
             version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if version is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             elif version[0] != SCHEMA_VERSION:
                 raise ConfigError(
                     f"{path} holds a Steward store of schema {version[0]}, this Steward reads {SCHEMA_VERSION}"
                 )
-            self._graph = nx.MultiDiGraph()
-            self._by_kind: dict[EdgeKind, dict[EdgeKey, EdgeRecord]] = {}
-            self._data_version = -1
-            self._load()
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
+            self.store_id = str(self._db.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()[0])
+            self._db.execute("SELECT count(*) FROM (SELECT 1 FROM nodes LIMIT 1)").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(
-                f"cannot open the embedded store at {path}: {exc}. The file is not a Steward SQLite "
-                "store or is damaged; move it aside (Steward will create a new one) or pass another "
-                "--store sqlite:///PATH"
-            ) from exc
-        except OSError as exc:
-            raise ConfigError(f"cannot create the embedded store at {path}: {exc}") from exc
+            self._db.close()
+            raise BackendUnavailableError(damaged_store_message(path, exc)) from exc
+        except BaseException:
+            self._db.close()
+            raise
 
-    # ---- loading -------------------------------------------------------------------------------
-    def _current_version(self) -> int:
-        row = self._db.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
+    # ---- plumbing ------------------------------------------------------------------------------
+    def _guard(self, what: Callable[[], T]) -> T:
+        """Run a read under the lock; SQLite errors and damaged rows become BackendUnavailableError."""
+        with self._lock:
+            try:
+                return what()
+            except sqlite3.Error as exc:
+                raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
+            except (ValueError, TypeError, KeyError) as exc:  # bad JSON, unknown kind, dangling edge
+                raise BackendUnavailableError(damaged_store_message(self.path, exc)) from exc
 
-    def _load(self) -> None:
-        g = nx.MultiDiGraph()
-        for nid, kind, name, props, sources, seen_at in self._db.execute("SELECT * FROM nodes"):
-            g.add_node(nid, rec=NodeRecord(nid, NodeKind(kind), name, json.loads(props),
-                                           tuple(json.loads(sources)), seen_at))
-        for src, kind, dst, key, source, props, seen_at in self._db.execute("SELECT * FROM edges"):
-            rec = EdgeRecord(src, EdgeKind(kind), dst, key, source, json.loads(props), seen_at)
-            g.add_edge(src, dst, key=(rec.kind, key), rec=rec)
-        self._graph = g
-        self._by_kind = {k: {} for k in EdgeKind}
-        for _, _, rec in g.edges(data="rec"):
-            self._by_kind[rec.kind][rec.identity] = rec
-        self._data_version = self._current_version()
-        logger.debug("loaded %s: %d nodes, %d edges", self.path, g.number_of_nodes(), g.number_of_edges())
-
-    def _fresh(self) -> nx.MultiDiGraph:
-        """The in-memory graph, reloaded first if another connection committed since."""
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several statements read ONE snapshot (a read transaction)."""
+        self._db.execute("BEGIN")
         try:
-            if self._current_version() != self._data_version:
-                self._load()
-        except sqlite3.Error as exc:
-            raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
-        return self._graph
+            yield self._db
+        finally:
+            self._db.execute("COMMIT")
+
+    def _version(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _nodes_by_id(self, ids: Collection[str]) -> dict[str, NodeRow]:
+        if not ids:
+            return {}
+        rows = self._db.execute(f"SELECT * FROM nodes WHERE id IN {_IN}", (json.dumps(list(ids)),))
+        return {r[0]: r for r in rows}
+
+    # ---- the traversal index ---------------------------------------------------------------------
+    def compact_index(self) -> CompactIndex:
+        """The traversal index at the store's current version: cached, else the saved file, else built."""
+        return self._guard(self._current_index)
+
+    def _current_index(self) -> CompactIndex:
+        version = self._version()
+        idx = self._index
+        if idx is not None and idx.version == version:
+            return idx
+        kinds = tuple(k.value for k in EdgeKind)
+        saved = CompactIndex.load(self.index_path)
+        if saved is not None and saved.store_id == self.store_id and saved.version == version \
+                and saved.kinds == kinds:
+            self._index = saved
+            return saved
+        with self._snapshot() as db:
+            version = self._version()
+            idx = build_index(db, store_id=self.store_id, version=version)
+        try:
+            idx.save(self.index_path)
+        except OSError as exc:  # a read-only folder: the index lives in memory only
+            logger.info("cannot save the traversal index at %s: %s", self.index_path, exc)
+        self._index = idx
+        return idx
 
     # ---- writes --------------------------------------------------------------------------------
-    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+    def _begin_write(self) -> None:
+        """Take the write lock FIRST: rows computed after this see every other process's commit,
+        and nobody else can commit until ours."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise BackendUnavailableError(f"cannot lock {self.path} for writing: {exc}") from exc
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            logger.debug("rollback after a failed write also failed", exc_info=True)
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            g = self._fresh()
+            self._begin_write()
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise BackendUnavailableError(f"{what} {self.path} failed: {exc}") from exc
+            except (ValueError, TypeError) as exc:
+                self._rollback()
+                raise BackendUnavailableError(damaged_store_message(self.path, exc)) from exc
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        with self._writing("write to") as db:
+            ids = {n.id for n in nodes}
+            for e in edges:
+                ids.add(e.src)
+                ids.add(e.dst)
+            stored = self._nodes_by_id(ids)
             pending: dict[str, NodeRecord] = {}
+            parsed: dict[str, NodeRecord | None] = {}
 
             def current(nid: str) -> NodeRecord | None:
-                if nid in pending:
-                    return pending[nid]
-                rec: NodeRecord | None = g.nodes[nid]["rec"] if nid in g else None
-                return rec
+                rec = pending.get(nid)
+                if rec is not None:
+                    return rec
+                if nid not in parsed:
+                    row = stored.get(nid)
+                    parsed[nid] = None if row is None else _node_rec(row)
+                return parsed[nid]
 
             for n in nodes:
                 old = current(n.id)
@@ -164,7 +302,7 @@ class EmbeddedStore(GraphStore):
                         n.id, n.kind, n.name, _merge_props(old.props, {**n.props, STUB_PROP: None}),
                         tuple(sorted({*old.sources, n.source})), max(old.seen_at, n.seen_at),
                     )
-            new_edges: list[EdgeRecord] = []
+            new_edges: dict[EdgeKey, EdgeRow] = {}
             for e in edges:
                 for nid in (e.src, e.dst):
                     old = current(nid)
@@ -175,106 +313,124 @@ class EmbeddedStore(GraphStore):
                     elif e.source not in old.sources:
                         pending[nid] = NodeRecord(old.id, old.kind, old.name, old.props,
                                                   tuple(sorted({*old.sources, e.source})), old.seen_at)
-                new_edges.append(EdgeRecord(e.src, e.kind, e.dst, e.key, e.source,
-                                            {k: v for k, v in e.props.items() if v is not None}, e.seen_at))
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?,?,?,?)",
-                                     [_node_row(r) for r in pending.values()])
-                self._db.executemany("INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?)",
-                                     [_edge_row(r) for r in new_edges])
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise BackendUnavailableError(f"write to {self.path} failed: {exc}") from exc
-            for rec in pending.values():
-                g.add_node(rec.id, rec=rec)
-            for er in new_edges:
-                g.add_edge(er.src, er.dst, key=(er.kind, er.key), rec=er)
-                self._by_kind[er.kind][er.identity] = er
-            self._data_version = self._current_version()
-
-    def _rollback(self) -> None:
-        try:
-            self._db.execute("ROLLBACK")
-        except sqlite3.Error:
-            logger.debug("rollback after a failed write also failed", exc_info=True)
+                props = {k: v for k, v in e.props.items() if v is not None}
+                new_edges[e.identity] = (e.src, e.kind.value, e.dst, e.key, e.source,
+                                         json.dumps(props, sort_keys=True), e.seen_at)
+            # only rows that change are written (a dataset read by many events is written once)
+            node_rows = [row for row in map(_node_row, pending.values()) if stored.get(row[0]) != row]
+            db.executemany(_UPSERT_NODE, node_rows)
+            before = db.total_changes
+            db.executemany(_UPSERT_EDGE, list(new_edges.values()))
+            if node_rows or db.total_changes != before:
+                db.execute(_BUMP)
+                self._wrote = True
 
     def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
-        with self._lock:
-            g = self._fresh()
-            drop_edges = [k for k in edges
-                          if g.has_edge(k.src, k.dst, key=(k.kind, k.key))
-                          and g.edges[k.src, k.dst, (k.kind, k.key)]["rec"].source == source]
+        with self._writing("retract in") as db:
+            cur = db.executemany(
+                "DELETE FROM edges WHERE src=? AND kind=? AND dst=? AND key=? AND source=?",
+                [(k.src, EdgeKind(k.kind).value, k.dst, k.key, source) for k in dict.fromkeys(edges)],
+            )
+            edges_deleted = max(cur.rowcount, 0)
+            wanted = list(dict.fromkeys(nodes))
+            stored = self._nodes_by_id(wanted)
             delete_nodes: list[str] = []
-            detach: list[NodeRecord] = []
-            for nid in nodes:
-                if nid not in g:
+            detach: list[tuple[str, str]] = []
+            for nid in wanted:
+                row = stored.get(nid)
+                if row is None:
                     continue
-                rec: NodeRecord = g.nodes[nid]["rec"]
-                if source not in rec.sources:
+                sources = json.loads(row[4])
+                if source not in sources:
                     continue
-                rest = tuple(s for s in rec.sources if s != source)
+                rest = [s for s in sources if s != source]
                 if rest:
-                    detach.append(NodeRecord(rec.id, rec.kind, rec.name, rec.props, rest, rec.seen_at))
+                    detach.append((json.dumps(rest), nid))
                 else:
                     delete_nodes.append(nid)
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany("DELETE FROM edges WHERE src=? AND kind=? AND dst=? AND key=?",
-                                     [(k.src, k.kind.value, k.dst, k.key) for k in drop_edges])
-                self._db.executemany("UPDATE nodes SET sources=? WHERE id=?",
-                                     [(json.dumps(list(r.sources)), r.id) for r in detach])
-                self._db.executemany("DELETE FROM edges WHERE src=? OR dst=?", [(n, n) for n in delete_nodes])
-                self._db.executemany("DELETE FROM nodes WHERE id=?", [(n,) for n in delete_nodes])
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise BackendUnavailableError(f"retract in {self.path} failed: {exc}") from exc
-            for k in drop_edges:
-                g.remove_edge(k.src, k.dst, key=(k.kind, k.key))
-                self._by_kind[k.kind].pop(k, None)
-            for nid in delete_nodes:
-                for _, _, gone in [*g.out_edges(nid, data="rec"), *g.in_edges(nid, data="rec")]:
-                    self._by_kind[gone.kind].pop(gone.identity, None)
-            for r in detach:
-                g.nodes[r.id]["rec"] = r
-            g.remove_nodes_from(delete_nodes)
-            self._data_version = self._current_version()
-            return RetractResult(len(delete_nodes), len(detach), len(drop_edges))
+            db.executemany("UPDATE nodes SET sources=? WHERE id=?", detach)
+            gone = [(n,) for n in delete_nodes]
+            db.executemany("DELETE FROM edges WHERE src=?", gone)
+            db.executemany("DELETE FROM edges WHERE dst=?", gone)
+            db.executemany("DELETE FROM nodes WHERE id=?", gone)
+            if edges_deleted or detach or delete_nodes:
+                db.execute(_BUMP)
+                self._wrote = True
+            return RetractResult(len(delete_nodes), len(detach), edges_deleted)
 
     def source_records(self, source: str) -> SourceRecords:
-        with self._lock:
-            g = self._fresh()
-            node_ids = frozenset(n for n, rec in g.nodes(data="rec") if source in rec.sources)
-            edge_keys = frozenset(rec.identity for _, _, rec in g.edges(data="rec") if rec.source == source)
+        needle = json.dumps(source)
+
+        def read() -> SourceRecords:
+            with self._snapshot() as db:
+                rows = db.execute("SELECT id, sources FROM nodes WHERE instr(sources, ?) > 0", (needle,))
+                node_ids = frozenset(nid for nid, srcs in rows if source in json.loads(srcs))
+                edge_keys = frozenset(
+                    EdgeKey(s, EdgeKind(k), d, key)
+                    for s, k, d, key in db.execute("SELECT src, kind, dst, key FROM edges WHERE source=?", (source,))
+                )
             return SourceRecords(node_ids, edge_keys)
 
+        return self._guard(read)
+
     def get_state(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
-            return None if row is None else str(row[0])
+        row = self._guard(lambda: self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone())
+        return None if row is None else str(row[0])
 
     def set_state(self, key: str, value: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+            try:
+                self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+            except sqlite3.Error as exc:
+                raise BackendUnavailableError(f"write to {self.path} failed: {exc}") from exc
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
-        with self._lock:
-            g = self._fresh()
-            return {i: g.nodes[i]["rec"] for i in ids if i in g}
+        def read() -> dict[str, NodeRecord]:
+            # Parsed records are kept until the store's version moves (any commit, ours or not):
+            # analyses ask for the same closure's nodes several times per answer.
+            version = self._version()
+            if version != self._cache_version or len(self._cache) > _CACHE_MAX:
+                self._cache = {}
+                self._cache_version = version
+            cache = self._cache
+            out: dict[str, NodeRecord] = {}
+            missing: list[str] = []
+            for i in ids:
+                rec = cache.get(i)
+                if rec is None:
+                    missing.append(i)
+                else:
+                    out[i] = rec
+            for i, row in self._nodes_by_id(missing).items():
+                out[i] = cache[i] = _node_rec(row)
+            return out
+
+        return self._guard(read)
 
     def find_nodes(self, *, kinds: Collection[NodeKind] | None = None) -> list[NodeRecord]:
-        with self._lock:
-            g = self._fresh()
-            wanted = None if kinds is None else set(kinds)
-            recs = [rec for _, rec in g.nodes(data="rec") if wanted is None or rec.kind in wanted]
-            return sorted(recs, key=lambda r: r.id)
+        def read() -> list[NodeRecord]:
+            if kinds is None:
+                rows = self._db.execute("SELECT * FROM nodes ORDER BY id")
+            else:
+                kind_list = json.dumps(sorted({NodeKind(k).value for k in kinds}))
+                rows = self._db.execute(f"SELECT * FROM nodes WHERE kind IN {_IN} ORDER BY id", (kind_list,))
+            return [_node_rec(r) for r in rows]
+
+        return self._guard(read)
 
     def search(self, text: str, *, kinds: Collection[NodeKind] | None = None, limit: int = 20) -> list[NodeRecord]:
-        t = text.lower()
-        hits = [r for r in self.find_nodes(kinds=kinds) if t in r.id.lower() or t in r.name.lower()]
+        def read() -> list[NodeRecord]:
+            # Python's lower() (not SQLite's ASCII-only one), so both stores match the same names
+            self._db.create_function("steward_hit", 2, _contains(text), deterministic=True)
+            sql = "SELECT * FROM nodes WHERE steward_hit(id, name)"
+            params: tuple[str, ...] = ()
+            if kinds is not None:
+                sql += f" AND kind IN {_IN}"
+                params = (json.dumps(sorted({NodeKind(k).value for k in kinds})),)
+            return [_node_rec(r) for r in self._db.execute(sql, params)]
+
+        hits = self._guard(read)
         return sorted(hits, key=lambda r: search_rank(text, r))[:limit]
 
     def edges(
@@ -284,23 +440,21 @@ class EmbeddedStore(GraphStore):
         src: Collection[str] | None = None,
         dst: Collection[str] | None = None,
     ) -> list[EdgeRecord]:
-        with self._lock:
-            g = self._fresh()
-            wanted = None if kinds is None else set(kinds)
-            candidates: Iterable[EdgeRecord]
-            if src is not None:
-                candidates = (rec for s in set(src) if s in g for _, _, rec in g.out_edges(s, data="rec"))
-                if dst is not None:
-                    dst_set = set(dst)
-                    candidates = (r for r in candidates if r.dst in dst_set)
-            elif dst is not None:
-                candidates = (rec for d in set(dst) if d in g for _, _, rec in g.in_edges(d, data="rec"))
-            elif wanted is not None:
-                candidates = (rec for k in wanted for rec in self._by_kind[k].values())
-            else:
-                candidates = (rec for _, _, rec in g.edges(data="rec"))
-            out = [r for r in candidates if wanted is None or r.kind in wanted]
-            return sorted(out, key=lambda r: r.identity)
+        where: list[str] = []
+        params: list[str] = []
+        for column, values in (("src", src), ("dst", dst)):
+            if values is not None:
+                where.append(f"{column} IN {_IN}")
+                params.append(json.dumps(sorted(set(values))))
+        if kinds is not None:
+            where.append(f"kind IN {_IN}")
+            params.append(json.dumps(sorted({EdgeKind(k).value for k in kinds})))
+        sql = "SELECT * FROM edges" + (" WHERE " + " AND ".join(where) if where else "")
+
+        def read() -> list[EdgeRecord]:
+            return [_edge_rec(r) for r in self._db.execute(sql, params)]
+
+        return sorted(self._guard(read), key=lambda r: r.identity)
 
     def reach(
         self,
@@ -310,28 +464,34 @@ class EmbeddedStore(GraphStore):
         kinds: Collection[EdgeKind] = LINEAGE_EDGES,
         max_depth: int | None = None,
     ) -> dict[str, Reached]:
-        allowed = set(self._check_kinds(kinds))
-        with self._lock:
-            g = self._fresh()
-            adj: Any = g.succ if way == "down" else g.pred
+        allowed = self._check_kinds(kinds)
+        if max_depth is not None and max_depth <= 0:
+            return {}
+        idx = self.compact_index()
+        return idx.reach(starts, way=way, kinds=allowed, max_depth=max_depth)
 
-            def successors(node: str) -> Iterable[str]:
-                for nbr, keyed in adj[node].items():
-                    if any(kind in allowed for kind, _ in keyed):
-                        yield nbr
-
-            return bfs([s for s in starts if s in g], successors, max_depth=max_depth)
+    def reach_each(
+        self,
+        starts: Collection[str],
+        *,
+        way: Way,
+        kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> dict[str, dict[str, Reached]]:
+        allowed = self._check_kinds(kinds)
+        if max_depth is not None and max_depth <= 0:
+            return {s: {} for s in sorted(set(starts))}
+        idx = self.compact_index()  # one index (one version) for every walk
+        return {s: idx.reach([s], way=way, kinds=allowed, max_depth=max_depth) for s in sorted(set(starts))}
 
     def counts(self) -> Counts:
-        with self._lock:
-            g = self._fresh()
-            nodes: dict[str, int] = {}
-            for _, rec in g.nodes(data="rec"):
-                nodes[rec.kind.value] = nodes.get(rec.kind.value, 0) + 1
-            edges: dict[str, int] = {}
-            for _, _, rec in g.edges(data="rec"):
-                edges[rec.kind.value] = edges.get(rec.kind.value, 0) + 1
-            return Counts(group_by_kind(nodes.items()), group_by_kind(edges.items()))
+        def read() -> Counts:
+            with self._snapshot() as db:
+                nodes = db.execute("SELECT kind, count(*) FROM nodes GROUP BY kind").fetchall()
+                edges = db.execute("SELECT kind, count(*) FROM edges GROUP BY kind").fetchall()
+            return Counts(group_by_kind(nodes), group_by_kind(edges))
+
+        return self._guard(read)
 
     def ping(self) -> None:
         with self._lock:
@@ -342,5 +502,11 @@ class EmbeddedStore(GraphStore):
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
-
+            try:
+                if self._wrote:  # leave the index current, so the next process starts answering at once
+                    self._current_index()
+            except (sqlite3.Error, ValueError, KeyError, OSError):
+                logger.debug("could not refresh the traversal index on close", exc_info=True)
+            finally:
+                self._wrote = False
+                self._db.close()

@@ -36,7 +36,6 @@ from steward.store.base import (
     RetractResult,
     SourceRecords,
     Way,
-    bfs,
     group_by_kind,
     search_rank,
 )
@@ -80,6 +79,8 @@ class Neo4jStore(GraphStore):
         self._driver = driver
         self.uri = uri
         self._database = database
+        #: Rows the last ``reach`` fetched from the server (ids only); benchmarks and tests read it.
+        self.last_reach_rows = 0
 
     @classmethod
     def connect(cls, uri: str, *, settings: Settings) -> Neo4jStore:
@@ -143,28 +144,43 @@ class Neo4jStore(GraphStore):
 
     # ---- writes --------------------------------------------------------------------------------
     def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-        node_rows = [
-            {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props), "source": n.source,
-             "seen_at": n.seen_at}
-            for n in nodes
-        ]
-        edge_rows = []
+        # One row per node id (repeats in a batch merged in order, as the embedded store applies
+        # them), then one row per endpoint the batch does not describe, then one row per edge:
+        # each node is touched once per batch, not once per edge that mentions it.
+        node_rows: dict[str, dict[str, Any]] = {}
+        for n in nodes:
+            row = node_rows.get(n.id)
+            if row is None:
+                node_rows[n.id] = {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props),
+                                   "sources": [n.source], "seen_at": n.seen_at}
+            else:
+                row.update(kind=n.kind.value, name=n.name, seen_at=max(row["seen_at"], n.seen_at))
+                row["props"].update(n.props)
+                if n.source not in row["sources"]:
+                    row["sources"].append(n.source)
+        stub_rows: dict[str, dict[str, Any]] = {}
+        edge_rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         for e in edges:
-            sk, skey = parse_id(e.src)
-            dk, dkey = parse_id(e.dst)
+            for end in (e.src, e.dst):
+                row = node_rows.get(end) or stub_rows.get(end)
+                if row is None:
+                    kind, name = parse_id(end)
+                    stub_rows[end] = {"id": end, "kind": kind.value, "name": name, "sources": [e.source],
+                                      "seen_at": e.seen_at}
+                elif e.source not in row["sources"]:
+                    row["sources"].append(e.source)
             props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
             props.update(key=e.key, source=e.source, seen_at=e.seen_at)
-            edge_rows.append({
-                "src": e.src, "src_kind": sk.value, "src_name": skey, "dst": e.dst, "dst_kind": dk.value,
-                "dst_name": dkey, "kind": EdgeKind(e.kind).value, "key": e.key, "source": e.source, "props": props,
-            })
-        merge_nodes, merge_edges = _q("merge_nodes"), _q("merge_edges")
+            kind_value = EdgeKind(e.kind).value
+            edge_rows[(e.src, kind_value, e.dst, e.key)] = {
+                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props}
+        steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values())),
+                 (_q("merge_edges"), list(edge_rows.values()))]
 
         def work(tx: ManagedTransaction) -> None:
-            for i in range(0, len(node_rows), CHUNK):
-                tx.run(merge_nodes, rows=node_rows[i : i + CHUNK]).consume()
-            for i in range(0, len(edge_rows), CHUNK):
-                tx.run(merge_edges, rows=edge_rows[i : i + CHUNK]).consume()
+            for query, rows in steps:
+                for i in range(0, len(rows), CHUNK):
+                    tx.run(query, rows=rows[i : i + CHUNK]).consume()
 
         with self._session() as s:
             s.execute_write(work)
@@ -248,20 +264,42 @@ class Neo4jStore(GraphStore):
     ) -> dict[str, Reached]:
         allowed = self._check_kinds(kinds)
         start_ids = sorted(set(starts))
-        if not start_ids:
+        if not start_ids or (max_depth is not None and max_depth <= 0):
             return {}
-        # 1) the closure, by the server's pruning breadth-first expand; 2) the edges among it;
-        # 3) the same level-synchronous walk as the embedded store, for identical distances and paths.
-        closure = {r["id"] for r in self._read(f"closure_{way}", types=allowed, ids=start_ids)}
-        if not closure:
-            return {}
-        members = sorted(closure | set(start_ids))
-        rows = self._read("edges_among", ids=members, kinds=[k.value for k in allowed])
-        adj: dict[str, list[str]] = {}
-        for r in rows:
-            a, b = (r["src"], r["dst"]) if way == "down" else (r["dst"], r["src"])
-            adj.setdefault(a, []).append(b)
-        return bfs(start_ids, lambda n: adj.get(n, ()), max_depth=max_depth)
+        # A level-synchronous walk run by the server one frontier at a time, in ONE read transaction
+        # (one snapshot): each level ships only the ids of the frontier's successors with their
+        # smallest predecessor in the frontier, which is exactly the parent rule of ``bfs``. The
+        # walk stops at ``max_depth`` on the server's side; properties are never fetched.
+        step = _q(f"reach_step_{way}", types=allowed)
+
+        def work(tx: ManagedTransaction) -> tuple[dict[str, Reached], int]:
+            found: dict[str, Reached] = {}
+            seen = set(start_ids)
+            frontier = start_ids
+            depth = rows = 0
+            while frontier and (max_depth is None or depth < max_depth):
+                depth += 1
+                fresh: list[str] = []
+                for i in range(0, len(frontier), CHUNK * 4):
+                    level = tx.run(step, ids=frontier[i : i + CHUNK * 4]).single(strict=True)
+                    rows += len(level["ids"])
+                    for nid, parent in zip(level["ids"], level["parents"], strict=True):
+                        if nid in seen:
+                            continue
+                        old = found.get(nid)
+                        if old is None:
+                            found[nid] = Reached(depth, parent)
+                            fresh.append(nid)
+                        elif parent < old.parent:  # a later chunk of the same frontier
+                            found[nid] = Reached(depth, parent)
+                seen.update(fresh)
+                frontier = sorted(fresh)
+            return found, rows
+
+        with self._session() as s:
+            found, rows = s.execute_read(work)
+        self.last_reach_rows = rows
+        return found
 
     def explain(self, name: str, *, types: Collection[EdgeKind] | None = None, **params: Any) -> list[str]:
         """The operator names of the plan of a stored statement (used to check it plans as intended)."""

@@ -49,6 +49,19 @@ def test_twenty_diamonds_answer_at_once(neo4j_store: Neo4jStore) -> None:
     print(f"20 chained diamonds: {elapsed * 1000:.1f} ms")
 
 
+def test_reach_stops_at_max_depth_on_the_server(neo4j_store: Neo4jStore) -> None:
+    n = 1500
+    edges = [Edge(src=f"dataset:c{i}", kind=EdgeKind.CONSUMED_BY, dst=f"dataset:c{i + 1}", source="t")
+             for i in range(n)]
+    neo4j_store.upsert(edges=edges)
+    assert set(neo4j_store.reach(["dataset:c0"], way="down", max_depth=3)) == {"dataset:c1", "dataset:c2",
+                                                                            "dataset:c3"}
+    assert neo4j_store.last_reach_rows == 3  # three levels walked, one id each: not the whole chain
+    assert len(neo4j_store.reach(["dataset:c0"], way="down")) == n
+    assert neo4j_store.last_reach_rows == n
+    assert neo4j_store.reach(["dataset:c0"], way="down", max_depth=0) == {}
+
+
 def test_schema_and_labels(neo4j_store: Neo4jStore) -> None:
     neo4j_store.apply_schema()  # idempotent
     build(neo4j_store)

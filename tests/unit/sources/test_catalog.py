@@ -108,7 +108,7 @@ def test_people_teams_ownership_and_deployments() -> None:
 
 def test_catalog_lands_in_the_store(tmp_path: Path) -> None:
     _, recs = run(DATA, "*.yaml")
-    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}", create=True)
     store.upsert(nodes=[r for r in recs if isinstance(r, Node)], edges=[r for r in recs if isinstance(r, Edge)],
                  claims=[r for r in recs if isinstance(r, OwnershipClaim)])
     carol = store.get_nodes(["person:carol@acme.com"])["person:carol@acme.com"]

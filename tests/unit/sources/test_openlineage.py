@@ -192,7 +192,7 @@ def test_events_in_any_order_and_replayed_give_the_same_graph(tmp_path: Path) ->
     assert [parse(e) for e in evs] == first  # replay: identical records
 
     def load(order: list[list[Record]], db: str) -> tuple[dict[str, Any], int]:
-        store = open_store(f"sqlite:///{tmp_path / db}")
+        store = open_store(f"sqlite:///{tmp_path / db}", create=True)
         for recs in order:
             store.upsert(nodes=[r for r in recs if isinstance(r, Node)],
                          edges=[r for r in recs if isinstance(r, Edge)],

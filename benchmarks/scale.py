@@ -1,0 +1,584 @@
+"""Scale benchmark (issue 12): Steward against references measured in the same run.
+
+Generates a layered, diamond-heavy OpenLineage-like organisation (``--produced`` datasets, each
+written by one run that reads ~4 datasets from earlier layers; jobs, raw datasets, team owners):
+10k / 100k / 500k produced datasets give about 28k / 284k / 1.4M nodes. Then, each figure in a
+fresh process where a cold start matters:
+
+* ingest into the embedded store (rows/s, peak RSS) vs the floor: json + one SQLite
+  ``executemany`` per table of the same rows into the same schema;
+* cold open + first ``reach`` vs numpy CSR load + scipy BFS (process start excluded on both);
+* cold CLI ``steward blast-radius`` (whole process) vs a whole scipy process answering the same walk;
+* warm ``reach`` on the largest closure and on a ~100-node closure vs scipy ``breadth_first_order``;
+  warm ``blast_radius``;
+* ``spof`` and ``audit`` (whole, warm store) vs an igraph dominator tree (whole process; if igraph
+  is installed: ``pip install -e '.[bench]'``);
+* with ``--neo4j``: Neo4j ingest, ``reach`` of the largest closure vs the server's pruning
+  ``count(DISTINCT n)`` and naive ``count(p)`` path enumeration (with a timeout), and 20 chained
+  diamonds.
+
+Nothing here asserts a speed. Results: ``results/scale.json`` and ``results/scale.md``.
+Run: ``.venv/bin/python benchmarks/scale.py --produced 100000`` (``--help`` for options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from steward.graph import LINEAGE_EDGES, Edge, EdgeKind, Node, NodeKind, OwnershipClaim
+
+logger = logging.getLogger("benchmarks.scale")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEEN_AT = "2026-01-01T00:00:00.000Z"
+LAYERS = 24
+READS = 4
+Batch = tuple[list[Node], list[Edge], list[OwnershipClaim]]
+
+
+# ================================================================================================
+# the organisation
+# ================================================================================================
+def dataset_id(layer: int, i: int) -> str:
+    return f"dataset:s3://lake/l{layer:02d}/d{i:07d}"
+
+
+def generate(produced: int, *, seed: int = 12, batch_runs: int = 1000) -> Iterator[Batch]:
+    """Batches of OpenLineage-like run events, deterministic for a seed.
+
+    Layer 0 holds raw datasets (a fifth of ``produced``); layers 1..LAYERS-1 hold produced datasets,
+    each written by one run of a job (jobs have 1-3 runs). A run reads ``READS`` datasets: the
+    previous layer half of the time, else any earlier layer, popular (low index) ones far more
+    often, so closures overlap in diamonds. Each event repeats its input datasets as nodes, as
+    an OpenLineage event does.
+    """
+    rng = random.Random(seed)
+    raw = max(produced // 5, 10)
+    per_layer = max(produced // (LAYERS - 1), 1)
+    layer_size = [raw] + [per_layer] * (LAYERS - 1)
+    layer_size[-1] += produced - per_layer * (LAYERS - 1)
+    teams = [f"team:t{t:03d}" for t in range(max(produced // 500, 4))]
+    nodes: list[Node] = [Node(id=dataset_id(0, i), kind=NodeKind.DATASET, source="catalog",
+                              props={"tier": "raw"}, seen_at=SEEN_AT) for i in range(raw)]
+    nodes += [Node(id=t, kind=NodeKind.TEAM, source="catalog", seen_at=SEEN_AT) for t in teams]
+    yield nodes, [], []
+    nodes, edges, claims = [], [], []
+    job = 0
+    runs_left = 0
+    in_batch = 0
+    for layer in range(1, LAYERS):
+        for i in range(layer_size[layer]):
+            if runs_left == 0:
+                job += 1
+                runs_left = rng.choice((1, 1, 2, 3))
+                claims.append(OwnershipClaim(owner=rng.choice(teams), artifact=f"job:airflow://org/j{job:06d}",
+                                             role="owner", source="openlineage", seen_at=SEEN_AT))
+            runs_left -= 1
+            job_id = f"job:airflow://org/j{job:06d}"
+            run_id = f"run:{layer:02d}-{i:07d}-{rng.getrandbits(32):08x}"
+            out = dataset_id(layer, i)
+            inputs: set[str] = set()
+            while len(inputs) < READS:
+                src_layer = layer - 1 if rng.random() < 0.5 else rng.randrange(0, layer)
+                inputs.add(dataset_id(src_layer, int(layer_size[src_layer] * rng.random() ** 3)))
+            nodes.append(Node(id=job_id, kind=NodeKind.JOB, source="openlineage", seen_at=SEEN_AT))
+            nodes.append(Node(id=run_id, kind=NodeKind.RUN, source="openlineage", props={"state": "COMPLETE"},
+                              seen_at=SEEN_AT))
+            nodes.append(Node(id=out, kind=NodeKind.DATASET, source="openlineage",
+                              props={"namespace": "s3://lake"}, seen_at=SEEN_AT))
+            for d in sorted(inputs):
+                nodes.append(Node(id=d, kind=NodeKind.DATASET, source="openlineage",
+                                  props={"namespace": "s3://lake"}, seen_at=SEEN_AT))
+                edges.append(Edge(src=d, kind=EdgeKind.CONSUMED_BY, dst=run_id, source="openlineage",
+                                  seen_at=SEEN_AT))
+            edges.append(Edge(src=run_id, kind=EdgeKind.PRODUCED, dst=out, source="openlineage", seen_at=SEEN_AT))
+            edges.append(Edge(src=run_id, kind=EdgeKind.RUN_OF, dst=job_id, source="openlineage", seen_at=SEEN_AT))
+            in_batch += 1
+            if in_batch == batch_runs:
+                yield nodes, edges, claims
+                nodes, edges, claims = [], [], []
+                in_batch = 0
+    if nodes or edges or claims:
+        yield nodes, edges, claims
+
+
+# ================================================================================================
+# helpers
+# ================================================================================================
+def rss_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def child(*args: str, timeout: float = 3600) -> dict[str, Any]:
+    """Run ``scale.py _child ...`` in a fresh process; its last stdout line is JSON."""
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "_child", *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_wall_s"] = wall
+    return out
+
+
+# ================================================================================================
+# the children (each in a fresh process)
+# ================================================================================================
+def child_ingest(db: str, produced: int, seed: int) -> dict[str, Any]:
+    from steward.store import open_store
+
+    batches = list(generate(produced, seed=seed))
+    rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
+    base = rss_peak_mb()
+    t = time.perf_counter()
+    store = open_store(f"sqlite:///{db}", create=True)
+    for n, e, c in batches:
+        store.upsert(nodes=n, edges=e, claims=c)
+    ingest_s = time.perf_counter() - t
+    t = time.perf_counter()
+    store.close()  # builds and saves the traversal index
+    return {"rows": rows, "ingest_s": ingest_s, "index_on_close_s": time.perf_counter() - t,
+            "rows_per_s": rows / ingest_s, "rss_before_mb": base, "rss_peak_mb": rss_peak_mb()}
+
+
+def child_floor(db: str, produced: int, seed: int) -> dict[str, Any]:
+    """The storage floor: the same rows, json-encoded, one executemany per table, no merging."""
+    from steward.store.memory import _SCHEMA
+
+    batches = list(generate(produced, seed=seed))
+    rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
+    base = rss_peak_mb()
+    t = time.perf_counter()
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.executescript(_SCHEMA)
+    for n, e, c in batches:
+        all_edges = e + [x.to_edge() for x in c]
+        con.execute("BEGIN")
+        con.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?,?,?,?)",
+                        [(x.id, x.kind.value, x.name, json.dumps(x.props, sort_keys=True), json.dumps([x.source]),
+                          x.seen_at) for x in n])
+        con.executemany("INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?)",
+                        [(x.src, x.kind.value, x.dst, x.key, x.source, json.dumps(x.props, sort_keys=True),
+                          x.seen_at) for x in all_edges])
+        con.execute("COMMIT")
+    con.close()
+    s = time.perf_counter() - t
+    return {"rows": rows, "ingest_s": s, "rows_per_s": rows / s, "rss_before_mb": base,
+            "rss_peak_mb": rss_peak_mb()}
+
+
+def child_cold_steward(db: str, root: str) -> dict[str, Any]:
+    t = time.perf_counter()
+    from steward.store import open_store
+
+    imported = time.perf_counter() - t
+    t = time.perf_counter()
+    store = open_store(f"sqlite:///{db}")
+    reached = store.reach([root], way="down")
+    s = time.perf_counter() - t
+    return {"import_s": imported, "open_and_reach_s": s, "closure": len(reached), "rss_peak_mb": rss_peak_mb()}
+
+
+def child_cold_scipy(csr_dir: str, root_rank: int) -> dict[str, Any]:
+    t = time.perf_counter()
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    imported = time.perf_counter() - t
+    t = time.perf_counter()
+    d = Path(csr_dir)
+    indptr = np.load(d / "indptr.npy", mmap_mode="r")
+    indices = np.load(d / "indices.npy", mmap_mode="r")
+    n = len(indptr) - 1
+    g = sp.csr_array((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n, n))
+    order = breadth_first_order(g, root_rank, directed=True, return_predecessors=False)
+    s = time.perf_counter() - t
+    return {"import_s": imported, "load_and_bfs_s": s, "closure": len(order) - 1, "rss_peak_mb": rss_peak_mb()}
+
+
+def child_scipy_whole(csr_dir: str, root_rank: int) -> dict[str, Any]:
+    """A whole process answering the walk as JSON ids (the reference for the cold CLI)."""
+    out = child_cold_scipy(csr_dir, root_rank)
+    ids = json.loads((Path(csr_dir) / "ids.json").read_text())
+    json.dumps([ids[i] for i in range(min(len(ids), out["closure"]))])
+    return out
+
+
+def child_igraph_dominators(csr_dir: str) -> dict[str, Any]:
+    t = time.perf_counter()
+    import igraph
+
+    d = Path(csr_dir)
+    indptr = np.load(d / "indptr.npy")
+    indices = np.load(d / "indices.npy")
+    n = len(indptr) - 1
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    indeg = np.bincount(indices, minlength=n)
+    sources = np.flatnonzero(indeg == 0)
+    # a virtual root above every source, as Steward's chokepoint analysis does
+    edges = np.column_stack([np.concatenate([src, np.full(len(sources), n)]),
+                             np.concatenate([indices, sources])])
+    g = igraph.Graph(n=n + 1, edges=edges.tolist(), directed=True)
+    dom = g.dominator(n, mode="out")
+    return {"whole_s": time.perf_counter() - t, "nodes": n, "dominated": sum(1 for x in dom if x >= 0)}
+
+
+def child_analyses(db: str) -> dict[str, Any]:
+    from steward.analysis import audit, spof
+    from steward.store import open_store
+
+    store = open_store(f"sqlite:///{db}")
+    store.reach(["dataset:nope"], way="down")
+    out: dict[str, Any] = {}
+    for name, fn in (("spof", spof), ("audit", audit)):
+        t = time.perf_counter()
+        fn(store)
+        out[f"{name}_s"] = time.perf_counter() - t
+    out["rss_peak_mb"] = rss_peak_mb()
+    return out
+
+
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "ingest": lambda db, p, s: child_ingest(db, int(p), int(s)),
+    "floor": lambda db, p, s: child_floor(db, int(p), int(s)),
+    "cold-steward": child_cold_steward,
+    "cold-scipy": lambda d, r: child_cold_scipy(d, int(r)),
+    "scipy-whole": lambda d, r: child_scipy_whole(d, int(r)),
+    "igraph": child_igraph_dominators,
+    "analyses": child_analyses,
+}
+
+
+# ================================================================================================
+# the reference CSR (lineage edges only), built straight from the SQLite file
+# ================================================================================================
+def reference_csr(db: str, out: Path) -> tuple[list[str], Any]:
+    import scipy.sparse as sp
+
+    con = sqlite3.connect(db)
+    ids = [r[0] for r in con.execute("SELECT id FROM nodes ORDER BY id")]
+    rank = {s: i for i, s in enumerate(ids)}
+    kinds = sorted(k.value for k in LINEAGE_EDGES)
+    pairs = {(rank[a], rank[b]) for a, b, k in con.execute("SELECT src, dst, kind FROM edges") if k in kinds}
+    con.close()
+    n = len(ids)
+    a = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+    b = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+    g = sp.csr_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    g.sort_indices()
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "indptr.npy", g.indptr.astype(np.int64))
+    np.save(out / "indices.npy", g.indices.astype(np.int32))
+    (out / "ids.json").write_text(json.dumps(ids))
+    return ids, g
+
+
+def closure_sizes(g: Any, candidates: Sequence[int]) -> dict[int, int]:
+    from scipy.sparse.csgraph import breadth_first_order
+
+    return {c: len(breadth_first_order(g, c, directed=True, return_predecessors=False)) - 1 for c in candidates}
+
+
+# ================================================================================================
+# Neo4j
+# ================================================================================================
+def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: float) -> dict[str, Any]:
+    from pydantic import SecretStr
+
+    from steward.settings import Settings
+    from steward.store.neo4j import Neo4jStore
+    from steward.testing.neo4j_server import acquire_neo4j
+
+    server = acquire_neo4j()
+    out: dict[str, Any] = {"how": server.how}
+    try:
+        settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
+        store = Neo4jStore.connect(server.uri, settings=settings)
+        with store._driver.session() as s:
+            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        batches = list(generate(produced, seed=seed))
+        rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
+        t = time.perf_counter()
+        for n, e, c in batches:
+            store.upsert(nodes=n, edges=e, claims=c)
+        s_ = time.perf_counter() - t
+        out["ingest"] = {"rows": rows, "ingest_s": s_, "rows_per_s": rows / s_}
+        types = "|".join(sorted(k.value for k in LINEAGE_EDGES))
+        root = roots["largest"]
+        store.reach([root], way="down")
+        t_reach, reached = median_time(lambda: store.reach([root], way="down"), 3)
+        out["reach_largest"] = {"s": t_reach, "closure": len(reached), "rows": store.last_reach_rows}
+        pruning = f"MATCH (s:Node {{id: $id}}) WITH s MATCH (s)-[:{types}*1..]->(n) RETURN count(DISTINCT n) AS c"
+        naive = f"MATCH p = (s:Node {{id: $id}})-[:{types}*1..]->(n) RETURN count(p) AS c"
+        with store._driver.session() as sess:
+            def q(text: str, timeout: float | None = None) -> Any:
+                from neo4j import Query
+
+                return sess.run(Query(text, timeout=timeout), id=root).single(strict=True)["c"]  # type: ignore[arg-type]
+
+            q(pruning)
+            t_p, c_p = median_time(lambda: q(pruning), 3)
+            out["pruning_count_distinct"] = {"s": t_p, "count": c_p}
+            t = time.perf_counter()
+            try:
+                c_n = q(naive, naive_timeout)
+                out["naive_count_paths"] = {"s": time.perf_counter() - t, "paths": c_n}
+            except Exception as exc:
+                out["naive_count_paths"] = {"s": time.perf_counter() - t, "timed_out": True,
+                                            "error": type(exc).__name__}
+        small = roots.get("small")
+        if small:
+            lat = []
+            for _ in range(30):
+                t = time.perf_counter()
+                store.reach([small], way="down")
+                lat.append(time.perf_counter() - t)
+            lat.sort()
+            out["reach_small"] = {"p50_s": lat[len(lat) // 2], "p99_s": lat[-1]}
+        # 20 chained diamonds: Steward's walk vs the naive path count
+        with store._driver.session() as s:
+            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        edges = []
+        for i in range(20):
+            for side in ("l", "r"):
+                edges += [Edge(src=f"dataset:d{i}", kind=EdgeKind.CONSUMED_BY, dst=f"run:{side}{i}", source="t"),
+                          Edge(src=f"run:{side}{i}", kind=EdgeKind.PRODUCED, dst=f"dataset:d{i + 1}", source="t")]
+        store.upsert(edges=edges)
+        t_s, _ = median_time(lambda: store.reach(["dataset:d0"], way="down"), 5)
+        with store._driver.session() as sess:
+            from neo4j import Query
+
+            t = time.perf_counter()
+            try:
+                paths = sess.run(Query(naive, timeout=naive_timeout), id="dataset:d0").single(strict=True)["c"]  # type: ignore[arg-type]
+                t_n: float | None = time.perf_counter() - t
+            except Exception:
+                paths, t_n = None, None
+        out["diamonds20"] = {"steward_s": t_s, "naive_s": t_n, "naive_paths": paths,
+                             "naive_timeout_s": naive_timeout}
+        store.close()
+    finally:
+        server.stop()
+    return out
+
+
+# ================================================================================================
+# main
+# ================================================================================================
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "_child":
+        print(json.dumps(CHILDREN[argv[1]](*argv[2:])))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--produced", type=int, default=100_000, help="produced datasets (10k -> ~28k nodes)")
+    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--neo4j", action="store_true", help="also measure Neo4j (starts a local server)")
+    p.add_argument("--naive-timeout", type=float, default=60.0)
+    p.add_argument("--skip-analyses", action="store_true", help="skip spof/audit")
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
+    p.add_argument("--name", default="scale")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
+                           "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
+                           "load_average_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="steward-scale-") as tmp:
+        db = str(Path(tmp) / "graph.db")
+        floor_db = str(Path(tmp) / "floor.db")
+        logger.info("ingest (embedded)")
+        res["ingest"] = child("ingest", db, str(args.produced), str(args.seed))
+        logger.info("ingest: %s", res["ingest"])
+        res["floor"] = child("floor", floor_db, str(args.produced), str(args.seed))
+        logger.info("floor: %s", res["floor"])
+        Path(floor_db).unlink()
+        con = sqlite3.connect(db)
+        res["nodes"] = con.execute("SELECT count(*) FROM nodes").fetchone()[0]
+        res["edges"] = con.execute("SELECT count(*) FROM edges").fetchone()[0]
+        con.close()
+        res["db_mb"] = os.path.getsize(db) / 2**20
+        res["index_mb"] = os.path.getsize(db + ".idx") / 2**20
+        csr = Path(tmp) / "csr"
+        ids, g = reference_csr(db, csr)
+        # roots: the largest closure among the most read raw datasets; a ~10k one; a ~100 one
+        raw = [i for i, s in enumerate(ids) if s.startswith("dataset:s3://lake/l00/")]
+        sizes = closure_sizes(g, raw[:40])
+        largest = max(sizes, key=lambda k: sizes[k])
+        rng = random.Random(args.seed)
+        mids = [i for i, s in enumerate(ids) if s.startswith("dataset:") and not s.startswith("dataset:s3://lake/l00/")]
+        cands = closure_sizes(g, rng.sample(mids, min(400, len(mids))))
+        small = min(cands, key=lambda k: abs(cands[k] - 100))
+        mid = min(cands, key=lambda k: abs(cands[k] - 10_000))
+        roots = {"largest": ids[largest], "mid": ids[mid], "small": ids[small]}
+        res["roots"] = {k: {"id": v, "closure": (sizes | cands)[ids.index(v)]} for k, v in roots.items()}
+        logger.info("roots: %s", res["roots"])
+
+        # cold open + first answer (index file present, as after an ingest)
+        res["cold_steward"] = child("cold-steward", db, roots["largest"])
+        res["cold_scipy"] = child("cold-scipy", str(csr), str(largest))
+        # the same after the index file is gone (a store written by something that did not save it)
+        os.unlink(db + ".idx")
+        res["cold_steward_rebuild"] = child("cold-steward", db, roots["largest"])
+        # cold CLI blast radius, whole process, on a ~10k closure
+        steward = str(Path(sys.executable).with_name("steward"))
+        t = time.perf_counter()
+        cli = subprocess.run([steward, "blast-radius", roots["mid"], "--format", "json", "--store", f"sqlite:///{db}"],
+                             capture_output=True, text=True, check=False)
+        res["cold_cli"] = {"s": time.perf_counter() - t, "exit": cli.returncode,
+                           "impacted": len(json.loads(cli.stdout)["impacted"]) if cli.returncode == 0 else None,
+                           "stderr": cli.stderr[-500:]}
+        res["cold_cli_scipy"] = child("scipy-whole", str(csr), str(mid))
+
+        # warm, in this process
+        from scipy.sparse.csgraph import breadth_first_order
+
+        from steward.analysis import blast_radius
+        from steward.store import open_store
+
+        store = open_store(f"sqlite:///{db}")
+        warm: dict[str, Any] = {}
+        for label, rank in (("largest", largest), ("mid", mid), ("small", small)):
+            root = ids[rank]
+            store.reach([root], way="down")
+            t_s, reached = median_time(lambda root=root: store.reach([root], way="down"), 7)  # type: ignore[misc]
+            t_r, order = median_time(lambda rank=rank: breadth_first_order(  # type: ignore[misc]
+                g, rank, directed=True, return_predecessors=True), 7)
+            assert len(reached) == len(order[0]) - 1, (label, len(reached), len(order[0]))
+            t_b, blast = median_time(lambda root=root: blast_radius(store, root), 3)  # type: ignore[misc]
+            warm[label] = {"closure": len(reached), "reach_s": t_s, "scipy_bfs_s": t_r, "blast_radius_s": t_b,
+                           "blast_impacted": len(blast["impacted"])}
+            logger.info("warm %s: %s", label, warm[label])
+        res["warm"] = warm
+        store.close()
+        if not args.skip_analyses:
+            try:
+                res["analyses"] = child("analyses", db, timeout=1800)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                res["analyses"] = {"error": str(exc)[-500:]}
+        try:
+            res["igraph"] = child("igraph", str(csr))
+        except RuntimeError as exc:
+            res["igraph"] = {"error": str(exc)[-300:]}
+        if args.neo4j:
+            res["neo4j"] = run_neo4j(args.produced, args.seed, roots, args.naive_timeout)
+    res["load_average_end"] = os.getloadavg()
+    res["finished"] = datetime.now(UTC).isoformat()
+    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, check=False).stdout.strip()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    (args.out / f"{args.name}.md").write_text(markdown(res, argv))
+    print(markdown(res, argv))
+    return 0
+
+
+def _ms(s: float | None) -> str:
+    if s is None:
+        return "n/a"
+    return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "—"
+    return f"{a / b:,.1f}x" if a >= b else f"{a / b:.2f}x"
+
+
+def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
+    w = res["warm"]
+    ing, fl = res["ingest"], res["floor"]
+    cs, cr = res["cold_steward"], res["cold_scipy"]
+    lines = [
+        f"# Scale benchmark: {res['produced']:,} produced datasets → {res['nodes']:,} nodes, {res['edges']:,} edges",
+        "",
+        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
+        f"{res['cpus']} CPUs, Python {res['python']}; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Ratios are Steward ÷ reference, from the "
+        "same run. SQLite file " f"{res['db_mb']:,.0f} MB, traversal index {res['index_mb']:,.0f} MB.",
+        "",
+        f"Roots: largest closure `{res['roots']['largest']['id']}` ({w['largest']['closure']:,} nodes), "
+        f"~10k `{res['roots']['mid']['id']}` ({w['mid']['closure']:,}), ~100 `{res['roots']['small']['id']}` "
+        f"({w['small']['closure']:,}).",
+        "",
+        "| | Steward | reference (same run) | ratio |",
+        "|---|---|---|---|",
+        f"| ingest embedded, {ing['rows']:,} rows | {ing['rows_per_s']:,.0f} rows/s ({_ms(ing['ingest_s'])}), "
+        f"peak RSS {ing['rss_peak_mb']:,.0f} MB (records in memory before: {ing['rss_before_mb']:,.0f} MB) | "
+        f"json + one SQLite executemany per table: {fl['rows_per_s']:,.0f} rows/s ({_ms(fl['ingest_s'])}), "
+        f"{fl['rss_peak_mb']:,.0f} MB | {_ratio(ing['ingest_s'], fl['ingest_s'])} |",
+        f"| index build when the ingest closes the store | {_ms(ing['index_on_close_s'])} | — | — |",
+        f"| cold open + first `reach` (largest closure; imports excluded) | {_ms(cs['open_and_reach_s'])}, "
+        f"{cs['rss_peak_mb']:,.0f} MB RSS | numpy CSR load + scipy BFS: {_ms(cr['load_and_bfs_s'])}, "
+        f"{cr['rss_peak_mb']:,.0f} MB | {_ratio(cs['open_and_reach_s'], cr['load_and_bfs_s'])} |",
+        f"| same with no index file (rebuilt from SQLite, then saved) | "
+        f"{_ms(res['cold_steward_rebuild']['open_and_reach_s'])}, "
+        f"{res['cold_steward_rebuild']['rss_peak_mb']:,.0f} MB | — | — |",
+        f"| cold CLI `steward blast-radius --format json`, {w['mid']['closure']:,}-node closure (whole process) | "
+        f"{_ms(res['cold_cli']['s'])} (exit {res['cold_cli']['exit']}) | whole scipy process: "
+        f"{_ms(res['cold_cli_scipy']['process_wall_s'])} | "
+        f"{_ratio(res['cold_cli']['s'], res['cold_cli_scipy']['process_wall_s'])} |",
+    ]
+    for label in ("largest", "mid", "small"):
+        x = w[label]
+        lines.append(f"| warm `reach`, {x['closure']:,}-node closure | {_ms(x['reach_s'])} | scipy CSR BFS "
+                     f"(with predecessors): {_ms(x['scipy_bfs_s'])} | {_ratio(x['reach_s'], x['scipy_bfs_s'])} |")
+        lines.append(f"| warm `blast_radius`, {x['closure']:,}-node closure | {_ms(x['blast_radius_s'])} | — | "
+                     f"{_ratio(x['blast_radius_s'], x['reach_s'])} of reach |")
+    an, ig = res.get("analyses", {}), res.get("igraph", {})
+    if an:
+        ref = ig.get("whole_s")
+        ref_txt = f"igraph dominator tree, whole process: {_ms(ref)}" if ref else f"igraph: {ig.get('error', 'n/a')}"
+        lines.append(f"| `spof` / `audit` (warm store) | {_ms(an.get('spof_s'))} / {_ms(an.get('audit_s'))} "
+                     f"{an.get('error', '')} | {ref_txt} | {_ratio(an.get('spof_s'), ref)} |")
+    neo = res.get("neo4j")
+    if neo:
+        timed_out = " (timed out)" if neo["naive_count_paths"].get("timed_out") else ""
+        lines += [
+            f"| ingest Neo4j, {neo['ingest']['rows']:,} rows | {neo['ingest']['rows_per_s']:,.0f} rows/s | — | — |",
+            f"| Neo4j `reach`, {neo['reach_largest']['closure']:,}-node closure ({neo['reach_largest']['rows']:,} "
+            f"id rows) | {_ms(neo['reach_largest']['s'])} | pruning `count(DISTINCT n)`: "
+            f"{_ms(neo['pruning_count_distinct']['s'])}; naive `count(p)`: "
+            f"{_ms(neo['naive_count_paths']['s'])}{timed_out} "
+            f"| {_ratio(neo['reach_largest']['s'], neo['pruning_count_distinct']['s'])} of pruning |",
+            f"| Neo4j `reach`, {w['small']['closure']}-node closure, 30 calls | "
+            f"p50 {_ms(neo['reach_small']['p50_s'])}, "
+            f"p99 {_ms(neo['reach_small']['p99_s'])} | — | — |",
+            f"| Neo4j, 20 chained diamonds | {_ms(neo['diamonds20']['steward_s'])} | naive `count(p)` "
+            f"({neo['diamonds20']['naive_paths']} paths): {_ms(neo['diamonds20']['naive_s'])} | "
+            f"{_ratio(neo['diamonds20']['steward_s'], neo['diamonds20']['naive_s'])} |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
