@@ -1,4 +1,9 @@
-"""One table from errors to HTTP: every error is ``{"error": {"code", "message"}}``."""
+"""One table from errors to HTTP: every error is ``{"error": {"code", "message"}}``.
+
+The status comes from the error's class (:mod:`steward.errors`) and nowhere else; framework errors
+(validation, unknown route or method) are mapped here once, and anything unexpected is a 500 whose
+body names no internals.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +14,36 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from steward.errors import StewardError
+from steward.errors import ClientFault, StewardError
 
-__all__ = ["error_body", "install_error_handlers"]
+__all__ = ["HTTP_CODES", "error_body", "error_response", "install_error_handlers"]
 
 logger = logging.getLogger(__name__)
+
+#: Codes for statuses the framework raises itself (routing, methods).
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+              429: "too_many_requests"}
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+def error_response(exc: StewardError) -> JSONResponse:
+    """The one mapping of a StewardError to a response."""
+    if not isinstance(exc, ClientFault):
+        logger.warning("%s: %s", exc.code, exc.message)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    if exc.http_status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.http_status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StewardError)
     async def _steward(_: Request, exc: StewardError) -> JSONResponse:
-        if exc.http_status >= 500:
-            logger.warning("%s: %s", exc.code, exc.message)
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.http_status)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -33,16 +51,16 @@ def install_error_handlers(app: FastAPI) -> None:
         for e in exc.errors():
             loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
             parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
-        return JSONResponse(error_body("invalid_input", "; ".join(parts)), status_code=422)
+        return JSONResponse(error_body("invalid_input", "; ".join(parts)[:2000]), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-            exc.status_code, "http_error")
+        code = HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error")
-        return JSONResponse(error_body("internal_error", f"{type(exc).__name__}: {exc}"), status_code=500)
+        return JSONResponse(error_body("internal_error", f"internal error ({type(exc).__name__}); see the server log"),
+                            status_code=500)
