@@ -63,15 +63,21 @@ _READ_OPERATORS = frozenset({
 })
 _READ_FAMILIES = (
     re.compile(r"^(Partitioned)?(Directed|Undirected)?\w*(Scan|Seek|SeekByRange)$"),
-    re.compile(r"^(Optional)?(VarLength)?Expand\((All|Into|Pruning|Pruning,BFS)\)$"),
-    re.compile(r"^StatefulShortestPath\((All|Into)\)$"),
+    re.compile(r"^(Optional)?(VarLength)?Expand\([\w,]+\)$"),
+    re.compile(r"^StatefulShortestPath\([\w,]+\)$"),
     re.compile(r"^\w*(Semi|Select\w*|Conditional)?Apply$"),
-    re.compile(r"^BFSPruningVarExpand\(\w+\)$"),
+    re.compile(r"^BFSPruningVarExpand\([\w,]+\)$"),
 )
 _NOT_READS = re.compile(r"^(Transaction\w*|LoadCSV|Show\w*|Terminate\w*|\w*Command|System\w*|RunQueryAt)$")
 _CALLED = re.compile(r"([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_][\w]*)+)\s*\(")
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 _USE = re.compile(r"(?<![\w.$])USE\s", re.I)
+_QUOTED_CALL = re.compile(r"`[^`]*`\s*(\.\s*`?\w+`?\s*)*\(")
+_REDUCE = re.compile(r"(?<![\w.$])reduce\s*\(", re.I)
+_RANGE = re.compile(r"(?<![\w.$])range\s*\(", re.I)
+_LITERAL_RANGE = re.compile(r"(?<![\w.$])range\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)", re.I)
+#: Longest ``range()`` an analyst query may build: the server cannot stop an expression mid-way.
+MAX_RANGE = 100_000
 
 
 def check_text(query: str) -> str:
@@ -82,13 +88,31 @@ def check_text(query: str) -> str:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_QUERY_BYTES:
         raise PayloadTooLargeError(f"the query is {size} bytes; at most {MAX_QUERY_BYTES} are planned")
+    if _QUOTED_CALL.search(_STRINGS_AND_COMMENTS.sub(lambda m: m.group(0) if m.group(0).startswith("`") else " ",
+                                                     text)):
+        raise QueryRefusedError("quoted (backticked) function or procedure names are not allowed")
     bare = _STRINGS_AND_COMMENTS.sub(" ", text)
+    _check_expressions(bare)
     if _USE.search(bare):
         raise QueryRefusedError("USE (another or a composite database) is not allowed; queries run on Steward's "
                                 "database")
     if re.match(r"^\s*(EXPLAIN|PROFILE)\b", bare, re.I):
         raise QueryRefusedError("send the query without EXPLAIN/PROFILE; Steward plans it itself")
     return text
+
+
+def _check_expressions(bare: str) -> None:
+    """Refuse expressions the server evaluates without ever checking its timeout (one row can run for
+    hours and take the heap): ``reduce()``, and ``range()`` unless over integer literals and short."""
+    if _REDUCE.search(bare):
+        raise QueryRefusedError("reduce() is not allowed in analyst queries: the server cannot stop it on time")
+    literal = list(_LITERAL_RANGE.finditer(bare))
+    if len(literal) != len(_RANGE.findall(bare)):
+        raise QueryRefusedError("range() takes integer literals in analyst queries")
+    for m in literal:
+        start, end, step = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+        if step == 0 or (end - start) // step + 1 > MAX_RANGE:
+            raise QueryRefusedError(f"range() of more than {MAX_RANGE} numbers is not allowed in analyst queries")
 
 
 def _operator(plan: Any) -> tuple[str, str, str, list[Any]]:
@@ -178,23 +202,24 @@ def jsonable(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
+    iso = getattr(value, "iso_format", None)  # neo4j.time values (Duration is also a tuple)
+    if callable(iso):
+        return str(iso())
+    srid = getattr(value, "srid", None)  # neo4j.spatial points (also tuples)
+    if srid is not None:
+        return {"srid": srid, **{axis: float(c) for axis, c in zip("xyz", value, strict=False)}}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(bytes(value)).decode("ascii")
-    iso = getattr(value, "iso_format", None)
-    if callable(iso):
-        return str(iso())
-    srid = getattr(value, "srid", None)
-    if srid is not None:
-        return {"srid": srid, **{axis: float(c) for axis, c in zip("xyz", value, strict=False)}}
     return str(value)
 
 
 def json_size(row: dict[str, Any]) -> int:
-    return len(json.dumps(row, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    """Bytes the row adds to the JSON array of rows (with its separator)."""
+    return len(json.dumps(row, ensure_ascii=False, allow_nan=False).encode("utf-8")) + 2
 
 
 def run_cypher(
