@@ -12,11 +12,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from steward.errors import ClientFault, StewardError
 
-__all__ = ["HTTP_CODES", "error_body", "error_response", "install_error_handlers"]
+__all__ = ["HTTP_CODES", "ErrorBody", "error_body", "error_response", "install_error_handlers", "responses"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,36 @@ logger = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
               429: "too_many_requests"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: ``{"error": {"code", "message"}}``; ``code`` names the class of :mod:`steward.errors`."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "Not possible on this store (e.g. Cypher on the embedded store)",
+    401: "No valid 'Authorization: Bearer <token>'",
+    403: "Refused by the analyst-query gate",
+    404: "No such node",
+    409: "Audit gate failed",
+    413: "Body (or query) too large or too deeply nested",
+    415: "Body is not JSON",
+    422: "Invalid input",
+    429: "Too many requests in flight; retry after Retry-After seconds",
+    503: "The store is unavailable (down, frozen or damaged); retry after Retry-After seconds",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` for these error statuses (so the document lists every status a route gives)."""
+    return {s: {"model": ErrorBody, "description": _DESCRIPTIONS[s]} for s in statuses}
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:

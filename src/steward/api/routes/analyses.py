@@ -13,9 +13,10 @@ from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate, load_policy
 from steward.analysis.cypher import run_cypher
 from steward.api.deps import CypherPool, HolderDep, SettingsDep
+from steward.api.errors import responses
 from steward.lookup import resolve_node
 
-router = APIRouter(tags=["analyses"])
+router = APIRouter(tags=["analyses"], responses=responses(404, 422, 429, 503))
 
 NodeId = Annotated[str, Path(min_length=1, max_length=2048, description="A node id or an unambiguous search term")]
 MaxDepth = Annotated[int | None, Query(ge=1, le=10_000, description="Follow at most this many hops")]
@@ -54,7 +55,9 @@ async def get_spof(holder: HolderDep) -> dict[str, Any]:
     return await holder.run(spof)
 
 
-@router.get("/audit", response_model=None)
+@router.get("/audit", response_model=None, responses={409: {
+    "description": "The audit gate failed: the audit's own body with \"gate\": \"failed\"",
+    "content": {"application/json": {"schema": {"type": "object"}}}}})
 async def get_audit(
     holder: HolderDep,
     settings: SettingsDep,
@@ -82,7 +85,7 @@ class CypherRequest(BaseModel):
     max_rows: int | None = Field(None, ge=1, le=1_000_000, description="Rows at most (capped by the server's setting)")
 
 
-@router.post("/cypher")
+@router.post("/cypher", responses=responses(400, 403, 413, 415))
 async def post_cypher(
     body: Annotated[CypherRequest, Body()], request: Request, settings: SettingsDep
 ) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from steward.api.deps import HolderDep
-from steward.api.errors import error_response
+from steward.api.errors import error_response, responses
 from steward.errors import StoreUnavailableError
 
 router = APIRouter(tags=["health"])
@@ -18,7 +18,7 @@ async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses=responses(503))
 async def readyz(holder: HolderDep) -> dict[str, str] | JSONResponse:
     """The store answers a liveness check within seconds; 503 ``store_unavailable`` with the reason otherwise."""
     why = await holder.probe()

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from steward.api.deps import HolderDep, SettingsDep
+from steward.api.errors import responses
 from steward.api.limits import check_json_depth
 from steward.errors import InvalidInputError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
 from steward.graph import now_iso
@@ -47,7 +48,10 @@ def _authorise(request: Request, token: str | None) -> None:
         raise UnauthorizedError("a valid 'Authorization: Bearer <token>' is required")
 
 
-@router.post("/lineage", status_code=status.HTTP_201_CREATED)
+@router.post("/lineage", status_code=status.HTTP_201_CREATED, responses=responses(401, 413, 415, 422, 429, 503),
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "description": "One OpenLineage event (RunEvent, DatasetEvent, JobEvent) or a list of them",
+                 "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}}}}})
 async def receive(request: Request, holder: HolderDep, settings: SettingsDep) -> dict[str, Any]:
     """Accept OpenLineage RunEvents, DatasetEvents and JobEvents."""
     _authorise(request, settings.api_token.get_secret_value() if settings.api_token else None)

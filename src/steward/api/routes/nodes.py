@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from steward.api.deps import HolderDep
+from steward.api.errors import responses
 from steward.errors import InvalidInputError, NotFoundError
 from steward.graph import NodeKind
 from steward.store import GraphStore
 
-router = APIRouter(tags=["nodes"])
+router = APIRouter(tags=["nodes"], responses=responses(404, 422, 429, 503))
 
 
 @router.get("/nodes/{node_id:path}")
