@@ -173,6 +173,32 @@ def stats(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 
 @app.command()
+def precedence(
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+    set_to: Annotated[
+        str | None,
+        typer.Option("--set", help="New order of ownership origins, highest first, comma-separated "
+                     "(e.g. steward,catalog,mlflow,openlineage,codeowners)."),
+    ] = None,
+) -> None:
+    """Show (or --set) which source's ownership claims win: the store's precedence, used by every answer.
+
+    Precedence belongs to the store, not to a recipe, so every recipe and every reader gets the same
+    answers; a recipe whose `precedence:` disagrees is refused.
+    """
+    from steward.analysis.ownership import read_precedence
+    from steward.recipe import set_precedence
+
+    with opened(store) as st:
+        if set_to is not None:
+            set_precedence(st, set_to.split(","))
+        current = list(read_precedence(st))
+    emit({"precedence": current}, [Table("Ownership precedence (highest first)", ["rank", "origin"],
+                                         [[i + 1, o] for i, o in enumerate(current)])], fmt)
+
+
+@app.command()
 def search(
     text: Annotated[str, typer.Argument(help="Text in a node's id or name (case-insensitive).")],
     store: StoreOpt = None,
@@ -191,8 +217,10 @@ def search(
         except KeyError as exc:
             known = ", ".join(k.value for k in NodeKind)
             raise typer.BadParameter(f"unknown kind {exc.args[0]!r}; one of {known}") from exc
+    from steward.lookup import search as search_nodes
+
     with opened(store) as st:
-        hits = st.search(text, kinds=kinds, limit=limit)
+        hits = search_nodes(st, text, kinds=kinds, limit=limit)
     payload = {"query": text, "results": [{"id": h.id, "kind": h.kind.value, "name": h.name} for h in hits]}
     emit(payload, [Table(f"Matches for {text!r}", ["id", "kind", "name"],
                          [[h.id, h.kind.value, h.name] for h in hits])], fmt)

@@ -21,7 +21,11 @@ from steward.errors import InvalidInputError
 
 __all__ = [
     "ARTIFACT_KINDS",
+    "CONTAINERS",
+    "CONTAINER_EDGES",
+    "FLOW_EDGES",
     "LINEAGE_EDGES",
+    "MEMBER_EDGE",
     "OWNERSHIP_EDGES",
     "RESERVED_PROPS",
     "STUB_PROP",
@@ -92,7 +96,8 @@ class EdgeKind(StrEnum):
     BUILT = "BUILT"  # Commit -> Run
     RUN_OF = "RUN_OF"  # Run -> Job
     VERSION_OF = "VERSION_OF"  # ModelVersion -> Model
-    DEPLOYED_TO = "DEPLOYED_TO"  # ModelVersion -> Deployment
+    DEPLOYED_TO = "DEPLOYED_TO"  # what a Deployment serves (ModelVersion, Model, Dataset, Deployment) -> Deployment
+    FEEDS = "FEEDS"  # anything a Deployment depends on (``depends_on``) -> Deployment
     IN_REPO = "IN_REPO"  # Commit -> Repo
     CHILD_OF = "CHILD_OF"  # Run -> parent Run (nesting; not lineage)
     OWNS = "OWNS"  # Person | Team -> artifact
@@ -110,9 +115,24 @@ LINEAGE_EDGES: frozenset[EdgeKind] = frozenset(
         EdgeKind.RUN_OF,
         EdgeKind.VERSION_OF,
         EdgeKind.DEPLOYED_TO,
+        EdgeKind.FEEDS,
         EdgeKind.IN_REPO,
     }
 )
+#: Member -> container edges (Run -> Job, ModelVersion -> Model, Commit -> Repo). A container is
+#: listed where its members are reached, and never walked through: nothing flows from a job back
+#: into its other runs.
+CONTAINER_EDGES: frozenset[EdgeKind] = frozenset({EdgeKind.RUN_OF, EdgeKind.VERSION_OF, EdgeKind.IN_REPO})
+#: The lineage edges data and code flow along (lineage without the member -> container edges).
+FLOW_EDGES: frozenset[EdgeKind] = LINEAGE_EDGES - CONTAINER_EDGES
+#: container kind -> (member kind, the member -> container edge)
+CONTAINERS: dict[NodeKind, tuple[NodeKind, EdgeKind]] = {
+    NodeKind.JOB: (NodeKind.RUN, EdgeKind.RUN_OF),
+    NodeKind.MODEL: (NodeKind.MODEL_VERSION, EdgeKind.VERSION_OF),
+    NodeKind.REPO: (NodeKind.COMMIT, EdgeKind.IN_REPO),
+}
+#: member kind -> the member -> container edge
+MEMBER_EDGE: dict[NodeKind, EdgeKind] = {member: edge for member, edge in CONTAINERS.values()}
 OWNERSHIP_EDGES: frozenset[EdgeKind] = frozenset(
     {EdgeKind.OWNS, EdgeKind.MEMBER_OF, EdgeKind.AUTHORED, EdgeKind.LAUNCHED}
 )

@@ -30,10 +30,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY
+from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY, read_precedence
 from steward.errors import ConfigError, SafetyLimitError, StewardError
-from steward.graph import Edge, Node, NodeKind, OwnershipClaim, now_iso
-from steward.resolve import Resolver
+from steward.graph import Edge, Node, NodeKind, NodeRecord, OwnershipClaim, now_iso
+from steward.identity import Identities
+from steward.resolve import Resolver, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
@@ -93,9 +94,11 @@ class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sources: list[RecipeSource] = Field(description="Sources to run, in order")
-    precedence: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_PRECEDENCE),
-        description="Ownership claim origins, highest first: the effective owners come from the first that says any",
+    precedence: list[str] | None = Field(
+        None,
+        description="Ownership claim origins, highest first: the effective owners come from the first that says any. "
+        "Precedence belongs to the store: the first ingest sets it (default: "
+        + ", ".join(DEFAULT_PRECEDENCE) + "); a recipe that disagrees with the store's is refused",
     )
     max_removal_share: float = Field(
         0.5, ge=0.0, le=1.0,
@@ -239,7 +242,32 @@ def ingest_records(store: GraphStore, records: Sequence[Record]) -> tuple[int, i
     """
     resolver = Resolver.from_store(store)
     resolver.learn(records)
-    return _write(store, resolver.rewrite(records))
+    written = _write(store, resolver.rewrite(records))
+    reresolve_aliases(store)
+    return written
+
+
+def check_precedence(store: GraphStore, wanted: Sequence[str] | None, *, where: str) -> None:
+    """Refuse a recipe whose precedence disagrees with the store's (precedence belongs to the store)."""
+    configured = store.get_state(PRECEDENCE_STATE_KEY)
+    if wanted is None or configured is None:
+        return
+    current = list(read_precedence(store))
+    if list(wanted) != current:
+        raise ConfigError(
+            f"{where}: precedence {', '.join(wanted)} disagrees with the store's ({', '.join(current)}); "
+            "precedence belongs to the store so that every recipe gets the same answers. Remove 'precedence:' "
+            "from the recipe, or change the store's for everyone with `steward precedence --set "
+            f"{','.join(wanted)}`"
+        )
+
+
+def set_precedence(store: GraphStore, precedence: Sequence[str]) -> None:
+    """Set the store's ownership precedence (origins, highest first)."""
+    clean = [p.strip() for p in precedence if p.strip()]
+    if not clean or len(set(clean)) != len(clean):
+        raise ConfigError("precedence is a list of distinct origin names, e.g. steward,catalog,mlflow")
+    store.set_state(PRECEDENCE_STATE_KEY, json.dumps(clean))
 
 
 def _retract_stale(
@@ -282,6 +310,7 @@ def run_recipe(
     progress: Progress | None = None,
 ) -> RecipeReport:
     """Run every source of ``recipe`` into ``store`` and report what happened."""
+    check_precedence(store, recipe.precedence, where="recipe")
     report = RecipeReport(store=store.uri, dry_run=dry_run)
     seen_at = now_iso()
     state = _BufferedState(store)
@@ -311,8 +340,8 @@ def run_recipe(
     resolver = Resolver.from_store(store)
     for _, records, _ in collected:
         resolver.learn(records)
-    if not dry_run:
-        store.set_state(PRECEDENCE_STATE_KEY, json.dumps(recipe.precedence))
+    if not dry_run and store.get_state(PRECEDENCE_STATE_KEY) is None:
+        set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
     for src, records, ran_whole in collected:
         whole = ran_whole and src.report.complete and not src.report.failures
         report.outcomes.append(_store_source(store, src.report, resolver.rewrite(records), retract=whole,
@@ -320,8 +349,31 @@ def run_recipe(
     if not dry_run:
         state.flush()
     report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, dry_run=dry_run, force=force))
-    report.unresolved = sorted(resolver.unresolved)
+    if not dry_run:
+        reresolve_aliases(store)
+    report.unresolved = _unresolved_names(store, [r for _, records, _ in collected for r in records])
     return report
+
+
+def _unresolved_names(store: GraphStore, records: Sequence[Record]) -> list[str]:
+    """The people this run named that map to nobody the store knows (reported; resolved at read time)."""
+    named: set[str] = set()
+    for r in records:
+        if isinstance(r, Node):
+            named.add(r.id)
+        elif isinstance(r, Edge):
+            named.update((r.src, r.dst))
+        else:
+            named.add(r.owner)
+    people = [n for n in named if n.startswith("person:")]
+    if not people:
+        return []
+    stored = Identities.load(store)
+    in_run = [NodeRecord(r.id, r.kind, r.name, dict(r.props), (r.source,), r.seen_at) for r in records
+              if isinstance(r, Node) and r.kind in (NodeKind.PERSON, NodeKind.TEAM)
+              and r.id not in stored.people and r.id not in stored.teams]
+    ids = Identities.from_records([*stored.people.values(), *stored.teams.values(), *in_run])
+    return sorted(p for p in people if ids.is_unresolved(p))
 
 
 def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run: bool, force: bool) -> SourceOutcome:
@@ -336,8 +388,7 @@ def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run
     claims, problems = link_claims(repos, artifacts, source=CODEOWNERS_SOURCE, seen_at=seen_at)
     outcome.report.warnings.extend(problems)
     outcome.report.counts["OWNS:owner"] = len(claims)
-    resolved = Resolver.from_store(store).rewrite(claims)
-    return _store_source(store, outcome.report, resolved, retract=True, recipe=recipe, force=force, dry_run=dry_run)
+    return _store_source(store, outcome.report, claims, retract=True, recipe=recipe, force=force, dry_run=dry_run)
 
 
 def _store_source(

@@ -1,48 +1,54 @@
-"""Identity resolution: one person, many names; one commit, whatever repository a source knew.
+"""References the graph's shape depends on, resolved so that the order of ingestion does not matter.
 
-Sources write what they saw (``person:jdoe`` from MLflow, ``person:@jdoe`` from CODEOWNERS,
-``person:j.doe@old-mail.com`` from git, ``team:@corp/churn``, ``commit:?@<sha>``,
-``model_version:churn@champion``). The resolver rewrites those ids to canonical ones using what
-the catalog declares (a person's e-mail and aliases, a team's handle), the commits the store
-knows, and the model aliases MLflow reported. A person name that resolves to nobody is kept as a
-``Person`` marked ``unresolved`` (the audit reports it), never dropped.
+People and teams are *not* resolved here: they are stored as each source named them and mapped to
+canonical ids when answers are computed (:mod:`steward.identity`). Commits need nothing either: a
+commit is ``commit:<sha>`` whatever source saw it.
+
+What is left is a deployment that serves ``model:<name>@<alias>``: the version behind an alias is
+known only to the registry (MLflow), and it moves. A source writes the placeholder
+``model_version:<name>@<alias>``; :class:`Resolver` rewrites it through the aliases the store and
+the run know, and keeps the alias on the edge (``alias``), and :func:`reresolve_aliases` re-points
+every such edge after each ingest, so a catalog ingested before the registry, or an alias moved to a
+new version, gives the same graph as any other order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from steward.graph import Edge, EdgeKind, Node, NodeKind, is_email, parse_id
+from steward.graph import STUB_PROP, Edge, EdgeKind, Node, NodeKind, parse_id
 from steward.sources.base import Record
 from steward.store.base import GraphStore
 
-__all__ = ["Resolver"]
+__all__ = ["ALIAS_PROP", "Resolver", "alias_ref", "reresolve_aliases"]
 
-def _alias_key(text: str) -> str:
-    t = text.strip().lower()
-    for prefix in ("person:", "user:", "team:", "group:"):
-        t = t.removeprefix(prefix)
-    return t.removeprefix("default/")
+#: On an edge from a model version: the ``<name>@<alias>`` the source wrote, re-pointed as the alias moves.
+ALIAS_PROP = "alias"
+_ALIAS_EDGES = (EdgeKind.DEPLOYED_TO, EdgeKind.FEEDS)
+
+
+def alias_ref(node_id: str) -> tuple[str, str] | None:
+    """``model_version:churn@champion`` -> ("churn", "champion"); None for a real version id."""
+    kind, key = parse_id(node_id)
+    if kind is not NodeKind.MODEL_VERSION or "/" in key or "@" not in key:
+        return None
+    name, _, alias = key.rpartition("@")
+    return (name, alias) if name and alias else None
 
 
 class Resolver:
-    """Maps raw ids to canonical ones. Build it from the store, then ``learn`` a run's records."""
+    """Maps model-alias placeholders to versions. Build it from the store, then ``learn`` a run's records."""
 
     def __init__(self) -> None:
-        self.people: dict[str, str] = {}  # alias key -> person id
-        self.teams: dict[str, str] = {}  # alias key -> team id
-        self.commits: dict[str, str] = {}  # sha -> commit id
         self.model_aliases: dict[tuple[str, str], str] = {}  # (model name, alias) -> version
-        self.unresolved: set[str] = set()
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Resolver:
         r = cls()
-        r.learn_nodes(store.find_nodes(kinds=[NodeKind.PERSON, NodeKind.TEAM, NodeKind.COMMIT, NodeKind.MODEL]))
+        r.learn_nodes(store.find_nodes(kinds=[NodeKind.MODEL]))
         return r
 
-    # ---- learning ------------------------------------------------------------------------------
     def learn(self, records: Iterable[Record]) -> None:
         self.learn_nodes(r for r in records if isinstance(r, Node))
 
@@ -51,89 +57,66 @@ class Resolver:
             node_id: str = getattr(n, "id")  # noqa: B009 - Node and NodeRecord share these fields
             kind: NodeKind = getattr(n, "kind")  # noqa: B009
             props = getattr(n, "props")  # noqa: B009
-            if kind is NodeKind.PERSON and not props.get("unresolved"):
-                key = parse_id(node_id)[1]
-                if is_email(key):
-                    self.people.setdefault(key.lower(), node_id)
-                for alias in props.get("aliases") or ():
-                    self.people[_alias_key(alias)] = node_id
-            elif kind is NodeKind.TEAM:
-                key = parse_id(node_id)[1]
-                if not key.startswith("@"):
-                    self.teams.setdefault(key.lower(), node_id)
-                for alias in [props.get("handle"), *(props.get("aliases") or ())]:
-                    if isinstance(alias, str) and alias:
-                        self.teams[_alias_key(alias)] = node_id
-            elif kind is NodeKind.COMMIT:
-                repo, _, sha = parse_id(node_id)[1].rpartition("@")
-                if repo != "?" and sha:
-                    self.commits[sha.lower()] = node_id
-            elif kind is NodeKind.MODEL:
+            if kind is NodeKind.MODEL:
                 name = parse_id(node_id)[1]
                 for entry in props.get("aliases") or ():
                     alias, sep, version = str(entry).partition("=")
                     if sep:
                         self.model_aliases[(name, alias)] = version
 
-    # ---- rewriting -----------------------------------------------------------------------------
     def canonical(self, node_id: str) -> str:
-        """The canonical id for ``node_id`` (itself when nothing better is known)."""
-        kind, key = parse_id(node_id)
-        if kind is NodeKind.PERSON:
-            k = _alias_key(key)
-            if k in self.people:
-                return self.people[k]
-            return f"person:{k}"
-        if kind is NodeKind.TEAM:
-            k = _alias_key(key)
-            return self.teams.get(k, node_id)
-        if kind is NodeKind.COMMIT and key.startswith("?@"):
-            return self.commits.get(key[2:].lower(), node_id)
-        if kind is NodeKind.MODEL_VERSION and "@" in key and "/" not in key:
-            name, _, alias = key.rpartition("@")
-            version = self.model_aliases.get((name, alias))
-            if version is not None:
-                return f"model_version:{name}/{version}"
-        return node_id
-
-    def is_unresolved_person(self, node_id: str) -> bool:
-        kind, key = parse_id(node_id)
-        return kind is NodeKind.PERSON and not is_email(key) and _alias_key(key) not in self.people
+        """The model version behind an alias placeholder (itself when the alias is unknown)."""
+        ref = alias_ref(node_id)
+        if ref is None:
+            return node_id
+        version = self.model_aliases.get(ref)
+        return node_id if version is None else f"model_version:{ref[0]}/{version}"
 
     def rewrite(self, records: Iterable[Record]) -> list[Record]:
-        """Canonical ids everywhere; adds an ``unresolved`` Person for names that map to nobody."""
+        """Alias placeholders replaced by versions; the edge keeps the alias it was written with."""
         out: list[Record] = []
-        flagged: set[str] = set()
-        known = set(self.people.values()) | set(self.teams.values()) | set(self.commits.values())
-
-        def flag(pid: str, source: str, seen_at: str) -> None:
-            if pid not in flagged and self.is_unresolved_person(pid):
-                flagged.add(pid)
-                self.unresolved.add(pid)
-                out.append(Node(id=pid, kind=NodeKind.PERSON, source=source, props={"unresolved": True},
-                                seen_at=seen_at))
-
         for r in records:
-            if isinstance(r, Node):
-                cid = self.canonical(r.id)
-                if cid != r.id:
-                    if cid in known:
-                        continue  # a declared person, team or walked commit: edges and claims carry over
-                    raw_key = parse_id(r.id)[1]
-                    r = replace(r, id=cid, name=parse_id(cid)[1] if r.name == raw_key else r.name)
-                out.append(r)
-                if r.kind is NodeKind.PERSON:
-                    flag(r.id, r.source, r.seen_at)
-            elif isinstance(r, Edge):
-                src, dst = self.canonical(r.src), self.canonical(r.dst)
-                if r.kind is EdgeKind.MEMBER_OF and src == dst:
-                    continue
-                out.append(replace(r, src=src, dst=dst))
-                for pid in (src, dst):
-                    flag(pid, r.source, r.seen_at)
+            if isinstance(r, Edge) and r.kind in _ALIAS_EDGES and alias_ref(r.src) is not None:
+                ref = alias_ref(r.src)
+                assert ref is not None
+                out.append(replace(r, src=self.canonical(r.src), props={**r.props, ALIAS_PROP: "@".join(ref)}))
             else:
-                owner, artifact = self.canonical(r.owner), self.canonical(r.artifact)
-                out.append(replace(r, owner=owner, artifact=artifact))
-                flag(owner, r.source, r.seen_at)
+                out.append(r)
         return out
 
+
+def reresolve_aliases(store: GraphStore) -> int:
+    """Re-point every edge written through a model alias at the version the alias names now.
+
+    Each moved edge keeps its source, properties and time; a placeholder node left without edges is
+    removed. Returns how many edges moved.
+    """
+    resolver = Resolver.from_store(store)
+    moved: list[tuple[Edge, Edge]] = []
+    for e in store.edges(kinds=list(_ALIAS_EDGES)):
+        written = e.props.get(ALIAS_PROP)
+        if not isinstance(written, str) or "@" not in written:
+            ref = alias_ref(e.src)  # written before aliases were kept on edges
+            if ref is None:
+                continue
+            written = "@".join(ref)
+        target = resolver.canonical(f"model_version:{written}")
+        if target != e.src:
+            old = Edge(src=e.src, kind=e.kind, dst=e.dst, source=e.source, props=dict(e.props), seen_at=e.seen_at)
+            moved.append((old, replace(old, src=target)))
+    for old, new in moved:
+        store.retract(old.source, nodes=(), edges=[old.identity])
+        store.upsert(edges=[new])
+    _drop_orphan_placeholders(store, {old.src for old, _ in moved})
+    return len(moved)
+
+
+def _drop_orphan_placeholders(store: GraphStore, candidates: Sequence[str] | set[str]) -> None:
+    for node_id in sorted(candidates):
+        if alias_ref(node_id) is None:
+            continue
+        rec = store.get_node(node_id)
+        if rec is None or not rec.props.get(STUB_PROP) or store.neighbours(node_id):
+            continue
+        for source in rec.sources:
+            store.retract(source, nodes=[node_id], edges=())

@@ -103,6 +103,7 @@ def test_blast_radius(org: GraphStore) -> None:
     assert result["root"] == {"id": RAW, "kind": "Dataset", "name": "raw/events"}
     got = [(i["id"], i["distance"]) for i in result["impacted"]]
     assert got == [
+        (RAW, 0),  # the broken thing itself heads the answer
         (ETL1, 1),
         (CURATED, 2), ("job:etl", 2),
         (FEAT, 3), (TRAIN1, 3), (TRAIN2, 3),
@@ -121,20 +122,22 @@ def test_blast_radius(org: GraphStore) -> None:
     assert [(p["id"], p["deployments"], len(p["artifacts"])) for p in result["page"]] == [
         (BOB, [API, STAGING], 6), (ADA, [BATCH], 5), (DEE, [BATCH], 4),
     ]
-    assert result["unowned"] == [ETL1, "job:etl", FEAT, TRAIN1, TRAIN2, FEATURES, "job:train"]
+    assert result["unowned"] == [RAW, ETL1, "job:etl", FEAT, TRAIN1, TRAIN2, FEATURES, "job:train"]
     assert result["truncated"] is False
+    assert by_id[RAW]["path"] == [RAW]
+    assert result["counts"]["impacted"] == 14
 
 
 def test_blast_radius_caps_are_reported(org: GraphStore) -> None:
     shallow = blast_radius(org, RAW, max_depth=2)
-    assert [i["id"] for i in shallow["impacted"]] == [ETL1, CURATED, "job:etl"]
+    assert [i["id"] for i in shallow["impacted"]] == [RAW, ETL1, CURATED, "job:etl"]
     assert shallow["truncated"] is True
     assert blast_radius(org, RAW, max_depth=5)["truncated"] is False
     capped = blast_radius(org, RAW, limit=3)
-    assert len(capped["impacted"]) == 3
+    assert len(capped["impacted"]) == 4  # the root and three downstream
     assert capped["truncated"] is True
     only_consumed = blast_radius(org, RAW, edge_kinds=["consumed_by"])
-    assert [i["id"] for i in only_consumed["impacted"]] == [ETL1]
+    assert [i["id"] for i in only_consumed["impacted"]] == [RAW, ETL1]
     with pytest.raises(InvalidInputError, match="not a lineage edge kind"):
         blast_radius(org, RAW, edge_kinds=["OWNS"])
     with pytest.raises(NotFoundError):
@@ -143,8 +146,11 @@ def test_blast_radius_caps_are_reported(org: GraphStore) -> None:
 
 def test_upstream_with_recent_changes(org: GraphStore) -> None:
     result = upstream(org, API, now=NOW)
-    assert [(u["id"], u["distance"]) for u in result["upstream"]] == [
-        (MV2, 1), (TRAIN2, 2), (C1, 3), (CURATED, 3), (FEATURES, 3), (ETL1, 4), (FEAT, 4), (RAW, 5),
+    # the containers of the members reached are listed beside them (pipelines and models, not just runs)
+    assert [(u["id"], u["distance"], u.get("container_of")) for u in result["upstream"]] == [
+        (MODEL, 1, [MV2]), (MV2, 1, None), ("job:train", 2, [TRAIN2]), (TRAIN2, 2, None),
+        (C1, 3, None), (CURATED, 3, None), (FEATURES, 3, None),
+        ("job:etl", 4, [ETL1]), (ETL1, 4, None), (FEAT, 4, None), (RAW, 5, None),
     ]
     assert [(c["kind"], c["id"], c["at"][:10]) for c in result["changes"]] == [
         ("ownership", API, "2026-11-24"),
@@ -152,6 +158,8 @@ def test_upstream_with_recent_changes(org: GraphStore) -> None:
         ("model_version", MV2, "2026-11-21"),
         ("run", TRAIN2, "2026-11-20"),
     ]
+    run_change = next(c for c in result["changes"] if c["kind"] == "run")
+    assert run_change["container"] == "job:train" and "of job train" in run_change["summary"]
     wide = upstream(org, API, now=NOW, window_days=365)
     assert ("run", ETL1) in [(c["kind"], c["id"]) for c in wide["changes"]]
     assert ("dataset_version", CURATED) in [(c["kind"], c["id"]) for c in wide["changes"]]
@@ -165,15 +173,17 @@ def test_single_points_of_failure(org: GraphStore) -> None:
     assert [(b["person"], b["orphaned"], b["deployments_at_risk"]) for b in result["bus_factor"]] == [
         (ADA, [CURATED], 3), (BOB, [API, STAGING], 2), (DEE, [BATCH], 1),
     ]
+    # dominators over the data flow: code is its own axis, so a dataset can dominate every deployment;
+    # entries that dominate nothing (features feeds train2, which curated reaches anyway) are left out
     assert [(c["id"], c["deployments"], c["dominates"]) for c in result["chokepoints"]] == [
-        (CURATED, [API, BATCH, STAGING], [BATCH]),
-        (RAW, [API, BATCH, STAGING], [BATCH]),
-        (ETL1, [API, BATCH, STAGING], [BATCH]),
+        (CURATED, [API, BATCH, STAGING], [API, BATCH, STAGING]),
+        (RAW, [API, BATCH, STAGING], [API, BATCH, STAGING]),
+        (ETL1, [API, BATCH, STAGING], [API, BATCH, STAGING]),
         (MV2, [API, STAGING], [API, STAGING]),
         (TRAIN2, [API, STAGING], [API, STAGING]),
-        (C1, [API, STAGING], []),
-        (FEATURES, [API, STAGING], []),
-        (FEAT, [API, STAGING], []),
+    ]
+    assert [(c["id"], c["deployments"], c["dominates"]) for c in result["code_chokepoints"]] == [
+        (C1, [API, STAGING], [API, STAGING]),
     ]
 
 
@@ -192,10 +202,16 @@ def test_audit_findings_and_gate(org: GraphStore) -> None:
         ("warning", "no-steward", RAW),
         ("warning", "no-steward", API),
         ("warning", "no-steward", STAGING),
+        # jobs count the deployments their runs feed
+        ("warning", "no-steward", "job:etl"),
+        ("warning", "no-steward", "job:train"),
         ("warning", "owner-conflict", CURATED),
-        ("warning", "stale-runs", BATCH),
+        # the deployed version's training run is 329 days old (a daily ETL run would not hide it)
+        ("warning", "stale-runs", MV1),
         ("warning", "unresolved-identity", "person:jdoe"),
     ]
+    stale = next(f for f in result["findings"] if f["rule"] == "stale-runs")
+    assert TRAIN1 in stale["message"] and "329 days" in stale["message"] and BATCH in stale["message"]
     assert result["summary"]["inactive-owner"] == 3
     assert result["summary"]["no-owner"] == 1
     assert not gate(result, "error")

@@ -97,14 +97,14 @@ def test_offline_demo_builds_the_workspace_and_ingests_every_source(offline: Dem
     authors = {e.src for e in store.edges(kinds=[EdgeKind.AUTHORED])}
     assert authors <= PERSON_IDS, "old e-mails are merged by .mailmap into catalog people"
     assert story.LEAVER in authors
-    weights = f"commit:github.com/acme/churn-models@{r.commits['weights']}"
+    weights = f"commit:{r.commits['weights']}"
     co_authored = store.edges(kinds=[EdgeKind.AUTHORED], dst=[weights])
     assert {e.src for e in co_authored} == {story.PEOPLE["ada"].id, story.PEOPLE["margaret"].id}
     # OpenLineage runs link to the commits whose code they ran.
     for ol_run, run_id in zip(story.OL_RUNS, r.lineage_runs, strict=True):
         if ol_run.commit:
             built = store.edges(kinds=[EdgeKind.BUILT], dst=[f"run:{run_id}"])
-            assert [e.src for e in built] == [f"commit:github.com/acme/churn-models@{r.commits[ol_run.commit]}"]
+            assert [e.src for e in built] == [f"commit:{r.commits[ol_run.commit]}"]
 
 
 def test_blast_radius_reaches_the_pipeline_and_pages_real_people(offline: Demo, store: GraphStore) -> None:
@@ -175,7 +175,7 @@ def test_upstream_shows_recent_commits_within_the_window(offline: Demo, store: G
     for ol_run in story.OL_RUNS:
         if ol_run.commit is None:
             continue
-        cid = f"commit:github.com/acme/churn-models@{r.commits[ol_run.commit]}"
+        cid = f"commit:{r.commits[ol_run.commit]}"
         if cid not in upstream_ids:
             continue
         commit = next(c for c in story.COMMITS if c.key == ol_run.commit)

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from steward.analysis.ownership import read_precedence
 from steward.errors import ConfigError
-from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim
+from steward.graph import Edge, EdgeKind, Node, NodeKind, NodeRecord
+from steward.identity import Identities
 from steward.recipe import load_recipe, run_recipe
 from steward.resolve import Resolver
 from steward.store import GraphStore, open_store
+
+SEEN = "2026-11-26T00:00:00.000Z"
 
 
 def person(email: str, *aliases: str, name: str = "") -> str:
@@ -101,36 +105,69 @@ def test_env_expansion_and_config_errors(tmp_path: Path) -> None:
         load_recipe(r)
 
 
-def test_resolver_maps_every_name_of_a_person_to_one_node() -> None:
-    r = Resolver()
-    r.learn([
-        Node(id="person:ada@acme.com", kind=NodeKind.PERSON, source="catalog",
-             props={"aliases": ["ada.l@oldmail.com", "@ada", "alovelace", "user:ada"]}),
-        Node(id="team:churn", kind=NodeKind.TEAM, source="catalog", props={"handle": "@acme/churn-team"}),
-        Node(id="commit:github.com/acme/x@abc123", kind=NodeKind.COMMIT, source="git"),
-        Node(id="model:churn", kind=NodeKind.MODEL, source="mlflow", props={"aliases": ["champion=7"]}),
+def test_identities_map_every_name_of_a_person_to_one_node() -> None:
+    ids = Identities.from_records([
+        NodeRecord("person:ada@acme.com", NodeKind.PERSON, "Ada",
+                   {"aliases": ["ada.l@oldmail.com", "@ada", "alovelace", "user:ada"]}, ("catalog",), SEEN),
+        NodeRecord("person:ada.l@oldmail.com", NodeKind.PERSON, "Ada L", {}, ("git",), SEEN),
+        NodeRecord("team:churn", NodeKind.TEAM, "churn", {"handle": "@acme/churn-team"}, ("catalog",), SEEN),
+        NodeRecord("person:jdoe", NodeKind.PERSON, "jdoe", {"stub": True}, ("mlflow",), SEEN),
     ])
     for raw in ("person:ada.l@oldmail.com", "person:@ada", "person:alovelace", "person:ADA@acme.com",
-                "person:user:ada"):
-        assert r.canonical(raw) == "person:ada@acme.com", raw
-    assert r.canonical("team:@acme/churn-team") == "team:churn"
-    assert r.canonical("commit:?@ABC123") == "commit:github.com/acme/x@abc123"
+                "person:user:ada", "person:ada"):
+        assert ids.canonical(raw) == "person:ada@acme.com", raw
+    assert ids.canonical("team:@acme/churn-team") == "team:churn"
+    assert ids.lookup("@ada") == "person:ada@acme.com"
+    assert ids.lookup("group:churn") == "team:churn"
+    assert ids.is_unresolved("person:jdoe") and not ids.is_active("person:jdoe")
+    assert not ids.is_unresolved("person:ghost@acme.com")  # an e-mail nobody describes is dangling, not unresolved
+    assert ids.is_active("person:ada.l@oldmail.com")  # through Ada
+
+
+def test_an_alias_two_people_claim_maps_to_neither() -> None:
+    ids = Identities.from_records([
+        NodeRecord("person:a@x.com", NodeKind.PERSON, "A", {"aliases": ["sam"]}, ("catalog",), SEEN),
+        NodeRecord("person:b@x.com", NodeKind.PERSON, "B", {"aliases": ["sam"]}, ("catalog",), SEEN),
+    ])
+    assert ids.canonical("person:sam") == "person:sam"
+    assert ids.ambiguous == {"sam": ["person:a@x.com", "person:b@x.com"]}
+
+
+def test_resolver_rewrites_model_aliases_and_keeps_the_alias_on_the_edge() -> None:
+    r = Resolver()
+    r.learn([Node(id="model:churn", kind=NodeKind.MODEL, source="mlflow", props={"aliases": ["champion=7"]})])
     assert r.canonical("model_version:churn@champion") == "model_version:churn/7"
     assert r.canonical("model_version:churn@unknown") == "model_version:churn@unknown"
     out = r.rewrite([
-        Node(id="person:alovelace", kind=NodeKind.PERSON, source="mlflow"),  # a known person: dropped, merged
-        Edge(src="person:alovelace", kind=EdgeKind.LAUNCHED, dst="run:1", source="mlflow"),
-        OwnershipClaim(owner="person:jdoe", artifact="model:churn", role="owner", source="mlflow"),
-        Edge(src="commit:?@abc123", kind=EdgeKind.BUILT, dst="run:1", source="mlflow"),
+        Edge(src="model_version:churn@champion", kind=EdgeKind.DEPLOYED_TO, dst="deployment:prod/api", source="c"),
+        Edge(src="person:jdoe", kind=EdgeKind.LAUNCHED, dst="run:1", source="mlflow"),
     ])
-    assert [type(x).__name__ for x in out] == ["Edge", "OwnershipClaim", "Node", "Edge"]
-    launched, claim, unresolved, built = out
-    assert isinstance(launched, Edge)
-    assert launched.src == "person:ada@acme.com"
-    assert isinstance(claim, OwnershipClaim)
-    assert claim.owner == "person:jdoe"
-    assert isinstance(unresolved, Node)
-    assert (unresolved.id, unresolved.props) == ("person:jdoe", {"unresolved": True})
-    assert isinstance(built, Edge)
-    assert built.src == "commit:github.com/acme/x@abc123"
-    assert r.unresolved == {"person:jdoe"}
+    served, launched = out
+    assert isinstance(served, Edge) and served.src == "model_version:churn/7"
+    assert served.props["alias"] == "churn@champion"
+    assert isinstance(launched, Edge) and launched.src == "person:jdoe"  # people are resolved at read time
+
+
+def test_precedence_belongs_to_the_store_and_a_disagreeing_recipe_is_refused(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(textwrap.dedent("""
+        apiVersion: steward/v1
+        kind: Person
+        metadata: {name: ada}
+        spec: {email: ada@x.com}
+        """))
+    first = tmp_path / "first.yaml"
+    first.write_text("precedence: [codeowners, catalog]\nsources: [{type: catalog, paths: [catalog.yaml]}]\n")
+    run_recipe(load_recipe(first), store)
+    assert read_precedence(store) == ("codeowners", "catalog")
+    silent = tmp_path / "silent.yaml"
+    silent.write_text("sources: [{type: catalog, paths: [catalog.yaml]}]\n")
+    run_recipe(load_recipe(silent), store)  # a recipe that says nothing takes the store's
+    assert read_precedence(store) == ("codeowners", "catalog")
+    other = tmp_path / "other.yaml"
+    other.write_text("precedence: [catalog, codeowners]\nsources: [{type: catalog, paths: [catalog.yaml]}]\n")
+    with pytest.raises(ConfigError, match=r"disagrees with the store's \(codeowners, catalog\).*steward precedence"):
+        run_recipe(load_recipe(other), store)
+    assert read_precedence(store) == ("codeowners", "catalog")
+    store.close()

@@ -8,11 +8,13 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
       inactive-owner:      {severity: error}
       no-steward:          {severity: warning, only_at_risk: true}   # only artifacts deployments depend on
       no-lineage:          {severity: warning}   # a model version not linked to a training run and a dataset
-      stale-runs:          {severity: warning, days: 30}   # a deployment whose latest upstream run is older
+      stale-runs:          {severity: warning, days: 30}   # a deployed model version whose latest training run is older
       owner-conflict:      {severity: warning}   # sources name different owners
       dangling-owner:      {severity: error}     # an owner no source describes
       empty-team:          {severity: warning}   # a team with no active member
       unresolved-identity: {severity: warning}   # a name that maps to no known person
+      unresolved-owner:    {severity: warning}   # an artifact whose effective owner or steward is such a name
+      unknown-reference:   {severity: error}     # a deployment serves or depends on something no source describes
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConfigError
-from steward.graph import EdgeKind, NodeKind
+from steward.graph import STUB_PROP, EdgeKind, NodeKind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
 
@@ -37,7 +39,7 @@ Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 RULES = (
     "no-owner", "inactive-owner", "no-steward", "no-lineage", "stale-runs", "owner-conflict",
-    "dangling-owner", "empty-team", "unresolved-identity",
+    "dangling-owner", "empty-team", "unresolved-identity", "unresolved-owner", "unknown-reference",
 )
 
 
@@ -47,7 +49,7 @@ class Rule(BaseModel):
     enabled: bool = Field(True, description="Run this rule")
     severity: Severity = Field("warning", description="error, warning or info")
     only_at_risk: bool = Field(False, description="Only artifacts that some deployment depends on")
-    days: int = Field(30, ge=1, description="stale-runs: age in days after which a run is stale")
+    days: int = Field(30, ge=1, le=36_500, description="stale-runs: age in days after which a training run is stale")
 
 
 def _default_rules() -> dict[str, Rule]:
@@ -61,6 +63,8 @@ def _default_rules() -> dict[str, Rule]:
         "dangling-owner": Rule(severity="error"),
         "empty-team": Rule(severity="warning"),
         "unresolved-identity": Rule(severity="warning"),
+        "unresolved-owner": Rule(severity="warning"),
+        "unknown-reference": Rule(severity="error"),
     }
 
 
@@ -151,36 +155,40 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
 
     if on("stale-runs"):
         days = policy.rules["stale-runs"].days
-        limit = now - timedelta(days=days)
-        runs_above: dict[str, list[str]] = {}  # deployment -> upstream runs, from the walks already made
-        for node, deps in at_risk.items():
-            if node.startswith("run:"):
-                for d in deps:
-                    runs_above.setdefault(d, []).append(node)
-        for dep in store.find_nodes(kinds=[NodeKind.DEPLOYMENT]):
-            runs = store.get_nodes(runs_above.get(dep.id, []))
-            times = [t for r in runs.values()
-                     if (t := parse_time(r.props.get("started_at")) or parse_time(r.props.get("ended_at")))]
-            if runs and times and max(times) < limit:
-                add("stale-runs", dep.id,
-                    f"deployment {dep.name}: latest upstream run is from {max(times).date()}, over {days} days ago")
+        for version, run, trained, serving in _deployed_training(store):
+            if trained < now - timedelta(days=days):
+                age = (now - trained).days
+                add("stale-runs", version,
+                    f"model version {parse_id(version)[1]} serves {', '.join(serving)}; its latest training run {run} "
+                    f"is from {trained.date()}, {age} days ago (over {days})")
 
     if on("dangling-owner"):
         for artifact, claims in sorted(view.claims_on.items()):
             for c in claims:
-                if not view.is_known(c.owner) and not _unresolved(view, c.owner):
+                if not view.is_known(c.owner) and not view.ids.is_unresolved(c.owner):
                     add("dangling-owner", artifact,
-                        f"{c.role} {c.owner} (from {c.source}) is not a known person or team")
+                        f"{c.role} {c.named_as} (from {c.source}) is not a known person or team")
+    if on("unresolved-owner"):
+        for artifact in sorted(view.claims_on):
+            for c in view.unresolved(artifact):
+                add("unresolved-owner", artifact,
+                    f"{c.role} {c.named_as} (from {c.source}) maps to no known person, so it cannot be paged; "
+                    "add it to a catalog Person's aliases")
     if on("empty-team"):
-        for team in sorted(view.teams.values(), key=lambda t: t.id):
-            if view.is_known(team.id) and not view.active_members(team.id):
-                add("empty-team", team.id, f"team {team.name} has no active member")
+        for team in sorted(view.ids.teams.values(), key=lambda t: t.id):
+            if view.is_known(team.id) and view.ids.canonical(team.id) == team.id and not view.expand(team.id):
+                add("empty-team", team.id, f"team {team.name} has no active member (nor any sub-team with one)")
     if on("unresolved-identity"):
-        for person in sorted(view.people.values(), key=lambda p: p.id):
-            if person.props.get("unresolved"):
-                add("unresolved-identity", person.id,
-                    f"{person.id} (seen in {', '.join(person.sources)}) maps to no known person; add it to a "
-                    "catalog Person's aliases")
+        for pid in view.ids.unresolved_people():
+            person = view.ids.people[pid]
+            add("unresolved-identity", pid,
+                f"{pid} (seen in {', '.join(person.sources)}) maps to no known person; add it to a "
+                "catalog Person's aliases")
+    if on("unknown-reference"):
+        for e in store.edges(kinds=[EdgeKind.DEPLOYED_TO, EdgeKind.FEEDS]):
+            if not _described(store, e.src):
+                what = "serves" if e.kind is EdgeKind.DEPLOYED_TO else "depends on"
+                add("unknown-reference", e.dst, f"{parse_id(e.dst)[1]} {what} {e.src}, which no source describes")
 
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
     summary = Counter(f["rule"] for f in findings)
@@ -192,9 +200,33 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     }
 
 
-def _unresolved(view: OwnershipView, owner: str) -> bool:
-    rec = view.people.get(owner)
-    return rec is not None and bool(rec.props.get("unresolved"))
+def _deployed_training(store: GraphStore) -> list[tuple[str, str, datetime, list[str]]]:
+    """(model version, its latest training run, when it ran, the deployments it serves) for every
+    deployed model version with a dated training run."""
+    served: dict[str, list[str]] = {}
+    for e in store.edges(kinds=[EdgeKind.DEPLOYED_TO]):
+        if kind_of_id(e.src) is NodeKind.MODEL_VERSION:
+            served.setdefault(e.src, []).append(e.dst)
+    if not served:
+        return []
+    producers: dict[str, list[str]] = {}
+    for e in store.edges(kinds=[EdgeKind.PRODUCED], dst=sorted(served)):
+        if kind_of_id(e.src) is NodeKind.RUN:
+            producers.setdefault(e.dst, []).append(e.src)
+    runs = store.get_nodes(sorted({r for rs in producers.values() for r in rs}))
+    out = []
+    for version in sorted(producers):
+        dated = [(t, r) for r in producers[version] if r in runs
+                 and (t := parse_time(runs[r].props.get("ended_at")) or parse_time(runs[r].props.get("started_at")))]
+        if dated:
+            when, run = max(dated)
+            out.append((version, run, when, sorted(set(served[version]))))
+    return out
+
+
+def _described(store: GraphStore, node_id: str) -> bool:
+    rec = store.get_node(node_id)
+    return rec is not None and not rec.props.get(STUB_PROP)
 
 
 def gate(result: dict[str, Any], fail_on: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""Blast radius: everything downstream of a node, who owns it, and who to page."""
+"""Blast radius: the broken thing and everything downstream of it, who owns it, and who to page."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from steward.analysis.common import parse_kinds, path_to, summary
-from steward.analysis.ownership import OwnershipView
+from steward.analysis.common import parse_kinds, path_to, summary, walk_down
+from steward.analysis.ownership import ROLES, OwnershipView
 from steward.errors import InvalidInputError, NotFoundError
-from steward.graph import ARTIFACT_KINDS, NodeKind
+from steward.graph import ARTIFACT_KINDS, CONTAINERS, NodeKind, NodeRecord
 from steward.store.base import GraphStore
 
 __all__ = ["blast_radius"]
@@ -25,9 +25,13 @@ def blast_radius(
     edge_kinds: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Every artifact downstream of ``node_id`` with distance, one shortest path and owners; the
-    paging list (active owners and stewards ranked by impacted deployments, then artifacts); the
-    impacted artifacts without an active owner. ``truncated`` says whether a depth or size cap cut it.
+    """The root (distance 0) and every artifact downstream of it, each with distance, one shortest
+    path and owners; the paging list (the root's active owners and stewards first, then everyone
+    else's, ranked by impacted deployments, then artifacts); the artifacts without an active owner;
+    the claims naming nobody known. ``truncated`` says whether a depth or size cap cut it.
+
+    Downstream of a container (job, model, repo) is the union over its members (runs, versions,
+    commits), which are listed at distance 1.
     """
     if max_depth is not None and max_depth < 1:
         raise InvalidInputError("max_depth must be at least 1")
@@ -39,7 +43,7 @@ def blast_radius(
     kinds = parse_kinds(edge_kinds)
     # One walk a step deeper than asked tells whether the depth cap cut anything off.
     probe = None if max_depth is None else max_depth + 1
-    reached = store.reach([root.id], way="down", kinds=kinds, max_depth=probe)
+    reached = walk_down(store, root, kinds=kinds, max_depth=probe)
     truncated = False
     if max_depth is not None:
         truncated = any(r.distance > max_depth for r in reached.values())
@@ -49,40 +53,59 @@ def blast_radius(
                    key=lambda r: (reached[r.id].distance, r.id))
     if len(order) > limit:
         order, truncated = order[:limit], True
-    view = OwnershipView.load(store, scope=[r.id for r in order])
-    impacted_deployments = {r.id for r in order if r.kind is NodeKind.DEPLOYMENT}
+    listed: list[NodeRecord] = [root, *order] if root.kind in ARTIFACT_KINDS else order
+    view = OwnershipView.load(store, scope=[r.id for r in listed])
+    deployments = {r.id for r in listed if r.kind is NodeKind.DEPLOYMENT}
     impacted: list[dict[str, Any]] = []
     unowned: list[str] = []
+    unresolved: list[dict[str, str]] = []
     page_artifacts: dict[str, set[str]] = defaultdict(set)
     page_roles: dict[str, set[str]] = defaultdict(set)
-    for rec in order:
+    page_teams: dict[str, set[str]] = defaultdict(set)
+    page_through: dict[str, set[str]] = defaultdict(set)
+    for rec in listed:
+        is_root = rec.id == root.id
         impacted.append({
             **summary(rec),
-            "distance": reached[rec.id].distance,
-            "path": path_to(rec.id, root.id, reached),
+            "distance": 0 if is_root else reached[rec.id].distance,
+            "path": [root.id] if is_root else path_to(rec.id, root.id, reached),
             "owners": view.owner_entries(rec.id),
         })
-        owners = view.active_owners(rec.id)
-        if not owners:
+        if not view.active_owners(rec.id):
             unowned.append(rec.id)
-        for role, people in (("owner", owners), ("steward", view.active_stewards(rec.id))):
-            for person in people:
-                page_artifacts[person].add(rec.id)
-                page_roles[person].add(role)
-    page = [
-        {"id": p, "name": view.name(p), "artifacts": sorted(arts), "deployments": sorted(arts & impacted_deployments),
-         "roles": sorted(page_roles[p])}
-        for p, arts in page_artifacts.items()
-    ]
-    page.sort(key=lambda e: (-len(e["deployments"]), -len(e["artifacts"]), e["id"]))
-    return {
+        for c in view.unresolved(rec.id):
+            unresolved.append({"artifact": rec.id, "owner": c.named_as, "role": c.role, "source": c.source})
+        for role in ROLES:
+            for reach in view.active_reach(rec.id, role):
+                page_artifacts[reach.person].add(rec.id)
+                page_roles[reach.person].add(role)
+                if reach.via:
+                    page_teams[reach.person].add(reach.via[0])
+                    page_through[reach.person].update(reach.via[1:])
+    runbooks = {r.id: str(r.props["runbook"]) for r in listed
+                if r.kind is NodeKind.DEPLOYMENT and isinstance(r.props.get("runbook"), str)}
+    page: list[dict[str, Any]] = []
+    for person, arts in page_artifacts.items():
+        deps = sorted(arts & deployments)
+        page.append({
+            "id": person, "name": view.name(person), "contact": view.ids.contact(person),
+            "artifacts": sorted(arts), "deployments": deps, "roles": sorted(page_roles[person]),
+            "root": root.id in arts, "teams": sorted(page_teams[person]), "through": sorted(page_through[person]),
+            "runbooks": sorted({runbooks[d] for d in deps if d in runbooks}),
+        })
+    page.sort(key=lambda e: (not e["root"], -len(e["deployments"]), -len(e["artifacts"]), e["id"]))
+    result: dict[str, Any] = {
         "root": summary(root),
         "impacted": impacted,
         "page": page,
         "unowned": unowned,
+        "unresolved": unresolved,
         "truncated": truncated,
-        "counts": {"impacted": len(impacted), "deployments": len(impacted_deployments), "unowned": len(unowned)},
+        "counts": {"impacted": len(order), "deployments": len(deployments), "unowned": len(unowned)},
         "edge_kinds": sorted(k.value for k in kinds),
         "max_depth": max_depth,
     }
-
+    if root.kind in CONTAINERS:
+        result["members"] = sorted(n for n, r in reached.items() if r.distance == 1 and r.parent == root.id
+                                   and n in records and records[n].kind is CONTAINERS[root.kind][0])
+    return result

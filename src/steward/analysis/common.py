@@ -1,4 +1,14 @@
-"""Pieces several analyses share: node summaries, paths, deployments at risk."""
+"""Pieces several analyses share: node summaries, paths, the walks from any starting point, and
+the deployments at risk from each node.
+
+**Containers** (a ``Job`` and its runs, a ``Model`` and its versions, a ``Repo`` and its commits):
+
+* downstream of a container is the union over its members, which are listed at distance 1;
+* a container is listed wherever one of its members is reached (downstream: one step after the
+  member; upstream: beside it), and never walked through: a job's old runs do not leak into a new
+  run's upstream, because walks never go from a container back to its members;
+* upstream of a container is the union of its members' upstream.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +16,29 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from steward.errors import InvalidInputError
-from steward.graph import LINEAGE_EDGES, EdgeKind, NodeKind, NodeRecord
+from steward.graph import (
+    CONTAINER_EDGES,
+    CONTAINERS,
+    LINEAGE_EDGES,
+    MEMBER_EDGE,
+    EdgeKind,
+    NodeKind,
+    NodeRecord,
+    kind_of_id,
+)
 from steward.store.base import GraphStore, Reached
 
-__all__ = ["deployments_at_risk", "parse_kinds", "path_to", "summary"]
+__all__ = [
+    "containers_of",
+    "deployments_at_risk",
+    "members_of",
+    "parse_kinds",
+    "parse_time",
+    "path_to",
+    "summary",
+    "walk_down",
+    "walk_up",
+]
 
 
 def summary(rec: NodeRecord) -> dict[str, str]:
@@ -24,15 +53,86 @@ def path_to(node: str, root: str, reached: dict[str, Reached]) -> list[str]:
     return path[::-1]
 
 
+def members_of(store: GraphStore, container: NodeRecord) -> list[str]:
+    """The runs of a job, the versions of a model, the commits of a repo (sorted); [] for anything else."""
+    spec = CONTAINERS.get(container.kind)
+    if spec is None:
+        return []
+    member_kind, edge = spec
+    return sorted({e.src for e in store.edges(kinds=[edge], dst=[container.id]) if kind_of_id(e.src) is member_kind})
+
+
+def containers_of(store: GraphStore, ids: Collection[str]) -> dict[str, str]:
+    """member id -> its container, for the members among ``ids``."""
+    members = sorted(i for i in ids if kind_of_id(i) in MEMBER_EDGE)
+    if not members:
+        return {}
+    out: dict[str, str] = {}
+    for e in store.edges(kinds=sorted(CONTAINER_EDGES), src=members):
+        if MEMBER_EDGE[kind_of_id(e.src)] is e.kind:
+            out.setdefault(e.src, e.dst)
+    return out
+
+
+def _shift(found: dict[str, Reached], by: int) -> dict[str, Reached]:
+    return {n: Reached(r.distance + by, r.parent) for n, r in found.items()}
+
+
+def walk_down(
+    store: GraphStore, root: NodeRecord, *, kinds: Collection[EdgeKind] = LINEAGE_EDGES, max_depth: int | None = None,
+) -> dict[str, Reached]:
+    """Everything downstream of ``root``; for a container, its members (distance 1) and theirs."""
+    members = members_of(store, root)
+    if not members:
+        return store.reach([root.id], way="down", kinds=kinds, max_depth=max_depth)
+    if max_depth is not None and max_depth < 1:
+        return {}
+    found: dict[str, Reached] = {m: Reached(1, root.id) for m in members}
+    rest = store.reach(members, way="down", kinds=kinds, max_depth=None if max_depth is None else max_depth - 1)
+    for node, r in _shift(rest, 1).items():
+        if node != root.id and node not in found:
+            found[node] = r
+    return found
+
+
+def walk_up(
+    store: GraphStore, root: NodeRecord, *, kinds: Collection[EdgeKind] = LINEAGE_EDGES, max_depth: int | None = None,
+) -> tuple[dict[str, Reached], dict[str, list[str]]]:
+    """Everything upstream of ``root`` (for a container: its members at distance 1, and their upstream),
+    never walking from a
+    container into its members; and the containers of the members reached -> those members.
+
+    Containers come back in the second mapping, not in the walk: they are listed, not walked.
+    """
+    flow = [k for k in kinds if k not in CONTAINER_EDGES]
+    members = members_of(store, root)
+    starts = members or [root.id]
+    found: dict[str, Reached] = {m: Reached(1, root.id) for m in members}
+    if members and max_depth is not None:
+        max_depth -= 1
+    if flow and (max_depth is None or max_depth >= 1):
+        walked = store.reach(starts, way="up", kinds=flow, max_depth=max_depth)
+        for node, r in (_shift(walked, 1) if members else walked).items():
+            if node != root.id:
+                found.setdefault(node, r)
+    containers: dict[str, list[str]] = {}
+    for member, container in sorted(containers_of(store, found).items()):
+        if container != root.id:
+            containers.setdefault(container, []).append(member)
+    return found, containers
+
+
 def deployments_at_risk(store: GraphStore) -> dict[str, set[str]]:
-    """node id -> the deployments downstream of it (a deployment is at risk from itself).
+    """node id -> the deployments downstream of it (a deployment is at risk from itself), containers
+    included: a job is at risk of every deployment one of its runs feeds.
 
     One upstream walk per deployment (deployments are few), never one walk per artifact.
     """
     out: dict[str, set[str]] = {}
     for dep in store.find_nodes(kinds=[NodeKind.DEPLOYMENT]):
         out.setdefault(dep.id, set()).add(dep.id)
-        for node in store.reach([dep.id], way="up"):
+        found, containers = walk_up(store, dep)
+        for node in [*found, *containers]:
             out.setdefault(node, set()).add(dep.id)
     return out
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from steward.analysis.common import parse_time, summary
+from steward.analysis.common import parse_time, summary, walk_down, walk_up
 from steward.analysis.ownership import OwnershipView
 from steward.errors import InvalidInputError, NotFoundError
 from steward.graph import EdgeKind, NodeKind, NodeRecord
@@ -22,13 +22,14 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
     """For each artifact ``person_id`` effectively owns or stewards (directly or through a team):
     a suggested successor with the reason — existing steward, co-owner, team mate, or most frequent
     recent committer to the code upstream of it — and a Markdown transition checklist."""
-    person = store.get_node(person_id)
+    view = OwnershipView.load(store)
+    person = store.get_node(view.ids.canonical(person_id)) if person_id.startswith("person:") else \
+        store.get_node(person_id)
     if person is None:
         raise NotFoundError(f"no person {person_id!r}")
     if person.kind is not NodeKind.PERSON:
         raise InvalidInputError(f"{person_id} is a {person.kind.value}, not a person")
     now = now or datetime.now(UTC)
-    view = OwnershipView.load(store)
     owned = view.owned_by(person.id)
     records = store.get_nodes(sorted(owned))
     items = []
@@ -36,7 +37,7 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
         rec = records.get(artifact)
         if rec is None:
             continue
-        ups = store.reach([rec.id], way="up")  # both the committers and the provenance come from here
+        ups = walk_up(store, rec)[0]  # both the committers and the provenance come from here
         candidates = _candidates(store, view, rec, person.id, now, upstream=ups)
         items.append({
             "artifact": summary(rec),
@@ -78,7 +79,8 @@ def _candidates(
     if commits:
         recent = {c.id for c in store.get_nodes(commits).values()
                   if (t := parse_time(c.props.get("committed_at") or c.props.get("authored_at"))) and t >= since}
-        counts = Counter(e.src for e in store.edges(kinds=[EdgeKind.AUTHORED], dst=sorted(recent))) if recent else {}
+        authored = store.edges(kinds=[EdgeKind.AUTHORED], dst=sorted(recent)) if recent else []
+        counts = Counter(view.ids.canonical(e.src) for e in authored)
         for pid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             add(pid, f"{n} recent commit(s) to the code upstream of it (last {COMMIT_WINDOW_DAYS} days)")
     return out
@@ -86,7 +88,7 @@ def _candidates(
 
 def _provenance(store: GraphStore, rec: NodeRecord, *, upstream: Collection[str]) -> dict[str, Any]:
     ups = upstream
-    downs = store.reach([rec.id], way="down")
+    downs = walk_down(store, rec)
     nodes = store.get_nodes(sorted(set(ups) | set(downs)))
 
     def of(kind: NodeKind, ids: Collection[str]) -> list[NodeRecord]:

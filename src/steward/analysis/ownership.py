@@ -1,15 +1,19 @@
 """Who owns what, as every analysis sees it.
 
-* Every ``OWNS`` claim is kept with its source and origin. The **effective** owners of an
-  artifact come from the highest-precedence origin that names any owner (default: catalog >
-  mlflow > openlineage > codeowners; set by the recipe), and likewise, separately, its stewards.
-* A ``ModelVersion`` with no claims of its own takes its ``Model``'s, a ``Run`` its ``Job``'s and
-  a ``Commit`` its ``Repo``'s (claims are made on the things people declare; incidents hit versions).
-* **Active owners**: people in effective owner claims who are active, with each team expanded to
-  its active members (a team with no active member owns nothing). Active stewards likewise. A
-  person is active unless marked ``active: false``; one that no source describes (only named in a
-  claim: a dangling owner) cannot be paged and is not active. An unresolved name counts as active
-  (somebody used it), and the audit reports it.
+* Every ``OWNS`` claim is kept with its source and origin. Owners are mapped to canonical people
+  and teams when the answer is computed (:mod:`steward.identity`), so the answer does not depend on
+  the order things were ingested in.
+* **Precedence, per role.** The effective owners of an artifact come from the highest-precedence
+  origin that names any owner (default: steward > catalog > mlflow > openlineage > codeowners; the
+  store's configuration), and likewise, separately, its stewards.
+* **Inheritance, per role.** A member (``ModelVersion`` of a ``Model``, ``Run`` of a ``Job``,
+  ``Commit`` of a ``Repo``) takes its container's claims for each role it has no claim of its own
+  of higher precedence for; at equal precedence its own claims win. Inherited claims say where
+  they come from (``inherited_from``).
+* **Who can be paged**: declared, active people. A team is expanded to its active members; a team
+  with no active member of its own is expanded through its sub-teams (marked as reached through
+  them). An unresolved name, an e-mail nobody describes, and a person who has left are never
+  paged, and an artifact whose only owners are such is unowned.
 """
 
 from __future__ import annotations
@@ -19,143 +23,190 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from steward.graph import STUB_PROP, EdgeKind, EdgeRecord, NodeKind, NodeRecord
+from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, kind_of_id
+from steward.identity import Identities
 from steward.store.base import GraphStore
 
-__all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "Claim", "OwnershipView"]
+__all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "Claim", "OwnershipView", "Reach", "read_precedence"]
 
-DEFAULT_PRECEDENCE = ("catalog", "mlflow", "openlineage", "codeowners")
+DEFAULT_PRECEDENCE = ("steward", "catalog", "mlflow", "openlineage", "codeowners")
 PRECEDENCE_STATE_KEY = "ownership.precedence"
-#: Where an artifact without claims of its own takes them from.
-INHERIT_VIA: dict[NodeKind, EdgeKind] = {
-    NodeKind.MODEL_VERSION: EdgeKind.VERSION_OF,
-    NodeKind.RUN: EdgeKind.RUN_OF,
-    NodeKind.COMMIT: EdgeKind.IN_REPO,
-}
+ROLES = ("owner", "steward")
+
+
+def read_precedence(store: GraphStore) -> tuple[str, ...]:
+    """The store's configured precedence (set by the first ingest, changed with ``steward precedence``)."""
+    raw = store.get_state(PRECEDENCE_STATE_KEY)
+    if not raw:
+        return DEFAULT_PRECEDENCE
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return DEFAULT_PRECEDENCE
+    return tuple(str(v) for v in value) if isinstance(value, list) else DEFAULT_PRECEDENCE
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    owner: str
+    owner: str  # canonical person or team id
     artifact: str
     role: str
     source: str
     origin: str
     since: str | None
+    named_as: str  # the id the source wrote
     inherited_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """An active person behind an owner id, and the team path that led to them (empty: named directly)."""
+
+    person: str
+    via: tuple[str, ...] = ()
 
 
 @dataclass
 class OwnershipView:
     """A snapshot of people, teams and claims, loaded once per analysis."""
 
-    people: dict[str, NodeRecord]
-    teams: dict[str, NodeRecord]
-    members: dict[str, list[str]]  # team id -> person ids
-    teams_of: dict[str, list[str]]  # person id -> team ids
+    ids: Identities
+    members: dict[str, list[str]]  # canonical team -> canonical people (direct members)
+    subteams: dict[str, list[str]]  # canonical team -> canonical sub-teams
+    teams_of: dict[str, list[str]]  # canonical person -> canonical teams (direct)
     claims_on: dict[str, list[Claim]]  # artifact id -> its own claims
-    parent_of: dict[str, str]  # artifact -> the artifact it inherits claims from
+    parent_of: dict[str, str]  # member artifact -> its container
     precedence: tuple[str, ...] = DEFAULT_PRECEDENCE
     _effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
+    _expanded: dict[str, list[Reach]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: GraphStore, *, scope: Collection[str] | None = None) -> OwnershipView:
-        """Everything (``scope=None``, for audits), or just what decides who owns the artifacts in
-        ``scope``: their claims and their parents' claims, the owners, and the owning teams' members."""
-        inherit_kinds = sorted(set(INHERIT_VIA.values()))
+        """Everything (``scope=None``, for audits), or just the claims that decide who owns the
+        artifacts in ``scope`` (theirs and their containers'). People, teams and memberships are
+        always loaded whole: they are few, and identities need all of them."""
+        ids = Identities.load(store)
+        member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
+        container_kinds = sorted(CONTAINER_EDGES)
         if scope is None:
-            people = {n.id: n for n in store.find_nodes(kinds=[NodeKind.PERSON])}
-            teams = {n.id: n for n in store.find_nodes(kinds=[NodeKind.TEAM])}
-            member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
             owns = store.edges(kinds=[EdgeKind.OWNS])
-            inherit = store.edges(kinds=inherit_kinds)
+            inherit = store.edges(kinds=container_kinds)
         else:
-            ids = set(scope)
-            inherit = store.edges(kinds=inherit_kinds, src=ids) if ids else []
-            targets = ids | {e.dst for e in inherit}
+            wanted = {i for i in scope if _is_member(i)}
+            inherit = store.edges(kinds=container_kinds, src=wanted) if wanted else []
+            targets = set(scope) | {e.dst for e in inherit}
             owns = store.edges(kinds=[EdgeKind.OWNS], dst=targets) if targets else []
-            team_ids = {e.src for e in owns if e.src.startswith("team:")}
-            member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF], dst=team_ids) if team_ids else []
-            found = store.get_nodes({e.src for e in owns} | {e.src for e in member_edges})
-            people = {i: n for i, n in found.items() if n.kind is NodeKind.PERSON}
-            teams = {i: n for i, n in found.items() if n.kind is NodeKind.TEAM}
         members: dict[str, list[str]] = defaultdict(list)
+        subteams: dict[str, list[str]] = defaultdict(list)
         teams_of: dict[str, list[str]] = defaultdict(list)
         for e in member_edges:
-            if e.src not in members[e.dst]:
-                members[e.dst].append(e.src)
-                teams_of[e.src].append(e.dst)
+            group = ids.canonical(e.dst)
+            if not group.startswith("team:"):
+                continue
+            who = ids.canonical(e.src)
+            if who.startswith("team:"):
+                if who != group and who not in subteams[group]:
+                    subteams[group].append(who)
+            elif who not in members[group]:
+                members[group].append(who)
+                teams_of[who].append(group)
         claims_on: dict[str, list[Claim]] = defaultdict(list)
         for e in owns:
-            claims_on[e.dst].append(_claim(e))
-        via_of = {k.prefix: via for k, via in INHERIT_VIA.items()}
+            claims_on[e.dst].append(_claim(e, ids))
         parent_of: dict[str, str] = {}
-        for e in inherit:
-            if via_of.get(e.src.partition(":")[0]) is e.kind and e.src not in parent_of:
+        for e in sorted(inherit, key=lambda r: r.identity):
+            if MEMBER_EDGE.get(kind_of_id(e.src)) is e.kind and e.src not in parent_of:
                 parent_of[e.src] = e.dst
-        raw = store.get_state(PRECEDENCE_STATE_KEY)
-        precedence = tuple(json.loads(raw)) if raw else DEFAULT_PRECEDENCE
-        return cls(people, teams, dict(members), dict(teams_of), dict(claims_on), parent_of, precedence)
+        view = cls(ids, dict(members), dict(subteams), dict(teams_of), dict(claims_on), parent_of,
+                   read_precedence(store))
+        for team in view.teams_of.values():
+            team.sort()
+        return view
 
     # ---- people --------------------------------------------------------------------------------
     def is_active(self, person_id: str) -> bool:
-        """Known (described by some source, not just named in a claim) and not marked as left."""
-        p = self.people.get(person_id)
-        return p is not None and not p.props.get(STUB_PROP) and p.props.get("active", True) is not False
+        return self.ids.is_active(person_id)
 
     def name(self, node_id: str) -> str:
-        rec = self.people.get(node_id) or self.teams.get(node_id)
-        return rec.name if rec else node_id.partition(":")[2]
-
-    def active_members(self, team_id: str) -> list[str]:
-        return sorted(p for p in self.members.get(team_id, []) if self.is_active(p))
-
-    def expand(self, owner_id: str) -> list[str]:
-        """The active people behind an owner id (a person, or a team's active members)."""
-        if owner_id.startswith("team:"):
-            return self.active_members(owner_id)
-        return [owner_id] if self.is_active(owner_id) else []
-
-    def owner_active(self, owner_id: str) -> bool:
-        return bool(self.expand(owner_id))
+        return self.ids.name(node_id)
 
     def is_known(self, owner_id: str) -> bool:
         """Described by some source (not just named in a claim)."""
-        rec = self.people.get(owner_id) or self.teams.get(owner_id)
-        return rec is not None and not rec.props.get(STUB_PROP)
+        return self.ids.is_declared(owner_id)
+
+    def active_members(self, team_id: str) -> list[str]:
+        return sorted(p for p in self.members.get(self.ids.canonical(team_id), []) if self.is_active(p))
+
+    def expand(self, owner_id: str) -> list[Reach]:
+        """The active people behind an owner: a person, a team's active members, or -- for a team with
+        no active member of its own -- its sub-teams' (recursively), with the team path that led there."""
+        owner = self.ids.canonical(owner_id)
+        if owner in self._expanded:
+            return self._expanded[owner]
+        if not owner.startswith("team:"):
+            out = [Reach(owner)] if self.is_active(owner) else []
+        else:
+            out = self._expand_team(owner, (owner,), frozenset({owner}))
+        self._expanded[owner] = out
+        return out
+
+    def _expand_team(self, team: str, path: tuple[str, ...], seen: frozenset[str]) -> list[Reach]:
+        direct = self.active_members(team)
+        if direct:
+            return [Reach(p, path) for p in direct]
+        out: dict[str, Reach] = {}
+        for sub in sorted(self.subteams.get(team, [])):
+            if sub in seen:
+                continue
+            for r in self._expand_team(sub, (*path, sub), seen | {sub}):
+                out.setdefault(r.person, r)
+        return [out[p] for p in sorted(out)]
+
+    def owner_active(self, owner_id: str) -> bool:
+        return bool(self.expand(owner_id))
 
     # ---- claims --------------------------------------------------------------------------------
     def _rank(self, origin: str) -> tuple[int, str]:
         return (self.precedence.index(origin), "") if origin in self.precedence else (len(self.precedence), origin)
 
-    def claims(self, artifact: str) -> list[Claim]:
-        """Every claim that applies: the artifact's own, else (inherited) its parent's."""
-        own = self.claims_on.get(artifact)
-        if own:
-            return sorted(own, key=lambda c: (c.role, self._rank(c.origin), c.owner, c.source))
+    def _sorted(self, claims: list[Claim]) -> list[Claim]:
+        return sorted(claims, key=lambda c: (c.role, self._rank(c.origin), c.inherited_from or "", c.owner, c.source))
+
+    def inherited(self, artifact: str) -> list[Claim]:
+        """The claims of ``artifact``'s container (and its container's, ...), marked as inherited."""
         parent = self.parent_of.get(artifact)
         if parent is None:
             return []
-        return [Claim(c.owner, artifact, c.role, c.source, c.origin, c.since, inherited_from=c.inherited_from or parent)
-                for c in self.claims(parent)]
+        return [Claim(c.owner, artifact, c.role, c.source, c.origin, c.since, c.named_as,
+                      inherited_from=c.inherited_from or parent) for c in self.claims(parent)]
+
+    def claims(self, artifact: str) -> list[Claim]:
+        """Every claim that applies: the artifact's own, and its container's (inherited)."""
+        return self._sorted(list(self.claims_on.get(artifact, [])) + self.inherited(artifact))
 
     def effective(self, artifact: str, role: str) -> list[Claim]:
         key = (artifact, role)
         if key not in self._effective:
             mine = [c for c in self.claims(artifact) if c.role == role]
-            if not mine:
-                self._effective[key] = []
-            else:
+            chosen: list[Claim] = []
+            if mine:
                 top = min(self._rank(c.origin) for c in mine)
-                chosen = {c.owner: c for c in mine if self._rank(c.origin) == top}
-                self._effective[key] = [chosen[k] for k in sorted(chosen)]
+                best = [c for c in mine if self._rank(c.origin) == top]
+                own = [c for c in best if c.inherited_from is None]
+                by_owner = {c.owner: c for c in reversed(own or best)}
+                chosen = [by_owner[k] for k in sorted(by_owner)]
+            self._effective[key] = chosen
         return self._effective[key]
 
-    def active_people(self, artifact: str, role: str) -> list[str]:
-        out: set[str] = set()
+    def active_reach(self, artifact: str, role: str) -> list[Reach]:
+        out: dict[str, Reach] = {}
         for c in self.effective(artifact, role):
-            out.update(self.expand(c.owner))
-        return sorted(out)
+            for r in self.expand(c.owner):
+                out.setdefault(r.person, r)
+        return [out[p] for p in sorted(out)]
+
+    def active_people(self, artifact: str, role: str) -> list[str]:
+        return [r.person for r in self.active_reach(artifact, role)]
 
     def active_owners(self, artifact: str) -> list[str]:
         return self.active_people(artifact, "owner")
@@ -163,15 +214,24 @@ class OwnershipView:
     def active_stewards(self, artifact: str) -> list[str]:
         return self.active_people(artifact, "steward")
 
+    def unresolved(self, artifact: str) -> list[Claim]:
+        """Effective claims on ``artifact`` whose owner is a name that maps to nobody."""
+        return [c for role in ROLES for c in self.effective(artifact, role) if self.ids.is_unresolved(c.owner)]
+
     def owner_entries(self, artifact: str) -> list[dict[str, object]]:
         """The JSON ``owners`` list: every claim, active or not, with its source; effective ones marked."""
-        effective = {(c.owner, c.role, c.source) for r in ("owner", "steward") for c in self.effective(artifact, r)}
+        effective = {(c.owner, c.role, c.source, c.inherited_from) for r in ROLES for c in self.effective(artifact, r)}
         out = []
         for c in self.claims(artifact):
             entry: dict[str, object] = {
                 "id": c.owner, "name": self.name(c.owner), "role": c.role, "active": self.owner_active(c.owner),
-                "source": c.source, "origin": c.origin, "effective": (c.owner, c.role, c.source) in effective,
+                "source": c.source, "origin": c.origin,
+                "effective": (c.owner, c.role, c.source, c.inherited_from) in effective,
             }
+            if c.named_as != c.owner:
+                entry["named_as"] = c.named_as
+            if self.ids.is_unresolved(c.owner):
+                entry["unresolved"] = True
             if c.inherited_from:
                 entry["inherited_from"] = c.inherited_from
             out.append(entry)
@@ -179,19 +239,28 @@ class OwnershipView:
 
     def owned_by(self, person_id: str) -> dict[str, set[str]]:
         """artifact -> roles that ``person_id`` holds on it effectively (directly or through a team)."""
+        person = self.ids.canonical(person_id)
         out: dict[str, set[str]] = defaultdict(set)
         for artifact in self.claims_on:
-            for role in ("owner", "steward"):
+            for role in ROLES:
                 for c in self.effective(artifact, role):
-                    via_team = c.owner.startswith("team:") and person_id in self.members.get(c.owner, [])
-                    if c.owner == person_id or via_team:
+                    if c.owner == person or (c.owner.startswith("team:") and self._in_team(person, c.owner)):
                         out[artifact].add(role)
         return dict(out)
 
+    def _in_team(self, person: str, team: str, seen: frozenset[str] = frozenset()) -> bool:
+        if person in self.members.get(team, []):
+            return True
+        return any(self._in_team(person, sub, seen | {team}) for sub in self.subteams.get(team, []) if sub not in seen)
 
-def _claim(e: EdgeRecord) -> Claim:
+
+def _is_member(node_id: str) -> bool:
+    return kind_of_id(node_id) in MEMBER_EDGE
+
+
+def _claim(e: EdgeRecord, ids: Identities) -> Claim:
     role = str(e.props.get("role", "owner"))
     origin = str(e.props.get("origin", e.source))
     since = e.props.get("since")
-    return Claim(e.src, e.dst, role, e.source, origin, str(since) if since is not None else None)
-
+    return Claim(ids.canonical(e.src), e.dst, role, e.source, origin, str(since) if since is not None else None,
+                 named_as=e.src)

@@ -7,14 +7,16 @@ from typing import Any
 
 import networkx as nx
 
-from steward.analysis.common import deployments_at_risk
+from steward.analysis.common import containers_of, deployments_at_risk
 from steward.analysis.ownership import OwnershipView
-from steward.graph import ARTIFACT_KINDS, LINEAGE_EDGES
+from steward.graph import ARTIFACT_KINDS, FLOW_EDGES, NodeKind, kind_of_id
 from steward.store.base import GraphStore
 
 __all__ = ["spof"]
 
 _ROOT = "\x00root"
+#: Code is its own axis of dependence, apart from the data flow.
+CODE_KINDS = frozenset({NodeKind.COMMIT, NodeKind.REPO})
 
 
 def spof(store: GraphStore) -> dict[str, Any]:
@@ -23,8 +25,13 @@ def spof(store: GraphStore) -> dict[str, Any]:
     * ``sole_owner``: declared artifacts whose active owners and stewards are exactly one person;
     * ``bus_factor``: per person, the artifacts left with no active owner if they left;
     * ``chokepoints``: artifacts two or more deployments depend on, with the deployments for which
-      every lineage path from a source passes through them (dominators, virtual root above all
-      sources; paths are never enumerated).
+      every data-flow path from a source passes through them (dominators over datasets, runs, model
+      versions and deployments; virtual root above all sources; paths are never enumerated);
+    * ``code_chokepoints``: commits and repositories two or more deployments were built from, with the
+      deployments all of whose code comes from them.
+
+    Entries that dominate nothing are left out; containers (jobs, models, repos) count the
+    deployments at risk from any of their members.
     """
     view = OwnershipView.load(store)
     at_risk = deployments_at_risk(store)
@@ -59,29 +66,58 @@ def spof(store: GraphStore) -> dict[str, Any]:
         bus.append({"person": person, "name": view.name(person), "orphaned": sorted(artifacts),
                     "deployments_at_risk": len(deps), "deployments": deps})
     bus.sort(key=lambda e: (-e["deployments_at_risk"], -len(e["orphaned"]), e["person"]))
-    return {"sole_owner": sole, "bus_factor": bus, "chokepoints": _chokepoints(store, at_risk)}
+    chokepoints, code_chokepoints = _chokepoints(store, at_risk)
+    return {"sole_owner": sole, "bus_factor": bus, "chokepoints": chokepoints, "code_chokepoints": code_chokepoints}
 
 
-def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> list[dict[str, Any]]:
+def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Data chokepoints (dominators over the data flow) and code chokepoints, each entry with the
+    deployments at risk from it and those it dominates; only entries that dominate something."""
+    shared = {n: deps - {n} for n, deps in at_risk.items() if len(deps - {n}) >= 2}
+    if not shared:
+        return [], []
+    dominators = _data_dominators(store, at_risk)
+    code = _code_dominators(store, at_risk)
+    recs = store.get_nodes(sorted(shared))
+    data_out: list[dict[str, Any]] = []
+    code_out: list[dict[str, Any]] = []
+    for n, deps in shared.items():
+        rec = recs.get(n)
+        if rec is None or rec.kind not in ARTIFACT_KINDS:
+            continue
+        is_code = rec.kind in CODE_KINDS
+        dominated = code.get(n, set()) if is_code else {d for d in deps if n in dominators.get(d, set())}
+        if not dominated:
+            continue
+        entry = {"id": n, "kind": rec.kind.value, "name": rec.name, "deployments": sorted(deps),
+                 "dominates": sorted(dominated)}
+        (code_out if is_code else data_out).append(entry)
+    for out in (data_out, code_out):
+        out.sort(key=lambda e: (-len(e["dominates"]), -len(e["deployments"]), e["id"]))
+    return data_out, code_out
+
+
+def _data_dominators(store: GraphStore, at_risk: dict[str, set[str]]) -> dict[str, set[str]]:
+    """deployment -> the nodes every data-flow path from a source to it passes through.
+
+    The graph is what deployments depend on along data-flow edges (datasets, runs, model versions,
+    deployments); code (commits, repos) is its own axis. A virtual root sits above every source (a
+    cycle nobody feeds counts as a source as a whole); paths are never enumerated.
+    """
     deployments = sorted({d for deps in at_risk.values() for d in deps})
-    candidates = {n: deps - {n} for n, deps in at_risk.items() if len(deps - {n}) >= 2}
-    if not candidates:
-        return []
-    # The subgraph that matters: everything upstream of some deployment.
-    members = set(at_risk)
+    members = {n for n in at_risk if kind_of_id(n) not in CODE_KINDS}
     g = nx.DiGraph()
     g.add_nodes_from(members)
-    for e in store.edges(kinds=LINEAGE_EDGES, src=sorted(members)):
+    for e in store.edges(kinds=sorted(FLOW_EDGES), src=sorted(members)):
         if e.dst in members and e.src != e.dst:
             g.add_edge(e.src, e.dst)
-    # Virtual root above every source; a cycle nobody feeds counts as a source as a whole.
     cond = nx.condensation(g)
     for scc in cond.nodes:
         if cond.in_degree(scc) == 0:
             for n in cond.nodes[scc]["members"]:
                 g.add_edge(_ROOT, n)
     idom = nx.immediate_dominators(g, _ROOT)
-    dominators: dict[str, set[str]] = {}
+    out: dict[str, set[str]] = {}
     for d in deployments:
         chain: set[str] = set()
         cur = idom.get(d)
@@ -89,15 +125,24 @@ def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> list[dict[s
             chain.add(cur)
             nxt = idom.get(cur)
             cur = None if nxt == cur else nxt
-        dominators[d] = chain
-    recs = store.get_nodes(sorted(candidates))
-    out = []
-    for n, deps in candidates.items():
-        rec = recs.get(n)
-        if rec is None or rec.kind not in ARTIFACT_KINDS:
-            continue
-        ordered = sorted(deps)
-        out.append({"id": n, "kind": rec.kind.value, "name": rec.name, "deployments": ordered,
-                    "dominates": [d for d in ordered if n in dominators[d]]})
-    out.sort(key=lambda e: (-len(e["deployments"]), -len(e["dominates"]), e["id"]))
+        out[d] = chain
+    return out
+
+
+def _code_dominators(store: GraphStore, at_risk: dict[str, set[str]]) -> dict[str, set[str]]:
+    """commit or repo -> the deployments all of whose code comes from it (the only commit upstream
+    of them, or the repository every commit upstream of them belongs to)."""
+    commits_of: dict[str, set[str]] = {}
+    for n, deps in at_risk.items():
+        if kind_of_id(n) is NodeKind.COMMIT:
+            for d in deps:
+                commits_of.setdefault(d, set()).add(n)
+    repo_of = containers_of(store, sorted({c for cs in commits_of.values() for c in cs}))
+    out: dict[str, set[str]] = {}
+    for d, commits in commits_of.items():
+        if len(commits) == 1:
+            out.setdefault(next(iter(commits)), set()).add(d)
+        repos = {repo_of.get(c) for c in commits}
+        if len(repos) == 1 and None not in repos:
+            out.setdefault(str(next(iter(repos))), set()).add(d)
     return out

@@ -275,7 +275,7 @@ def recipe_text(prefix: str = "", *, mlflow: bool = True, header: str = "") -> s
     text = header + f"""\
 # Ownership precedence: when sources name different owners of one artifact, the first origin in
 # this list that names any owner wins (the audit still reports the disagreement).
-precedence: [catalog, mlflow, openlineage, codeowners]
+precedence: [steward, catalog, mlflow, openlineage, codeowners]
 # Refuse to delete more than half of what a source said last time in one run (a safety net against
 # a source that suddenly returns nothing); `steward ingest --force` overrides it.
 max_removal_share: 0.5

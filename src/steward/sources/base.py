@@ -12,9 +12,9 @@ Identity conventions every source follows (the recipe runner's resolver relies o
   ``person:jdoe``) and the resolver maps it to a catalog person through their aliases, or marks it
   unresolved;
 * a team is ``team:<slug>``, or ``team:@org/name`` for a CODEOWNERS / GitHub handle;
-* a commit is ``commit:<repo key>@<sha>`` where the repo key is :func:`repo_key` of the remote
-  URL (``github.com/acme/churn``) or, without a remote, the repository folder's name; a source that
-  knows the sha but not the repository writes ``commit:?@<sha>`` and the resolver finds it;
+* a commit is ``commit:<full sha, lower-case>``: a sha names one commit whatever repository a source
+  saw it in (a fork holds the same commits), so sources agree without resolution; the git source links
+  it to its ``repo:<key>`` (:func:`repo_key` of the remote URL, or the folder's name) with ``IN_REPO``;
 * ownership claims carry ``origin`` (the source *kind*: catalog, mlflow, openlineage, codeowners)
   in their props through :meth:`Source.claim`, which the precedence rule reads.
 """

@@ -230,6 +230,8 @@ class _TeamSpec(_Strict):
     handle: NonEmpty | None = None
     aliases: TextList = Field(default_factory=list)
     members: PersonList = Field(default_factory=list)
+    parent: TeamRef | None = None
+    children: TeamList = Field(default_factory=list)
 
 
 class _OwnershipSpec(_Strict):
@@ -241,6 +243,7 @@ class _OwnershipSpec(_Strict):
 class _DeploymentSpec(_Strict):
     environment: NonEmpty
     serves: NonEmpty | None = None
+    depends_on: TextList = Field(default_factory=list)
     runbook: str | None = None
     description: str | None = None
     owners: OwnerList = Field(default_factory=list)
@@ -261,6 +264,7 @@ class _BsGroupSpec(_Open):
     profile: _BsProfile | None = None
     members: PersonList = Field(default_factory=list)
     parent: TeamRef | None = None
+    children: TeamList = Field(default_factory=list)
 
 
 class _BsOwnedSpec(_Open):
@@ -487,8 +491,11 @@ class CatalogSource(Source[CatalogSourceConfig]):
             self._check_artifact(spec.artifact, ("spec", "artifact"))
             if not spec.owners and not spec.stewards:
                 raise _DocError("spec: names neither owners nor stewards", ("spec",))
-        elif isinstance(spec, _DeploymentSpec) and spec.serves is not None:
-            _served_version(spec.serves)
+        elif isinstance(spec, _DeploymentSpec):
+            if spec.serves is not None:
+                _dependency(spec.serves, ("spec", "serves"))
+            for i, ref in enumerate(spec.depends_on):
+                _dependency(ref, ("spec", "depends_on", i))
         elif isinstance(spec, _TeamSpec) and spec.handle is not None and not spec.handle.startswith("@"):
             raise _DocError(f"spec.handle: {spec.handle!r} should be written as CODEOWNERS does, e.g. '@org/team'",
                             ("spec", "handle"))
@@ -577,15 +584,19 @@ class CatalogSource(Source[CatalogSourceConfig]):
                             aliases=list(dict.fromkeys(spec.aliases)), description=spec.description)
             for m in spec.members:
                 yield self.edge(person(m), EdgeKind.MEMBER_OF, tid)
+            yield from _hierarchy(self, tid, spec.parent, spec.children)
         elif isinstance(spec, _OwnershipSpec):
             yield from claims(spec.artifact, spec.owners, spec.stewards)
         elif isinstance(spec, _DeploymentSpec):
             did = f"deployment:{spec.environment}/{meta.name}"
             once(did)
             yield self.node(NodeKind.DEPLOYMENT, did, meta.title or meta.name, environment=spec.environment,
-                            runbook=spec.runbook, serves=spec.serves, description=spec.description)
+                            runbook=spec.runbook, serves=spec.serves, depends_on=spec.depends_on or None,
+                            description=spec.description)
             if spec.serves is not None:
-                yield self.edge(_served_version(spec.serves), EdgeKind.DEPLOYED_TO, did)
+                yield self.edge(_dependency(spec.serves, ("spec", "serves")), EdgeKind.DEPLOYED_TO, did)
+            for i, ref in enumerate(spec.depends_on):
+                yield self.edge(_dependency(ref, ("spec", "depends_on", i)), EdgeKind.FEEDS, did)
             yield from claims(did, spec.owners, spec.stewards)
         elif isinstance(spec, _BsUserSpec):
             name_id = self._bs_user_name(doc)
@@ -605,23 +616,47 @@ class CatalogSource(Source[CatalogSourceConfig]):
                             email=profile.email.lower() if profile.email else None, parent=spec.parent)
             for m in spec.members:
                 yield self.edge(person(m), EdgeKind.MEMBER_OF, tid)
+            yield from _hierarchy(self, tid, spec.parent, spec.children)
         elif isinstance(spec, _BsOwnedSpec) and spec.owner is not None:
             artifact = (meta.annotations or {})[ARTIFACT_ANNOTATION]
             yield self.claim(person(spec.owner), artifact, "owner")
 
 
-def _served_version(serves: str) -> str:
-    """The model version a deployment serves: ``model_version:<name>/<version>`` as written, or the
-    placeholder ``model_version:<name>@<alias>`` for ``model:<name>@<alias>`` (the resolver rewrites it
-    through the registry's aliases)."""
-    s = serves.strip()
-    if s.startswith("model_version:"):
-        name, sep, version = s.removeprefix("model_version:").rpartition("/")
-        if sep and name and version:
-            return s
-    elif s.startswith("model:"):
-        name, sep, alias = s.removeprefix("model:").rpartition("@")
-        if sep and name and alias:
-            return f"model_version:{name}@{alias}"
-    raise _DocError(f"spec.serves: {serves!r} should be 'model_version:<name>/<version>' or 'model:<name>@<alias>'",
-                    ("spec", "serves"))
+def _hierarchy(src: CatalogSource, team: str, parent: str | None, children: Sequence[str]) -> Iterator[Record]:
+    """A sub-team is a member of its parent team: ``(sub)-[:MEMBER_OF]->(parent)``."""
+    if parent is not None and parent != team:
+        yield src.edge(team, EdgeKind.MEMBER_OF, parent)
+    for child in children:
+        if child != team:
+            yield src.edge(child, EdgeKind.MEMBER_OF, team)
+
+
+#: What a deployment may serve or depend on.
+_DEPENDABLE = (NodeKind.MODEL_VERSION, NodeKind.MODEL, NodeKind.DATASET, NodeKind.DEPLOYMENT, NodeKind.EVALUATION)
+
+
+def _dependency(ref: str, where: tuple[str | int, ...]) -> str:
+    """The node a deployment serves or depends on: ``model:<name>@<alias>`` becomes the placeholder
+    ``model_version:<name>@<alias>`` (resolved through the registry's aliases, and re-pointed when the
+    alias moves); ``model:<name>``, ``model_version:<name>/<version>``, ``dataset:...``, ``deployment:...``
+    and ``evaluation:...`` are taken as written."""
+    s = ref.strip()
+    problem = (f"{_dotted(where)}: {ref!r} should be a model ('model:<name>' or 'model:<name>@<alias>'), "
+               "a model version ('model_version:<name>/<version>'), a dataset, an evaluation or another "
+               "deployment ('deployment:<env>/<name>')")
+    try:
+        kind, key = parse_id(s)
+    except InvalidInputError as exc:
+        raise _DocError(problem, where) from exc
+    if kind not in _DEPENDABLE:
+        raise _DocError(problem, where)
+    if kind is NodeKind.MODEL and "@" in key:
+        name, _, alias = key.rpartition("@")
+        if not name or not alias:
+            raise _DocError(problem, where)
+        return f"model_version:{name}@{alias}"
+    if kind is NodeKind.MODEL_VERSION:
+        name, sep, version = key.rpartition("/")
+        if not (sep and name and version):
+            raise _DocError(problem, where)
+    return s

@@ -9,7 +9,7 @@ says the walk was partial), otherwise history was rewritten and everything is wa
 Records::
 
     Repo    repo:<key>                   url, workdir, default_ref, head, [codeowners_path, codeowners]
-    Commit  commit:<key>@<sha>           sha, repo, subject, authored_at, committed_at, parents,
+    Commit  commit:<sha>                 sha, repo, subject, authored_at, committed_at, parents,
                                          paths (capped), paths_total
     Person  person:<canonical email>     emails (raw addresses seen; omitted on incremental walks)
     (Commit)-[:IN_REPO]->(Repo)
@@ -358,7 +358,7 @@ class GitSource(Source[GitSourceConfig]):
             self.report.warn("unparseable git log record skipped", record=fields[0][:80] if fields else "")
             return None
         sha, parents, a_name, a_email, raw_email, a_time, c_time, subject, trailers = fields[:_HEADER_FIELDS]
-        commit_id = make_id(NodeKind.COMMIT, f"{key}@{sha}")
+        commit_id = make_id(NodeKind.COMMIT, sha)
 
         paths: list[str] = []
         total = 0

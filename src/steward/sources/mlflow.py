@@ -356,7 +356,7 @@ class MlflowSource(Source[MlflowSourceConfig]):
             yield from self._person(person, user)
             yield self.edge(person, EdgeKind.LAUNCHED, rid)
         if sha:
-            commit = make_id(NodeKind.COMMIT, f"{code_repo or '?'}@{sha}")
+            commit = make_id(NodeKind.COMMIT, sha.lower())
             if self._once(commit):
                 yield self.node(NodeKind.COMMIT, commit, name=sha[:12], sha=sha, repo=code_repo)
             yield self.edge(commit, EdgeKind.BUILT, rid)

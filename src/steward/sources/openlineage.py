@@ -15,8 +15,8 @@ What an event becomes:
   ``Run`` ``run:<runId>`` (canonical lower-case UUID) with ``Run -RUN_OF-> Job``; inputs are
   ``Dataset -CONSUMED_BY-> Run``, outputs ``Run -PRODUCED-> Dataset``; the parent facet gives
   ``Run -CHILD_OF-> parent Run`` and ``parent Run -RUN_OF-> parent Job``; a source code location
-  of ``type`` git with a ``version`` gives ``Commit -BUILT-> Run`` (``commit:<repo key>@<sha>``, or ``commit:?@<sha>``
-  without ``repoUrl``).
+  of ``type`` git with a ``version`` gives ``Commit -BUILT-> Run`` (``commit:<sha>``; the repository,
+  when ``repoUrl`` is given, is the commit's ``repo`` property).
 * DatasetEvent: the dataset node. JobEvent: the job node and its input/output dataset nodes, but
   no lineage edges (a JobEvent describes no run, and the graph has no dataset-to-job edge).
 * Ownership facets on jobs and datasets: ownership claims with origin ``openlineage``; an owner
@@ -418,9 +418,8 @@ class _Emitter:
         code = ev.job.facets.sourceCodeLocation if ev.job.facets else None
         if code is not None and code.version and (code.type or "git").lower() == "git":
             sha = code.version.strip().lower()
-            repo = repo_key(code.repoUrl) if code.repoUrl else "?"
-            cid = f"commit:{repo}@{sha}"
-            self.node(NodeKind.COMMIT, cid, sha[:12], sha=sha, repo=None if repo == "?" else repo)
+            cid = f"commit:{sha}"
+            self.node(NodeKind.COMMIT, cid, sha[:12], sha=sha, repo=repo_key(code.repoUrl) if code.repoUrl else None)
             self.edge(cid, EdgeKind.BUILT, rid)
 
     def job_event(self, ev: _JobEvent) -> None:

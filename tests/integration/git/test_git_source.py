@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from steward.errors import ConfigError
-from steward.graph import Node, NodeKind, to_iso
+from steward.graph import Edge, EdgeKind, Node, NodeKind, to_iso
 from steward.sources.codeowners import link_claims
 
 # Fixtures from this folder's conftest.py (not importable under --import-mode=importlib):
@@ -21,6 +21,10 @@ DictState = Any
 
 def commit_ids(run: Any) -> list[str]:
     return [n.id for n in run.nodes if n.kind is NodeKind.COMMIT]
+
+
+def in_repo(run: Any) -> list[tuple[str, str]]:
+    return [(e.src, e.dst) for e in run.records if isinstance(e, Edge) and e.kind is EdgeKind.IN_REPO]
 
 
 def test_full_walk_emits_repo_commits_and_links(make_repo: MakeRepo, run_source: RunSource) -> None:
@@ -35,14 +39,14 @@ def test_full_walk_emits_repo_commits_and_links(make_repo: MakeRepo, run_source:
     assert repo_node.props["default_ref"] == "main"
     assert "url" not in repo_node.props  # no remote
     commits = run.nodes_of("Commit")
-    assert list(commits) == [f"commit:churn-model@{second}", f"commit:churn-model@{first}"]  # newest first
-    tuned = commits[f"commit:churn-model@{second}"]
+    assert list(commits) == [f"commit:{second}", f"commit:{first}"]  # newest first
+    tuned = commits[f"commit:{second}"]
     assert tuned.name == f"{second[:10]} Tune learning rate"
     assert tuned.props["subject"] == "Tune learning rate"
     assert tuned.props["paths"] == ["train.py"]
     assert tuned.props["parents"] == [first]
     assert tuned.props["authored_at"] == to_iso(repo.epoch_of(2) * 1000)
-    assert sorted(commits[f"commit:churn-model@{first}"].props["paths"]) == ["README.md", "train.py"]  # type: ignore[arg-type]
+    assert sorted(commits[f"commit:{first}"].props["paths"]) == ["README.md", "train.py"]  # type: ignore[arg-type]
     assert {(e.src, e.dst) for e in run.edges_of("IN_REPO")} == {(c, "repo:churn-model") for c in commits}
     assert {(e.src, e.dst) for e in run.edges_of("AUTHORED")} == {("person:ada@example.com", c) for c in commits}
     assert run.report.complete is True
@@ -66,8 +70,8 @@ def test_renames_merges_and_path_cap(make_repo: MakeRepo, run_source: RunSource)
     run = run_source(repo.path, paths_per_commit=2)
 
     commits = run.nodes_of("Commit")
-    assert commits[f"commit:proj@{renamed}"].props["paths"] == ["src/renamed.py"]
-    merge_node = commits[f"commit:proj@{merge}"]
+    assert commits[f"commit:{renamed}"].props["paths"] == ["src/renamed.py"]
+    merge_node = commits[f"commit:{merge}"]
     assert len(merge_node.props["parents"]) == 2  # type: ignore[arg-type]
     assert merge_node.props["paths"] == ["feature.txt"]  # diff against the first parent only
     init = next(n for n in commits.values() if n.props["subject"] == "init")
@@ -93,9 +97,9 @@ def test_mailmap_merges_two_emails_into_one_person(make_repo: MakeRepo, run_sour
     by_person = Counter(e.src for e in run.edges_of("AUTHORED"))
     assert by_person == {"person:ada@example.com": 3, "person:bob@example.com": 1}
     authored = {(e.src, e.dst) for e in run.edges_of("AUTHORED")}
-    assert ("person:ada@example.com", f"commit:proj@{old}") in authored
-    assert ("person:ada@example.com", f"commit:proj@{new}") in authored
-    assert ("person:bob@example.com", f"commit:proj@{other}") in authored
+    assert ("person:ada@example.com", f"commit:{old}") in authored
+    assert ("person:ada@example.com", f"commit:{new}") in authored
+    assert ("person:bob@example.com", f"commit:{other}") in authored
 
 
 def test_co_authored_by_trailers_are_authors_too(make_repo: MakeRepo, run_source: RunSource) -> None:
@@ -112,7 +116,7 @@ def test_co_authored_by_trailers_are_authors_too(make_repo: MakeRepo, run_source
 
     run = run_source(repo.path)
 
-    cid = f"commit:proj@{sha}"
+    cid = f"commit:{sha}"
     edges = {(e.src, e.props.get("co_author", False)) for e in run.edges_of("AUTHORED") if e.dst == cid}
     assert edges == {
         ("person:ada@example.com", False),  # the author is not repeated as her own co-author
@@ -138,7 +142,7 @@ def test_incremental_run_walks_only_new_commits(
     assert second.report.info["mode"] == "incremental"
     assert second.report.info["walked"] == 2
     assert second.report.complete is False
-    assert commit_ids(second) == [f"commit:proj@{s}" for s in reversed(new)]
+    assert commit_ids(second) == [f"commit:{s}" for s in reversed(new)]
     assert set(second.nodes_of("Person")) == {"person:bob@example.com"}
     assert "emails" not in second.nodes_of("Person")["person:bob@example.com"].props
     assert state.get_state("git:proj:HEAD") == new[-1]
@@ -169,9 +173,9 @@ def test_rewritten_history_is_walked_again(make_repo: MakeRepo, run_source: RunS
     assert run.report.info["mode"] == "rewalk"
     assert run.report.complete is True
     ids = commit_ids(run)
-    assert sorted(ids) == sorted(f"commit:proj@{s}" for s in (a, d2))
+    assert sorted(ids) == sorted(f"commit:{s}" for s in (a, d2))
     assert len(ids) == len(set(ids))
-    assert not {f"commit:proj@{s}" for s in (b, c, d)} & set(ids)
+    assert not {f"commit:{s}" for s in (b, c, d)} & set(ids)
 
 
 def test_remote_url_gives_the_repo_key_and_is_scrubbed(make_repo: MakeRepo, run_source: RunSource) -> None:
@@ -184,10 +188,11 @@ def test_remote_url_gives_the_repo_key_and_is_scrubbed(make_repo: MakeRepo, run_
     node = run.nodes_of("Repo")["repo:github.com/acme/churn"]
     assert node.props["url"] == "https://GitHub.com/Acme/Churn.git"
     assert "s3cr3t" not in str(node.props)
-    assert commit_ids(run) == [f"commit:github.com/acme/churn@{sha}"]
+    assert commit_ids(run) == [f"commit:{sha}"]
+    assert ("commit:" + sha, "repo:github.com/acme/churn") in in_repo(run)
 
     overridden = run_source(repo.path, repo="gitlab.example.com/ml/churn")
-    assert commit_ids(overridden) == [f"commit:gitlab.example.com/ml/churn@{sha}"]
+    assert ("commit:" + sha, "repo:gitlab.example.com/ml/churn") in in_repo(overridden)
 
 
 def test_relative_path_ref_and_max_commits(make_repo: MakeRepo, run_source: RunSource, tmp_path: Path) -> None:
@@ -196,11 +201,11 @@ def test_relative_path_ref_and_max_commits(make_repo: MakeRepo, run_source: RunS
     repo.git("tag", "v1", shas[1])
 
     tagged = run_source("proj", base_dir=tmp_path, ref="v1")
-    assert commit_ids(tagged) == [f"commit:proj@{shas[1]}", f"commit:proj@{shas[0]}"]
+    assert commit_ids(tagged) == [f"commit:{shas[1]}", f"commit:{shas[0]}"]
     assert tagged.nodes_of("Repo")["repo:proj"].props["default_ref"] == "v1"
 
     capped = run_source(repo.path, max_commits=2)
-    assert commit_ids(capped) == [f"commit:proj@{shas[3]}", f"commit:proj@{shas[2]}"]
+    assert commit_ids(capped) == [f"commit:{shas[3]}", f"commit:{shas[2]}"]
 
 
 def test_codeowners_default_owners_and_linking(make_repo: MakeRepo, run_source: RunSource) -> None:

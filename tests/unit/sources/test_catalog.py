@@ -131,7 +131,8 @@ def test_backstage_users_groups_and_annotated_components() -> None:
     assert n[jane].props["aliases"] == ["user:jdoe"]
     assert "person:kim" in n  # no e-mail: known by the Backstage name
     assert n["team:data"].props == {"email": "data@acme.com", "parent": "team:engineering"}
-    assert {(jane, "MEMBER_OF", "team:data"), ("person:kim", "MEMBER_OF", "team:data")} == edges(recs)
+    assert {(jane, "MEMBER_OF", "team:data"), ("person:kim", "MEMBER_OF", "team:data"),
+            ("team:data", "MEMBER_OF", "team:engineering")} == edges(recs)  # a sub-team is a member of its parent
     assert claims(recs) == {
         ("team:data", "owner", "dataset:s3://lake/curated/sessions"),
         (jane, "owner", "dataset:s3://lake/models/churn_scores"),  # user:jdoe resolved to her e-mail
@@ -299,3 +300,62 @@ def test_missing_paths_and_duplicates(tmp_path: Path) -> None:
     assert "team:data is also defined" in dup.message
     assert dup.context["document"] == 2
     assert [r.props.get("handle") for r in recs if isinstance(r, Node)] == [None, "@acme/data"]
+
+
+# ---- deployments depend on any artifact; teams nest -------------------------------------------------
+
+def test_a_deployment_serves_and_depends_on_any_artifact(tmp_path: Path) -> None:
+    write(tmp_path, "deps.yaml", """
+        apiVersion: steward/v1
+        kind: Deployment
+        metadata: {name: revenue-dashboard}
+        spec:
+          environment: prod
+          serves: dataset:s3://lake/gold/rev
+          depends_on: [deployment:prod/churn-api, "model:churn@champion", model_version:churn/3, model:ranker]
+        ---
+        apiVersion: steward/v1
+        kind: Deployment
+        metadata: {name: bad}
+        spec:
+          environment: prod
+          depends_on: [person:ada@x.com]
+        """)
+    src, recs = run(tmp_path, "deps.yaml")
+    dash = "deployment:prod/revenue-dashboard"
+    assert edges(recs) == {
+        ("dataset:s3://lake/gold/rev", "DEPLOYED_TO", dash),
+        ("deployment:prod/churn-api", "FEEDS", dash),
+        ("model_version:churn@champion", "FEEDS", dash),  # resolved through the registry's alias
+        ("model_version:churn/3", "FEEDS", dash),
+        ("model:ranker", "FEEDS", dash),
+    }
+    (warning,) = src.report.warnings
+    assert "deps.yaml:" in warning.message and "spec.depends_on[0]" in warning.message
+
+
+def test_team_hierarchy_from_steward_and_backstage_documents(tmp_path: Path) -> None:
+    write(tmp_path, "teams.yaml", """
+        apiVersion: steward/v1
+        kind: Team
+        metadata: {name: ml}
+        spec: {children: [ml-ranking]}
+        ---
+        apiVersion: steward/v1
+        kind: Team
+        metadata: {name: ml-churn}
+        spec: {parent: ml, members: [ada@x.com]}
+        ---
+        apiVersion: backstage.io/v1alpha1
+        kind: Group
+        metadata: {name: platform}
+        spec: {type: department, children: [infra], parent: engineering}
+        """)
+    _, recs = run(tmp_path, "teams.yaml")
+    assert edges(recs) == {
+        ("team:ml-ranking", "MEMBER_OF", "team:ml"),
+        ("team:ml-churn", "MEMBER_OF", "team:ml"),
+        ("person:ada@x.com", "MEMBER_OF", "team:ml-churn"),
+        ("team:infra", "MEMBER_OF", "team:platform"),
+        ("team:platform", "MEMBER_OF", "team:engineering"),
+    }

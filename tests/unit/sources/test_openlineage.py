@@ -118,7 +118,7 @@ def test_run_event_gives_lineage_code_and_parent() -> None:
     run, job = f"run:{p.task_run}", "job:airflow/churn.train"
     features, labels = "dataset:s3://lake/curated/sessions", "dataset:postgres://db:5432/crm.public.labels"
     scores = "dataset:s3://lake/models/churn_scores"
-    commit = f"commit:github.com/acme/churn@{SHA}"
+    commit = f"commit:{SHA}"
     assert edges(recs) == {
         (run, "RUN_OF", job),
         (features, "CONSUMED_BY", run),
@@ -140,6 +140,7 @@ def test_run_event_gives_lineage_code_and_parent() -> None:
     assert n[features].props == {"namespace": "s3://lake", "version": "v42"}
     assert n[scores].props["lifecycle_state"] == "OVERWRITE"
     assert n[commit].kind is NodeKind.COMMIT
+    assert n[commit].props["repo"] == "github.com/acme/churn"
     assert all(r.source == "ol" and r.seen_at == SEEN for r in recs)
 
 
@@ -157,9 +158,11 @@ def test_ownership_facets_become_claims_and_unknown_owners_are_noted() -> None:
     assert "application:airflow" in notes[0]
 
 
-def test_commit_without_repo_url_is_left_for_the_resolver() -> None:
+def test_commit_without_repo_url_is_the_same_commit() -> None:
+    # a sha names one commit whatever source saw it: no repository needed, nothing left to resolve
     recs = parse(Pipeline().event(RunState.START, "2026-11-01T08:00:00Z", repo_url=None))
-    assert any(e[0] == f"commit:?@{SHA}" and e[1] == "BUILT" for e in edges(recs))
+    assert any(e[0] == f"commit:{SHA}" and e[1] == "BUILT" for e in edges(recs))
+    assert "repo" not in nodes(recs)[f"commit:{SHA}"].props
 
 
 def test_non_git_code_location_names_no_commit() -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from steward import lookup
 from steward.api.deps import HolderDep
 from steward.api.errors import responses
 from steward.errors import InvalidInputError, NotFoundError
@@ -23,6 +24,8 @@ async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)],
         rec = store.get_node(node_id)
         if rec is None:
             raise NotFoundError(f"no node {node_id!r}")
+        if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
+            rec = lookup.resolve_node(store, node_id)
         return {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
 
     return await holder.run(work)
@@ -42,5 +45,5 @@ async def search(
         if bad:
             raise InvalidInputError(f"unknown kind {bad[0][:100]!r}; one of {', '.join(k.value for k in NodeKind)}")
         kinds = [valid[k.lower()] for k in kind]
-    hits = await holder.run(lambda store: store.search(q, kinds=kinds, limit=limit))
+    hits = await holder.run(lambda store: lookup.search(store, q, kinds=kinds, limit=limit))
     return {"query": q, "results": [{"id": h.id, "kind": h.kind.value, "name": h.name} for h in hits]}
