@@ -342,3 +342,43 @@ def test_lineage_writes_need_the_token(served: tuple[LiveServer, str]) -> None:
             e.src == "person:mallory@evil.example" for e in store.edges(dst=[job]))
     ok = httpx.post(url, json=event, headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 201, ok.text
+
+
+# ---- faults of the server's own making are 5xx, never the caller's 4xx -----------------------------------------
+def test_neo4j_refusing_stewards_credentials_is_a_server_fault(neo4j_settings: Settings) -> None:
+    """Issue 10: a credential refusal reached clients as 400 config_error, as if they had erred."""
+    bad = neo4j_settings.model_copy(update={"neo4j_password": SecretStr("wrong-password"),
+                                            "api_token": SecretStr(TOKEN)})
+    with LiveServer(bad) as server:
+        ready = httpx.get(f"{server.url}/readyz", timeout=10)
+        assert ready.status_code == 503
+        assert "credentials" in ready.json()["error"]["message"]
+        for route in ("/api/v1/spof", f"/api/v1/nodes/{RAW}"):
+            data = httpx.get(f"{server.url}{route}", timeout=10)
+            assert data.status_code in (500, 503), data.text  # the server's fault: 5xx, never 4xx
+            assert data.json()["error"]["code"] in ("config_error", "store_unavailable")
+            assert "credentials" in data.json()["error"]["message"]
+    _wait_until_login_works(neo4j_settings)
+
+
+def _wait_until_login_works(settings: Settings) -> None:
+    """Failed logins lock the user for a few seconds (dbms.security.auth_lock_time): let later tests log in."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            Neo4jStore.connect(settings.store, settings=settings).close()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def test_stewards_own_statement_refused_by_neo4j_is_500_not_422(neo4j_store: Neo4jStore) -> None:
+    """Issue 10: every ClientError on Steward's own statements became 422 invalid_input."""
+    from steward.errors import ClientFault, StewardError
+
+    with pytest.raises(StewardError) as info, neo4j_store._session() as s:
+        s.run("RETURN nonsense(").consume()
+    assert not isinstance(info.value, ClientFault)
+    assert info.value.http_status == 500
