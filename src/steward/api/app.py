@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimits,
         max_bytes=lambda path: lineage.MAX_BATCH_BYTES if path == lineage_path else MAX_BODY_BYTES,
+        body_paths=frozenset({lineage_path, f"{API_PREFIX}/cypher"}),
         gzip_paths=frozenset({lineage_path}),
     )
     install_error_handlers(app)

@@ -49,13 +49,17 @@ def loads_json(raw: bytes, *, where: str = "request body") -> object:
 class BodyLimits:
     """Pure ASGI middleware: content type, size and nesting of request bodies."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: Callable[[str], int], gzip_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: Callable[[str], int], body_paths: frozenset[str],
+                 gzip_paths: frozenset[str]) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_paths = body_paths
         self.gzip_paths = gzip_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        # Only the routes that take a body; any other method or path is the router's (404/405).
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") or \
+                scope["path"] not in self.body_paths:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
