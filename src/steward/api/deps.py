@@ -12,6 +12,7 @@ until a probe succeeds again, so Steward recovers by itself when the store comes
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -20,12 +21,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 
 from steward.errors import BackendUnavailableError, StewardError, StoreUnavailableError, TooManyRequestsError
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
 
-__all__ = ["CypherPool", "HolderDep", "SettingsDep", "StoreHolder", "get_holder", "get_settings"]
+__all__ = ["CypherPool", "HolderDep", "SettingsDep", "StoreHolder", "get_holder", "get_settings", "json_response",
+           "render_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +134,10 @@ class StoreHolder:
         return None
 
     # ---- running work --------------------------------------------------------------------------
+    async def run_json(self, fn: Callable[[GraphStore], Any]) -> Response:
+        """``fn(store)`` rendered as a JSON response, both in the store pool."""
+        return json_response(await self.run(lambda store: render_json(fn(store))))
+
     async def run(self, fn: Callable[[GraphStore], T], *, timeout_s: float | None = None) -> T:
         """``fn(store)`` in the store pool, answering 503 fast when the store is down or frozen."""
         if self._down is not None:
@@ -166,6 +173,16 @@ class StoreHolder:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+
+def render_json(payload: Any) -> bytes:
+    """The response body, rendered in the worker thread (a large result never blocks the event loop);
+    the same JSON as ``--format json`` on the CLI."""
+    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str).encode()
+
+
+def json_response(body: bytes, status_code: int = 200) -> Response:
+    return Response(content=body, status_code=status_code, media_type="application/json")
 
 
 def _swallow(fut: asyncio.Future[Any]) -> None:

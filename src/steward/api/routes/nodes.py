@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from steward import lookup
 from steward.api.deps import HolderDep
@@ -16,8 +17,9 @@ from steward.store import GraphStore
 router = APIRouter(tags=["nodes"], responses=responses(404, 422, 429, 503))
 
 
-@router.get("/nodes/{node_id:path}")
-async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)], holder: HolderDep) -> dict[str, Any]:
+@router.get("/nodes/{node_id:path}", response_model=None, responses={200: {
+    "description": "The node with its edges", "content": {"application/json": {"schema": {"type": "object"}}}}})
+async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)], holder: HolderDep) -> Response:
     """One node with its relationships. Ids contain ``/`` and ``:``; they go in the path as they are."""
 
     def work(store: GraphStore) -> dict[str, Any]:
@@ -28,7 +30,7 @@ async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)],
             rec = lookup.resolve_node(store, node_id)
         return {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
 
-    return await holder.run(work)
+    return await holder.run_json(work)
 
 
 @router.get("/search")
