@@ -432,8 +432,9 @@ def cypher(
     settings = Settings()
     with opened(store) as st:
         result = run_cypher(st, query, params=params, timeout_s=timeout or settings.cypher_timeout_s,
-                            max_rows=max_rows or settings.cypher_row_cap)
-    note = f"TRUNCATED at {len(result['rows'])} rows (--max-rows)" if result["truncated"] else None
+                            max_rows=max_rows or settings.cypher_row_cap, max_bytes=settings.cypher_max_bytes)
+    why = {"rows": "rows (--max-rows)", "bytes": "rows (STEWARD_CYPHER_MAX_BYTES of JSON)"}
+    note = f"TRUNCATED at {len(result['rows'])} {why[result['truncated']]}" if result["truncated"] else None
     emit(result, [Table("Cypher", result["columns"], [[r.get(c) for c in result["columns"]] for r in result["rows"]],
                         note=note)], fmt)
 
@@ -502,7 +503,15 @@ def demo(
         f"      steward upstream {result.deployments[0]} --days 7\n"
         f"      steward ingest {result.recipe} --dry-run", highlight=False)
     if serve_api:
-        serve(store=store_uri, host=host, port=port)
+        import os
+        import secrets
+
+        if not os.environ.get("STEWARD_API_TOKEN"):
+            # Writes need a token; the demo makes one for this run and says it.
+            os.environ["STEWARD_API_TOKEN"] = secrets.token_urlsafe(24)
+            console.print(f"\nPOST /api/v1/lineage needs: Authorization: Bearer {os.environ['STEWARD_API_TOKEN']}"
+                          "  (a token made for this demo run; set STEWARD_API_TOKEN to choose one)", highlight=False)
+        serve(store=store_uri, host=host, port=port, no_auth=False)
 
 
 @app.command()
@@ -510,20 +519,53 @@ def serve(
     store: StoreOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
+    no_auth: Annotated[bool, typer.Option(
+        "--no-auth", help="Serve without STEWARD_API_TOKEN: anyone who can reach the port may POST lineage. "
+        "Only on a loopback --host.")] = False,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs) and the OpenLineage receiver (POST /api/v1/lineage)."""
+    """Run the HTTP API (OpenAPI docs at /docs) and the OpenLineage receiver (POST /api/v1/lineage).
+
+    Writes (POST /api/v1/lineage) need 'Authorization: Bearer $STEWARD_API_TOKEN': without the variable
+    the server refuses to start, unless --no-auth on a loopback host (for a laptop).
+    """
     import uvicorn
 
     from steward.api import create_app
+    from steward.errors import ConfigError
 
     settings = Settings() if store is None else Settings(store=store)
+    if no_auth:
+        if not _is_loopback(host):
+            raise ConfigError(f"--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost), not "
+                              f"{host!r}; set STEWARD_API_TOKEN instead")
+        if settings.api_token is not None:
+            raise ConfigError("--no-auth and STEWARD_API_TOKEN both given; unset one")
+        Console(stderr=True).print(
+            "[bold red]WARNING[/bold red]: serving WITHOUT AUTHENTICATION (--no-auth): any process or web page "
+            f"that can reach {host}:{port} may write lineage. Set STEWARD_API_TOKEN for anything but a laptop.",
+            highlight=False)
+    elif settings.api_token is None or not settings.api_token.get_secret_value().strip():
+        raise ConfigError("steward serve needs STEWARD_API_TOKEN (writes to POST /api/v1/lineage require "
+                          "'Authorization: Bearer <token>'); or pass --no-auth on a loopback host")
     application = create_app(settings)
     typer.echo(f"Steward API on http://{host}:{port}  (docs: http://{host}:{port}/docs, store: {settings.store})")
     uvicorn.run(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def main() -> None:
-    """Console entry point: run the app, turning StewardErrors into one line and an exit code."""
+    """Console entry point: run the app, turning errors into one line and the exit code of their class
+    (:mod:`steward.errors`); anything unexpected is exit 1, with a traceback only under -v."""
     try:
         app()
     except StewardError as exc:
@@ -531,6 +573,14 @@ def main() -> None:
             logger.exception("failed")
         Console(stderr=True).print(f"[bold red]error[/bold red]: {exc.message}", highlight=False)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if _state["verbose"]:
+            logger.exception("failed")
+        Console(stderr=True).print(f"[bold red]internal error[/bold red]: {type(exc).__name__}: {exc} "
+                                   "(run with -v for a traceback)", highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -32,3 +32,6 @@ class Settings(BaseSettings):
     audit_policy: str | None = Field(None, description="Audit policy YAML used by the HTTP API")
     cypher_timeout_s: float = Field(10.0, description="Timeout for analyst Cypher queries, seconds")
     cypher_row_cap: int = Field(1000, description="Rows returned at most by analyst Cypher queries")
+    cypher_max_bytes: int = Field(4 * 1024 * 1024, description="Bytes of JSON returned at most by analyst Cypher")
+    cypher_workers: int = Field(2, description="Analyst Cypher queries run at once (more wait, then 429)")
+    request_timeout_s: float = Field(60.0, description="A data request that takes longer answers 503")

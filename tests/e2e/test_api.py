@@ -99,7 +99,7 @@ def test_readyz_is_503_when_neo4j_is_down() -> None:
         assert f"bolt://127.0.0.1:{port}" in ready.json()["error"]["message"]
         down = httpx.get(f"{server.url}/api/v1/spof")
         assert down.status_code == 503
-        assert down.json()["error"]["code"] == "backend_unavailable"
+        assert down.json()["error"]["code"] == "store_unavailable"
 
 
 def test_analyses_json_contract(api: LiveServer) -> None:

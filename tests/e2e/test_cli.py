@@ -153,3 +153,60 @@ def test_a_failing_source_makes_ingest_exit_nonzero(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["ok"] is False
     assert report["sources"][0]["failures"]
+
+
+def _serve(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    full_env = {k: v for k, v in os.environ.items() if k != "STEWARD_API_TOKEN"} | {"NO_COLOR": "1", **env}
+    proc = subprocess.Popen([STEWARD, "serve", "--port", str(port), *args], env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"{url}/livez", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"serve did not start: {proc.communicate(timeout=10)}")
+
+
+def test_serve_needs_a_token_unless_no_auth_on_loopback(tmp_path: Path) -> None:
+    import httpx
+
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    env = {k: v for k, v in os.environ.items() if k != "STEWARD_API_TOKEN"}
+    # reproduced in issue 10: without a token anyone could write lineage; now serve refuses to start
+    proc = subprocess.run([STEWARD, "serve", "--store", store], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3
+    assert "STEWARD_API_TOKEN" in proc.stderr
+    wide = subprocess.run([STEWARD, "serve", "--store", store, "--no-auth", "--host", "0.0.0.0"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert wide.returncode == 3
+    assert "loopback" in wide.stderr
+    event = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "https://x",
+             "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+             "run": {"runId": "3f5e9a3c-1f5d-4c3b-9a51-6f0d1c1b2a10"}, "job": {"namespace": "a", "name": "b"}}
+    server, url = _serve(["--store", store], {"STEWARD_API_TOKEN": "tok"})
+    try:
+        assert httpx.post(f"{url}/api/v1/lineage", json=event).status_code == 401
+        ok = httpx.post(f"{url}/api/v1/lineage", json=event, headers={"Authorization": "Bearer tok"})
+        assert ok.status_code == 201
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+    open_server, url = _serve(["--store", store, "--no-auth"], {})
+    try:
+        assert httpx.post(f"{url}/api/v1/lineage", json=event).status_code == 201
+    finally:
+        open_server.terminate()
+        _, err = open_server.communicate(timeout=10)
+    assert "WITHOUT AUTHENTICATION" in err

@@ -8,24 +8,29 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from steward import __version__
-from steward.api.deps import StoreHolder
+from steward.api.deps import CypherPool, StoreHolder
 from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
+from steward.api.limits import BodyLimits
 from steward.api.routes import analyses, health, lineage, nodes
 from steward.settings import Settings
 
 __all__ = ["create_app"]
 
 API_PREFIX = "/api/v1"
+#: Largest body per route: the OpenLineage receiver takes batches; everything else is small JSON.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     holder = StoreHolder(settings)
+    cypher_pool = CypherPool(holder, workers=max(1, settings.cypher_workers))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        cypher_pool.close()
         holder.close()
 
     app = FastAPI(
@@ -39,6 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store_holder = holder
+    app.state.cypher_pool = cypher_pool
+    lineage_path = f"{API_PREFIX}/lineage"
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=lambda path: lineage.MAX_BATCH_BYTES if path == lineage_path else MAX_BODY_BYTES,
+        body_paths=frozenset({lineage_path, f"{API_PREFIX}/cypher"}),
+        gzip_paths=frozenset({lineage_path}),
+    )
     install_error_handlers(app)
     install_docs(app)
     app.include_router(health.router)

@@ -11,9 +11,9 @@ import abc
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Literal, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Self
 
-from steward.errors import InvalidInputError
+from steward.errors import InvalidInputError, UnsupportedError
 from steward.graph import (
     LINEAGE_EDGES,
     Direction,
@@ -27,9 +27,19 @@ from steward.graph import (
     OwnershipClaim,
 )
 
-__all__ = ["Counts", "GraphStore", "Reached", "RetractResult", "SourceRecords", "bfs"]
+__all__ = ["Counts", "GraphStore", "PlanGate", "Reached", "RetractResult", "SourceRecords", "Truncated", "bfs"]
 
 Way = Literal["down", "up"]
+#: Why an analyst query's result was cut, if it was.
+Truncated = Literal[False, "rows", "bytes"]
+#: Checks a query's plan (``query_type``, the EXPLAIN plan) before it runs; raises to refuse it.
+PlanGate = Callable[[str | None, Any], None]
+
+CYPHER_NEEDS_NEO4J = (
+    "Cypher queries need the Neo4j store; this one is embedded. Start Neo4j (`docker compose up -d neo4j`, "
+    "or without Docker `python -m steward.testing.neo4j_server start`), ingest into it with "
+    "--store bolt://HOST:7687, and pass the same --store here"
+)
 
 
 class Reached(NamedTuple):
@@ -224,6 +234,18 @@ class GraphStore(abc.ABC):
         snapshot and without a round trip per start where it can.
         """
         return {s: self.reach([s], way=way, kinds=kinds, max_depth=max_depth) for s in sorted(set(starts))}
+
+    # ---- analyst queries (a capability: only stores that speak Cypher have it) -------------------
+    #: Whether :meth:`run_readonly` runs analyst Cypher on this store.
+    supports_cypher: bool = False
+
+    def run_readonly(
+        self, query: str, params: dict[str, Any], *, timeout_s: float, max_rows: int, max_bytes: int,
+        gate: PlanGate,
+    ) -> tuple[list[str], list[dict[str, Any]], Truncated]:
+        """An analyst's query, if ``gate`` accepts its plan: columns, rows (as JSON values) and why
+        they were cut. Stores without Cypher refuse (UnsupportedError, saying how to get one)."""
+        raise UnsupportedError(CYPHER_NEEDS_NEO4J)
 
     @abc.abstractmethod
     def counts(self) -> Counts:

@@ -12,11 +12,18 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
-from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Query, Session, unit_of_work
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j import exceptions as neo4j_exc
 
 from steward.cypher import statement
-from steward.errors import BackendUnavailableError, ConfigError, InvalidInputError, StewardError
+from steward.errors import (
+    ConfigError,
+    InvalidInputError,
+    QueryRefusedError,
+    QueryTimeoutError,
+    StewardError,
+    StoreUnavailableError,
+)
 from steward.graph import (
     LINEAGE_EDGES,
     Edge,
@@ -32,9 +39,11 @@ from steward.settings import Settings
 from steward.store.base import (
     Counts,
     GraphStore,
+    PlanGate,
     Reached,
     RetractResult,
     SourceRecords,
+    Truncated,
     Way,
     group_by_kind,
     search_rank,
@@ -48,6 +57,15 @@ CHUNK = 5000
 _NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
 _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind")
+#: Driver timeouts (seconds): fail fast and honestly when Neo4j is down or frozen.
+CONNECT_TIMEOUT_S = 3.0
+ACQUIRE_TIMEOUT_S = 4.0
+MAX_RETRY_S = 2.0
+LIVENESS_CHECK_S = 10.0
+
+
+def _message(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc) or type(exc).__name__
 
 
 def _q(name: str, **kw: Any) -> LiteralString:
@@ -84,11 +102,22 @@ class Neo4jStore(GraphStore):
 
     @classmethod
     def connect(cls, uri: str, *, settings: Settings) -> Neo4jStore:
-        """Connect, verify, and apply the schema (idempotent)."""
+        """Connect, verify, and apply the schema (idempotent).
+
+        The driver fails fast rather than waiting: connecting, writing to the socket and acquiring a
+        pooled connection each give up within seconds, transient failures are retried for at most
+        ``MAX_RETRY_S`` (the driver's default is 30 s, which kept callers of a dead server waiting),
+        and idle pooled connections are checked before reuse.
+        """
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
         try:
             # Server notifications (e.g. "relationship type does not exist yet" on an empty graph) are noise here.
-            driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, password), notifications_min_severity="OFF")
+            driver = GraphDatabase.driver(
+                uri, auth=(settings.neo4j_user, password), notifications_min_severity="OFF",
+                connection_timeout=CONNECT_TIMEOUT_S, connection_write_timeout=CONNECT_TIMEOUT_S,
+                connection_acquisition_timeout=ACQUIRE_TIMEOUT_S, max_transaction_retry_time=MAX_RETRY_S,
+                liveness_check_timeout=LIVENESS_CHECK_S, keep_alive=True,
+            )
         except (ValueError, neo4j_exc.ConfigurationError) as exc:
             raise ConfigError(f"bad Neo4j URI {uri!r}: {exc}") from exc
         store = cls(driver, uri=uri, database=settings.neo4j_database)
@@ -101,9 +130,9 @@ class Neo4jStore(GraphStore):
                 f"Neo4j at {uri} refused the credentials of user {settings.neo4j_user!r}: set "
                 "STEWARD_NEO4J_USER and STEWARD_NEO4J_PASSWORD"
             ) from exc
-        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired, OSError) as exc:
+        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired, neo4j_exc.DriverError, OSError) as exc:
             driver.close()
-            raise BackendUnavailableError(
+            raise StoreUnavailableError(
                 f"cannot reach Neo4j at {uri}: {exc}. Start it (`docker compose up -d neo4j`, or without Docker "
                 "`python -m steward.testing.neo4j_server start`), or use the embedded store with "
                 "--store sqlite:///PATH"
@@ -116,17 +145,35 @@ class Neo4jStore(GraphStore):
     # ---- plumbing ------------------------------------------------------------------------------
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        """A session whose driver errors are translated once: unreachable, timed out or transient is
+        503 ``store_unavailable``; a credential refusal is the server's configuration (ConfigError);
+        any other refusal of Steward's own statements is Steward's fault (500), never the caller's."""
         try:
             with self._driver.session(database=self._database) as session:
                 yield session
-        except neo4j_exc.AuthError as exc:
-            raise ConfigError(f"Neo4j at {self.uri} refused the credentials: {exc}") from exc
-        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
-            raise BackendUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
-        except neo4j_exc.ClientError as exc:
-            raise InvalidInputError(f"Neo4j refused a statement: {exc.message}") from exc
-        except neo4j_exc.Neo4jError as exc:
-            raise StewardError(f"Neo4j error: {exc.message}") from exc
+        except StewardError:
+            raise
+        except BaseException as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    def _translate(self, exc: BaseException) -> StewardError | None:
+        if isinstance(exc, neo4j_exc.AuthError) or (
+            isinstance(exc, neo4j_exc.ClientError) and (exc.code or "").startswith("Neo.ClientError.Security.")
+        ):
+            return ConfigError(f"Neo4j at {self.uri} refused Steward's credentials: {_message(exc)}; set "
+                               "STEWARD_NEO4J_USER and STEWARD_NEO4J_PASSWORD")
+        if isinstance(exc, neo4j_exc.ServiceUnavailable | neo4j_exc.SessionExpired | neo4j_exc.TransientError
+                      | neo4j_exc.DatabaseUnavailable | neo4j_exc.ConnectionAcquisitionTimeoutError | OSError):
+            return StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {_message(exc)}")
+        if isinstance(exc, neo4j_exc.ClientError) and any(
+                part in (exc.code or "") for part in ("TransactionTimedOut", "Terminated", "MemoryPoolOutOfMemory")):
+            return StoreUnavailableError(f"Neo4j at {self.uri} stopped the work: {_message(exc)}")
+        if isinstance(exc, neo4j_exc.Neo4jError | neo4j_exc.DriverError):
+            return StewardError(f"Neo4j refused one of Steward's own statements: {_message(exc)}")
+        return None
 
     def _read(self, name: str, /, types: Collection[EdgeKind] | None = None, **params: Any) -> list[dict[str, Any]]:
         query = _q(name, types=types)
@@ -317,37 +364,66 @@ class Neo4jStore(GraphStore):
             walk(summary.plan)
         return ops
 
-    def run_readonly(
-        self, query: str, params: dict[str, Any], *, timeout_s: float, max_rows: int
-    ) -> tuple[list[str], list[dict[str, Any]], bool]:
-        """An analyst's query: refused unless the planner calls it read-only; run in a read
-        transaction (a write would fail there too) with a timeout; at most ``max_rows`` rows."""
-        text: LiteralString = query  # analysts' text: classified below, run read-only, never templated
-        try:
-            with self._driver.session(database=self._database, default_access_mode=READ_ACCESS) as s:
-                kind = s.run(Query("EXPLAIN " + text), params).consume().query_type
-                if kind != "r":
-                    what = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}.get(kind or "", kind)
-                    raise InvalidInputError(f"only read-only queries run here; this one {what}")
+    supports_cypher = True
 
-                def work(tx: ManagedTransaction) -> tuple[list[str], list[dict[str, Any]], bool]:
+    def run_readonly(
+        self, query: str, params: dict[str, Any], *, timeout_s: float, max_rows: int, max_bytes: int,
+        gate: PlanGate,
+    ) -> tuple[list[str], list[dict[str, Any]], Truncated]:
+        """An analyst's query: planned (EXPLAIN, under the timeout) and refused unless ``gate`` accepts
+        the plan; then run once (no retries) in an explicit read transaction whose timeout the server
+        enforces, at most ``max_rows`` rows and ``max_bytes`` bytes of JSON."""
+        from steward.analysis.cypher import json_size, jsonable
+
+        text: LiteralString = query  # analysts' text: gated by its plan, run read-only, never templated
+        meta = {"app": "steward-analyst"}
+        try:
+            with self._driver.session(database=self._database, default_access_mode=READ_ACCESS,
+                                      fetch_size=100) as s:
+                with s.begin_transaction(timeout=timeout_s, metadata=meta) as tx:
+                    summary = tx.run("EXPLAIN " + text, params).consume()
+                    tx.rollback()
+                gate(summary.query_type, summary.plan)
+                with s.begin_transaction(timeout=timeout_s, metadata=meta) as tx:
                     result = tx.run(text, params)
                     rows: list[dict[str, Any]] = []
-                    truncated = False
+                    truncated: Truncated = False
+                    size = 0
                     for record in result:
                         if len(rows) == max_rows:
-                            truncated = True
+                            truncated = "rows"
                             break
-                        rows.append(record.data())
-                    return list(result.keys()), rows, truncated
-
-                return s.execute_read(unit_of_work(timeout=timeout_s)(work))
+                        row = {k: jsonable(v) for k, v in record.data().items()}
+                        size += json_size(row)
+                        if size > max_bytes:
+                            truncated = "bytes"
+                            break
+                        rows.append(row)
+                    columns = list(result.keys())
+                    tx.rollback()  # a read: nothing to commit; ends it on the server at once
+                return columns, rows, truncated
+        except StewardError:
+            raise
         except neo4j_exc.ClientError as exc:
-            if "TransactionTimedOut" in (exc.code or "") or "Terminated" in (exc.code or ""):
-                raise InvalidInputError(f"the query ran over the {timeout_s:g}s timeout and was stopped") from exc
-            raise InvalidInputError(f"Neo4j refused the query: {exc.message}") from exc
-        except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
-            raise BackendUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
+            code = exc.code or ""
+            if any(part in code for part in ("TransactionTimedOut", "Terminated")):
+                raise QueryTimeoutError(f"the query ran over the {timeout_s:g}s timeout and was stopped") from exc
+            if "MemoryPoolOutOfMemory" in code or "MemoryLimitExceeded" in code:
+                raise QueryTimeoutError(f"the query needed more memory than the server allows: {_message(exc)}") \
+                    from exc
+            if code.startswith("Neo.ClientError.Security."):
+                translated = self._translate(exc)
+                raise (translated or StewardError(_message(exc))) from exc
+            if "AccessMode" in code or "ForbiddenOnReadOnlyDatabase" in code or "Forbidden" in code:
+                raise QueryRefusedError(f"only read-only queries run here: {_message(exc)}") from exc
+            raise InvalidInputError(f"Neo4j refused the query: {_message(exc)}") from exc
+        except (neo4j_exc.CypherTypeError, neo4j_exc.ResultError, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidInputError(f"Neo4j could not run the query: {_message(exc)}") from exc
+        except BaseException as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
 
     def counts(self) -> Counts:
         nodes = group_by_kind((r["kind"], r["n"]) for r in self._read("count_nodes"))

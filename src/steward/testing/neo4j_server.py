@@ -150,7 +150,25 @@ db.logs.query.enabled=OFF
 # Stop in ~0.5 s instead of ~10 s (the Bolt server otherwise waits 5 s twice at shutdown).
 internal.server.bolt.connection_shutdown_wait_time=0s
 internal.server.bolt.thread_pool_shutdown_wait_time=0s
+# Configured safe (defence in depth behind Steward's analyst-query gate; see the README's security model):
+# LOAD CSV reads no file URLs, and only from the (empty) import folder;
+dbms.security.allow_csv_import_from_file_urls=false
+server.directories.import=import
+# only schema-introspection procedures exist (and those the driver needs to route);
+dbms.security.procedures.allowlist={procedures}
+# no transaction runs for ever or takes the heap;
+db.transaction.timeout={tx_timeout}
+db.memory.transaction.max=384m
+# Bolt keep-alives during every request, so a client notices a frozen server within seconds.
+server.bolt.connection_keep_alive=2s
+server.bolt.connection_keep_alive_for_requests=ALL
+server.bolt.connection_keep_alive_streaming_scheduling_interval=1s
 """
+#: The procedures the test server loads (``dbms.security.procedures.allowlist``).
+PROCEDURE_ALLOWLIST = "db.labels,db.relationshipTypes,db.propertyKeys,db.schema.*,dbms.components,dbms.routing.*"
+#: ``db.transaction.timeout`` of the test server: generous, as the benchmarks write large batches.
+TRANSACTION_TIMEOUT = "300s"
+_PASSWORD_FILE = "run/steward-neo4j.password"
 
 
 class Neo4jServerError(BackendUnavailableError, RuntimeError):
@@ -436,7 +454,9 @@ def _make_home(port: int, base: Path | None) -> Path:
     home = Path(tempfile.mkdtemp(prefix="steward-neo4j-", dir=base)).resolve()
     for sub in ("conf", "data", "logs", "plugins", "run", "import"):
         (home / sub).mkdir()
-    (home / "conf" / "neo4j.conf").write_text(_CONF_TEMPLATE.format(port=port), encoding="utf-8")
+    (home / "conf" / "neo4j.conf").write_text(
+        _CONF_TEMPLATE.format(port=port, procedures=PROCEDURE_ALLOWLIST, tx_timeout=TRANSACTION_TIMEOUT),
+        encoding="utf-8")
     (home / _HOME_MARKER).write_text(f"steward test Neo4j {NEO4J_VERSION}\n", encoding="utf-8")
     return home
 
@@ -507,6 +527,9 @@ def start_local_neo4j(
         except Neo4jServerError:
             shutil.rmtree(home, ignore_errors=True)
             raise
+        password_file = home / _PASSWORD_FILE
+        password_file.write_text(password, encoding="utf-8")
+        password_file.chmod(0o600)
         process = _launch(java, lib, home)
         server = Neo4jServer(uri=uri, user=_DEFAULT_USER, password=password, how="local",
                              start_seconds=0.0, home=home, process=process)
@@ -525,6 +548,50 @@ def start_local_neo4j(
             continue
         raise Neo4jServerError(f"{why}; log tail:\n{log}")
     raise AssertionError("unreachable")
+
+
+def restart_local_neo4j(home: Path, *, password: str | None = None, timeout: float = 180,
+                        cache_dir: Path | None = None) -> Neo4jServer:
+    """Start a server again on an EXISTING home folder made by :func:`start_local_neo4j` (same port,
+    same data), e.g. after it was killed. ``stop()`` of the result removes the home as usual."""
+    home = home.resolve()
+    if not (home / _HOME_MARKER).is_file():
+        raise Neo4jServerError(f"{home} is not a home folder made by this tool")
+    conf = (home / "conf" / "neo4j.conf").read_text(encoding="utf-8")
+    found = re.search(r"^server\.bolt\.listen_address=127\.0\.0\.1:(\d+)$", conf, re.M)
+    if found is None:
+        raise Neo4jServerError(f"{home}/conf/neo4j.conf names no Bolt port")
+    port = int(found.group(1))
+    try:
+        old_pid = int((home / _PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        old_pid = None
+    if old_pid is not None and _pid_alive(old_pid) and _is_our_server(old_pid):
+        raise Neo4jServerError(f"the server of {home} is still running (pid {old_pid}); stop it first")
+    if not _port_free(port):
+        raise Neo4jServerError(f"port {port} on 127.0.0.1 is already in use")
+    if password is None:
+        try:
+            password = (home / _PASSWORD_FILE).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise Neo4jServerError(f"no password given and none saved in {home}") from exc
+    java = _find_java()
+    lib = fetch_neo4j(cache_dir) / "lib"
+    uri = f"bolt://127.0.0.1:{port}"
+    started = time.monotonic()
+    process = _launch(java, lib, home)
+    server = Neo4jServer(uri=uri, user=_DEFAULT_USER, password=password, how="local",
+                         start_seconds=0.0, home=home, process=process)
+    with _LIVE_LOCK:
+        _LIVE.add(server)
+    why = _wait_ready(uri, _DEFAULT_USER, password, timeout, started=started, process=process, port=port)
+    if why is not None:
+        log = server.log_tail()
+        server.detach()
+        _terminate_group(process, 10.0)
+        raise Neo4jServerError(f"{why}; log tail:\n{log}")
+    server.start_seconds = time.monotonic() - started
+    return server
 
 
 # --------------------------------------------------------------------------------------------
@@ -671,8 +738,12 @@ def stop_detached(pid: int, timeout: float = _STOP_TIMEOUT_S) -> bool:
 
 
 def _cmd_start(args: argparse.Namespace) -> int:
-    server = start_local_neo4j(cache_dir=args.cache_dir, port=args.port, password=args.password,
-                               timeout=args.timeout)
+    if args.home is not None:
+        server = restart_local_neo4j(args.home, password=args.password, timeout=args.timeout,
+                                     cache_dir=args.cache_dir)
+    else:
+        server = start_local_neo4j(cache_dir=args.cache_dir, port=args.port, password=args.password,
+                                   timeout=args.timeout)
     server.detach()
     values = {
         "STEWARD_TEST_NEO4J_URI": server.uri,
@@ -730,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--port", type=int, default=None, help="Bolt port on 127.0.0.1 (default: a free one)")
     start.add_argument("--password", default=None, help="password for user neo4j (default: random)")
     start.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for it (default 180)")
+    start.add_argument("--home", type=Path, default=None,
+                       help="start again on this EXISTING home folder (same port and data), e.g. after a crash")
     start.add_argument("--env", action="store_true",
                        help="print 'export VAR=...;' lines for eval \"$(...)\" (messages go to stderr)")
     stop = sub.add_parser("stop", help="stop a server started with 'start' and remove its home folder")

@@ -1,30 +1,27 @@
-"""Liveness (no store access) and readiness (the store answers)."""
+"""Liveness (no store access, no dependencies, on the event loop) and readiness (the store answers)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from steward.api.deps import StoreHolder
-from steward.api.errors import error_body
-from steward.errors import StewardError
+from steward.api.deps import HolderDep
+from steward.api.errors import error_response, responses
+from steward.errors import StoreUnavailableError
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/livez")
-def livez() -> dict[str, str]:
-    """The process is up. Never touches the store."""
+async def livez() -> dict[str, str]:
+    """The process is up. Never touches the store or a thread pool, so it answers while the store hangs."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
-def readyz(request: Request) -> dict[str, str] | JSONResponse:
-    """The store answers; 503 with the reason otherwise."""
-    holder: StoreHolder = request.app.state.store_holder
-    try:
-        store = holder.get()
-        store.ping()
-    except StewardError as exc:
-        return JSONResponse(error_body("backend_unavailable", exc.message), status_code=503)
-    return {"status": "ready", "store": store.uri}
+@router.get("/readyz", response_model=None, responses=responses(503))
+async def readyz(holder: HolderDep) -> dict[str, str] | JSONResponse:
+    """The store answers a liveness check within seconds; 503 ``store_unavailable`` with the reason otherwise."""
+    why = await holder.probe()
+    if why is not None:
+        return error_response(StoreUnavailableError(why))
+    return {"status": "ready", "store": holder.store_uri}

@@ -1,9 +1,12 @@
 """The OpenLineage receiver: ``POST /api/v1/lineage``, as the official clients' HTTP transport sends it.
 
-JSON (optionally ``Content-Encoding: gzip``), one event or a list of events, ``Authorization:
-Bearer <token>`` when ``STEWARD_API_TOKEN`` is set. Answers 201. A malformed event is refused with
-422 naming the problem (bad JSON, a missing or mistyped field), or 413 when too large, and nothing
-of the request is written. Clients retry, so a replayed event changes nothing (records are MERGEd by id).
+JSON only (``Content-Type: application/json``, else 415: no cross-site form posts), optionally
+``Content-Encoding: gzip``, one event or a list of events, ``Authorization: Bearer <token>``
+(compared in constant time) when ``STEWARD_API_TOKEN`` is set, which ``steward serve`` requires
+unless started with ``--no-auth`` on loopback. Answers 201. A malformed event is refused with 422
+naming the problem (bad JSON, a missing or mistyped field), or 413 when too large or too deeply
+nested, and nothing of the request is written. Clients retry, so a replayed event changes nothing
+(records are MERGEd by id).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import hmac
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request, status
 
-from steward.api.deps import SettingsDep, StoreDep
-from steward.errors import InvalidInputError
+from steward.api.deps import HolderDep, SettingsDep
+from steward.api.errors import responses
+from steward.api.limits import check_json_depth
+from steward.errors import InvalidInputError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
 from steward.graph import now_iso
 from steward.recipe import ingest_records
 from steward.sources.base import Record
@@ -41,24 +45,27 @@ def _authorise(request: Request, token: str | None) -> None:
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid 'Authorization: Bearer <token>' is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise UnauthorizedError("a valid 'Authorization: Bearer <token>' is required")
 
 
-@router.post("/lineage", status_code=status.HTTP_201_CREATED)
-async def receive(request: Request, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+@router.post("/lineage", status_code=status.HTTP_201_CREATED, responses=responses(401, 413, 415, 422, 429, 503),
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "description": "One OpenLineage event (RunEvent, DatasetEvent, JobEvent) or a list of them",
+                 "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}}}}})
+async def receive(request: Request, holder: HolderDep, settings: SettingsDep) -> dict[str, Any]:
     """Accept OpenLineage RunEvents, DatasetEvents and JobEvents."""
     _authorise(request, settings.api_token.get_secret_value() if settings.api_token else None)
     raw = b""
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BATCH_BYTES:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BATCH_BYTES} bytes")
+            raise PayloadTooLargeError(f"body over {MAX_BATCH_BYTES} bytes")
     encoding = request.headers.get("content-encoding", "").strip().lower()
     if encoding in ("gzip", "x-gzip"):
         raw = gunzip_limited(raw, where="request body", limit=MAX_BATCH_BYTES)
     elif encoding not in ("", "identity"):
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"unsupported Content-Encoding {encoding!r}")
+        raise UnsupportedMediaTypeError(f"unsupported Content-Encoding {encoding!r}")
+    check_json_depth(raw)
     payload = loads_event(raw, where="request body", limit=MAX_BATCH_BYTES)
     events = payload if isinstance(payload, list) else [payload]
     if not events:
@@ -69,5 +76,5 @@ async def receive(request: Request, store: StoreDep, settings: SettingsDep) -> d
         where = f"events[{i}]" if isinstance(payload, list) else "event"
         check_event_size(len(json.dumps(event)), where=where)
         records.extend(parse_event(event, source=RECEIVER_SOURCE, seen_at=seen_at, where=where))
-    nodes, edges = await run_in_threadpool(ingest_records, store, records)  # the store is synchronous
+    nodes, edges = await holder.run(lambda store: ingest_records(store, records))
     return {"status": "accepted", "events": len(events), "nodes": nodes, "edges": edges}

@@ -1,0 +1,51 @@
+"""The Neo4j servers Steward ships configured (docker-compose, the Maven-assembled test server) are
+configured safe, and compose requires the API token (issue 10). The live effect on the test server
+is checked in tests/e2e/test_security.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from steward.testing import neo4j_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SAFE = {
+    "dbms.security.allow_csv_import_from_file_urls": "false",
+    "server.directories.import": None,  # set (confined), value per deployment
+    "dbms.security.procedures.allowlist": None,
+    "db.transaction.timeout": None,
+    "db.memory.transaction.max": None,
+}
+
+
+def _compose_env_name(setting: str) -> str:
+    return "NEO4J_" + setting.replace("_", "__").replace(".", "_")
+
+
+def test_compose_configures_neo4j_safe_and_requires_the_token() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = compose["services"]["neo4j"]["environment"]
+    for setting, value in SAFE.items():
+        name = _compose_env_name(setting)
+        assert name in env, setting
+        if value is not None:
+            assert str(env[name]) == value, setting
+    assert "*" not in env[_compose_env_name("dbms.security.procedures.allowlist")].replace("db.schema.*", "").replace(
+        "dbms.routing.*", "")
+    token = compose["services"]["steward"]["environment"]["STEWARD_API_TOKEN"]
+    assert token.startswith("${STEWARD_API_TOKEN:?"), "compose must refuse to start without a token"
+
+
+def test_the_test_server_is_configured_safe() -> None:
+    conf = neo4j_server._CONF_TEMPLATE.format(port=7687, procedures=neo4j_server.PROCEDURE_ALLOWLIST,
+                                              tx_timeout=neo4j_server.TRANSACTION_TIMEOUT)
+    lines = dict(line.split("=", 1) for line in conf.splitlines() if "=" in line and not line.startswith("#"))
+    for setting, value in SAFE.items():
+        assert setting in lines, setting
+        if value is not None:
+            assert lines[setting] == value
+    assert lines["server.directories.import"] == "import"
+    assert lines["db.transaction.timeout"] != "0s"
