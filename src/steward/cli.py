@@ -156,7 +156,7 @@ def ingest(
             report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick)
     emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)
 
 
 @app.command()

@@ -188,6 +188,15 @@ class RecipeReport:
     def ok(self) -> bool:
         return not any(o.report.failures for o in self.outcomes)
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every source ran; 7 when a removal safety limit stopped one; 1 for any other failure."""
+        failures = [f for o in self.outcomes for f in o.report.failures]
+        if not failures:
+            return 0
+        return SafetyLimitError.exit_code if all(f.context.get("code") == SafetyLimitError.code for f in failures) \
+            else 1
+
     def to_json(self) -> dict[str, Any]:
         return {"store": self.store, "dry_run": self.dry_run, "ok": self.ok,
                 "sources": [o.to_json() for o in self.outcomes], "unresolved_identities": self.unresolved}
@@ -404,7 +413,7 @@ def _store_source(
             n, e, would = _retract_stale(store, report.source, resolved, max_share=recipe.max_removal_share,
                                          force=force, dry_run=dry_run)
             outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
-        except SafetyLimitError as exc:
-            report.fail(exc.message, source=report.source)
+        except SafetyLimitError as exc:  # the other sources still run; the CLI exits with its code (7)
+            report.fail(exc.message, source=report.source, code=exc.code)
     return outcome
 

@@ -210,3 +210,20 @@ def test_serve_needs_a_token_unless_no_auth_on_loopback(tmp_path: Path) -> None:
         open_server.terminate()
         _, err = open_server.communicate(timeout=10)
     assert "WITHOUT AUTHENTICATION" in err
+
+
+def test_a_mass_removal_is_refused_with_exit_7_until_forced(tmp_path: Path) -> None:
+    def people(n: int) -> None:
+        (tmp_path / "people.yaml").write_text("".join(
+            f"---\napiVersion: steward/v1\nkind: Person\nmetadata: {{name: p{i}}}\nspec: {{email: p{i}@acme.com}}\n"
+            for i in range(n)))
+
+    (tmp_path / "r.yaml").write_text("sources: [{type: catalog, paths: [people.yaml]}]\n")
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    people(10)
+    steward("ingest", str(tmp_path / "r.yaml"), "--store", store)
+    people(2)  # 8 of 10 would go: over the default 50% limit
+    refused = steward("ingest", str(tmp_path / "r.yaml"), "--store", store, check=7)
+    assert "no longer says 8 of its 10 records" in refused.stdout
+    assert "--force" in refused.stdout
+    steward("ingest", str(tmp_path / "r.yaml"), "--store", store, "--force")
