@@ -222,7 +222,7 @@ def test_answers_do_not_depend_on_the_order_of_ingestion(store: GraphStore, tmp_
     names); an embedded store gets the catalog first. Same inputs, same answers."""
     store.upsert(**lineage_batch())
     store.upsert(**catalog_batch())
-    other_store = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    other_store = open_store(f"sqlite:///{tmp_path / 'other.db'}", create=True)
     other_store.upsert(**catalog_batch())
     other_store.upsert(**lineage_batch())
     for start in (JOB_ETL, RAW, MODEL, CURATED):

@@ -195,6 +195,7 @@ def test_serve_needs_a_token_unless_no_auth_on_loopback(tmp_path: Path) -> None:
     event = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "https://x",
              "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
              "run": {"runId": "3f5e9a3c-1f5d-4c3b-9a51-6f0d1c1b2a10"}, "job": {"namespace": "a", "name": "b"}}
+    steward("init", "--store", store)  # serve never creates a store (a mistyped path would be an empty answer)
     server, url = _serve(["--store", store], {"STEWARD_API_TOKEN": "tok"})
     try:
         assert httpx.post(f"{url}/api/v1/lineage", json=event).status_code == 401

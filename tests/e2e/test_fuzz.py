@@ -34,7 +34,7 @@ def api_schema(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     if backend == "embedded":
         uri = f"sqlite:///{tmp_path / 'graph.db'}"
         app_settings = Settings(store=uri, api_token=SecretStr(TOKEN), cypher_timeout_s=2.0)
-        with open_store(uri) as store:
+        with open_store(uri, create=True) as store:
             build(store)
     else:
         base: Settings = request.getfixturevalue("neo4j_settings")

@@ -256,7 +256,7 @@ def served(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     if backend == "embedded":
         uri = f"sqlite:///{tmp_path / 'graph.db'}"
         settings = Settings(store=uri, api_token=SecretStr(TOKEN))
-        with open_store(uri) as store:
+        with open_store(uri, create=True) as store:
             build(store)
     else:
         base: Settings = request.getfixturevalue("neo4j_settings")

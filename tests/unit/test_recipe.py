@@ -149,7 +149,7 @@ def test_resolver_rewrites_model_aliases_and_keeps_the_alias_on_the_edge() -> No
 
 
 def test_precedence_belongs_to_the_store_and_a_disagreeing_recipe_is_refused(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}", create=True)
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(textwrap.dedent("""
         apiVersion: steward/v1
