@@ -55,5 +55,8 @@ def install_explorer(app: FastAPI, dist: Path = DIST) -> None:
         app.add_api_route(f"/{prefix}/{{rest:path}}", page, methods=["GET"], include_in_schema=False)
     favicon = dist / "favicon.svg"
     if favicon.is_file():
-        app.add_api_route("/favicon.svg", lambda: FileResponse(favicon, headers={"Cache-Control": "public, max-age=86400"}),
-                          methods=["GET"], include_in_schema=False)
+
+        def icon() -> Response:
+            return FileResponse(favicon, headers={"Cache-Control": "public, max-age=86400"})
+
+        app.add_api_route("/favicon.svg", icon, methods=["GET"], include_in_schema=False)

@@ -52,7 +52,7 @@ function GroupNode({ data }: NodeProps<Node<GroupData>>) {
   );
 }
 
-const nodeTypes = { artifact: ArtifactNode, group: GroupNode };
+const nodeTypes = { artifact: ArtifactNode, collapsed: GroupNode };
 
 export interface LineageGraphProps {
   view: View;
@@ -114,7 +114,7 @@ export function LineageGraph(props: LineageGraphProps) {
       const at = positions.at[item.id] ?? { x: 0, y: 0 };
       if (item.type === "group") {
         return {
-          id: item.id, type: "group", position: at, draggable: false,
+          id: item.id, type: "collapsed", position: at, draggable: false,
           data: { label: `${item.count} more ${item.kind} (hop ${item.distance})`, kind: item.kind, count: item.count,
             more: () => onShowMore(item.distance) },
         };

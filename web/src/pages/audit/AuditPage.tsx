@@ -77,7 +77,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           </table>
         </Section>
         <Section title="Policy in force" id="policy">
-          <pre className="policy">{JSON.stringify(r.data?.policy ?? null, null, 2)}</pre>
+          <pre className="policy" tabIndex={0}>{JSON.stringify(r.data?.policy ?? null, null, 2)}</pre>
         </Section>
       </Status>
     </>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useState, type ReactNode } from "react";
 import { apiGet } from "../../api/client";
 import { arr, blastRadius, countBy, field, nodeRef, type BlastRadius, type NodeRef } from "../../api/model";
 import { CopyButton, CountTable, DownloadButton, NodeLink, Section, Status } from "../../components";
@@ -73,7 +73,7 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
                 {p.teams.length || p.via.length ? <span className="teams"> · teams: {[...p.teams, ...p.via].join(", ")}</span> : null}
               </div>
               <div className="why">
-                {p.deployments.length} deployment(s): {p.deployments.slice(0, 6).map((d) => <span key={d}><NodeLink id={d} name={names.get(d) ?? d} /> </span>)}
+                {p.deployments.length ? `${p.deployments.length} deployment(s): ` : ""}{p.deployments.slice(0, 6).map((d) => <span key={d}><NodeLink id={d} name={names.get(d) ?? d} /> </span>)}
                 {p.deployments.length > 6 ? `and ${p.deployments.length - 6} more` : null}
                 <details>
                   <summary>{p.artifacts.length} artifact(s) that make them responsible</summary>
@@ -94,7 +94,7 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
         </div>
       </Section>
       <Section title={`No active owner (${b.unowned.length})`} id="unowned">
-        <ul className="plain columns">{b.unowned.map((u) => <li key={u}><NodeLink id={u} name={names.get(u) ?? u} /></li>)}</ul>
+        <Capped items={b.unowned} render={(u) => <NodeLink id={u} name={names.get(u) ?? u} />} />
         {b.unresolved.length ? (
           <>
             <h3>Unresolved owners ({b.unresolved.length})</h3>
@@ -109,6 +109,20 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
         ) : null}
       </Section>
       <GraphSection b={b} selected={selected} depth={depth} />
+    </>
+  );
+}
+
+/** A long list shows its first items and a button for the rest (a 5,000-node closure stays readable). */
+function Capped({ items, render, first = 40 }: { items: string[]; render: (id: string) => ReactNode; first?: number }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? items : items.slice(0, first);
+  return (
+    <>
+      <ul className="plain columns">{shown.map((u) => <li key={u}>{render(u)}</li>)}</ul>
+      {items.length > shown.length ? (
+        <button type="button" onClick={() => setAll(true)}>Show all {items.length}</button>
+      ) : null}
     </>
   );
 }

@@ -56,7 +56,7 @@ export function OwnerPage({ id, kind }: { id: string; kind: "person" | "team" })
                     })}
                   </tbody>
                 </table>
-                <details><summary>Checklist (Markdown)</summary><pre className="checklist">{checklist}</pre></details>
+                <details><summary>Checklist (Markdown)</summary><pre className="checklist" tabIndex={0}>{checklist}</pre></details>
               </Section>
             ) : null}
           </>
