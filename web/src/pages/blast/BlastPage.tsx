@@ -75,10 +75,9 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
               <div className="why">
                 {p.deployments.length ? `${p.deployments.length} deployment(s): ` : ""}{p.deployments.slice(0, 6).map((d) => <span key={d}><NodeLink id={d} name={names.get(d) ?? d} /> </span>)}
                 {p.deployments.length > 6 ? `and ${p.deployments.length - 6} more` : null}
-                <details>
-                  <summary>{p.artifacts.length} artifact(s) that make them responsible</summary>
-                  <ul>{p.artifacts.map((a) => <li key={a}><NodeLink id={a} name={names.get(a) ?? a} /></li>)}</ul>
-                </details>
+                <LazyDetails summary={`${p.artifacts.length} artifact(s) that make them responsible`}>
+                  {() => <ul>{p.artifacts.map((a) => <li key={a}><NodeLink id={a} name={names.get(a) ?? a} /></li>)}</ul>}
+                </LazyDetails>
                 {p.runbooks.length ? (
                   <div className="runbooks">Runbooks: {p.runbooks.map((r) => <RunbookLink key={r} href={r} />)}</div>
                 ) : null}
@@ -110,6 +109,17 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
       </Section>
       <GraphSection b={b} selected={selected} depth={depth} />
     </>
+  );
+}
+
+/** A disclosure whose content is only rendered once opened (thousands of links stay out of the DOM). */
+function LazyDetails({ summary, children }: { summary: string; children: () => ReactNode }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{summary}</summary>
+      {open ? children() : null}
+    </details>
   );
 }
 
