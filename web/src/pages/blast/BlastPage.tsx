@@ -48,12 +48,14 @@ export function BlastPage({ id, query }: { id: string; query: URLSearchParams })
 }
 
 function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | null; depth: number | null }) {
-  const deployments = b.impacted.filter((i) => i.kind === "Deployment").length;
+  // The root itself may be listed at distance 0 (newer servers); it is not "impacted" by itself.
+  const impacted = b.impacted.filter((i) => i.id !== b.root.id);
+  const deployments = impacted.filter((i) => i.kind === "Deployment").length;
   const names = useMemo(() => new Map(b.impacted.map((i) => [i.id, i.name])), [b]);
   return (
     <>
       <p className={`completeness ${b.truncated ? "truncated" : "complete"}`} data-testid="completeness">
-        {b.truncated ? "Truncated" : "Complete"}: {b.impacted.length} impacted artifact(s), {deployments} deployment(s),{" "}
+        {b.truncated ? "Truncated" : "Complete"}: {impacted.length} impacted artifact(s), {deployments} deployment(s),{" "}
         {b.unowned.length} without an active owner{b.truncated ? " — the depth or size cap cut the walk; raise the depth for the rest." : "."}
       </p>
       <Section title={`Who to page (${b.page.length})`} id="paging"
@@ -88,8 +90,8 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
       </Section>
       <Section title="Counts" id="counts">
         <div className="two">
-          <CountTable caption="Impacted per hop" rows={countBy(b.impacted.filter((i) => i.id !== b.root.id), (i) => i.distance)} />
-          <CountTable caption="Impacted per kind" rows={countBy(b.impacted.filter((i) => i.id !== b.root.id), (i) => i.kind)} />
+          <CountTable caption="Impacted per hop" rows={countBy(impacted, (i) => i.distance)} />
+          <CountTable caption="Impacted per kind" rows={countBy(impacted, (i) => i.kind)} />
         </div>
       </Section>
       <Section title={`No active owner (${b.unowned.length})`} id="unowned">

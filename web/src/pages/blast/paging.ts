@@ -3,7 +3,7 @@ import { toCsv } from "../../lib/csv";
 
 /** The paging list as plain text for a chat message, in the API's order. */
 export function pagingText(b: BlastRadius, url: string): string {
-  const lines = [`Blast radius of ${b.root.name} (${b.root.id}): ${b.impacted.length} impacted${b.truncated ? " (TRUNCATED)" : ""}`, url, "Page, in order:"];
+  const lines = [`Blast radius of ${b.root.name} (${b.root.id}): ${b.impacted.filter((i) => i.id !== b.root.id).length} impacted${b.truncated ? " (TRUNCATED)" : ""}`, url, "Page, in order:"];
   b.page.forEach((p, i) => {
     const bits = [`${i + 1}. ${p.name} <${p.id}>`];
     if (p.roles.length) bits.push(`(${p.roles.join(", ")})`);
