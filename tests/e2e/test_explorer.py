@@ -381,6 +381,26 @@ def test_a_leavers_page_has_the_handoff_checklist(demo_server: LiveServer, open_
     w.shot("handoff")
 
 
+def test_upstream_timeline_is_newest_first_and_names_runs_by_their_job(demo_server: LiveServer,
+                                                                       open_page: Any) -> None:
+    train = api(demo_server, "/search", q="train.churn", kind="Job")["results"][0]["id"]
+    changes = api(demo_server, f"/upstream/{train}", days=30)["changes"]
+    runs = [c["id"] for c in changes if c["id"].startswith("run:")]
+    assert runs
+    w = open_page(demo_server)
+    w.page.goto(f"{demo_server.url}/upstream/{seg(train)}")
+    items = w.page.locator("#changes ol > li")
+    items.first.wait_for()
+    assert items.count() == len(changes)
+    times = items.locator("time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert times == [c["at"] for c in changes] and times == sorted(times, reverse=True)
+    for run in runs:
+        job = next(i for i in api(demo_server, f"/explorer/neighbours/{run}", direction="down")["items"]
+                   if i["edge"] == "RUN_OF")
+        w.page.locator("#changes").get_by_role("link", name=f"{job['name']} run").first.wait_for()
+    w.shot("upstream")
+
+
 def test_deep_links_open_cold(demo_server: LiveServer, open_page: Any) -> None:
     blast = api(demo_server, f"/blast-radius/{RAW_EVENTS}")
     far = max(blast["impacted"], key=lambda i: (i["distance"], i["id"]))

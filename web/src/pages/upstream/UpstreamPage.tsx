@@ -16,6 +16,18 @@ export function UpstreamPage({ id }: { id: string }) {
       })),
     };
   });
+  // Runs are named by their job (the run's RUN_OF neighbour), not by their UUID: one page of
+  // neighbours per run in the window, at most 40.
+  const runIds = (r.data?.changes ?? []).filter((c) => c.id.startsWith("run:") && !c.name).map((c) => c.id);
+  const jobs = useApi(`up-jobs:${id}:${runIds.slice(0, 40).join(",")}`, async (signal) => {
+    const out = new Map<string, string>();
+    await Promise.all(runIds.slice(0, 40).map(async (run) => {
+      const body = await apiGet("/api/v1/explorer/neighbours/{node_id}", { path: { node_id: run }, query: { direction: "down", limit: 50 }, signal });
+      const job = arr(field(body, "items")).find((i) => str(field(i, "edge")) === "RUN_OF");
+      if (job) out.set(run, str(field(job, "name")));
+    }));
+    return out;
+  });
   const d = r.data;
   return (
     <>
@@ -29,7 +41,11 @@ export function UpstreamPage({ id }: { id: string }) {
                 {d.changes.map((c) => (
                   <li key={c.at + c.id}>
                     <time dateTime={c.at} title={c.at}>{ago(c.at)}</time> <span className="kind">{c.kind}</span>{" "}
-                    <NodeLink id={c.id} name={c.name || c.summary || c.id} /> {c.name ? <span>— {c.summary}</span> : null}
+                    {jobs.data?.get(c.id) ? (
+                      <><NodeLink id={c.id} name={`${jobs.data.get(c.id) ?? ""} run`} /> <span>— {c.summary}</span></>
+                    ) : (
+                      <><NodeLink id={c.id} name={c.name || c.summary || c.id} /> {c.name ? <span>— {c.summary}</span> : null}</>
+                    )}
                   </li>
                 ))}
                 {d.changes.length === 0 ? <li>No changes in the window.</li> : null}
