@@ -401,6 +401,23 @@ def test_upstream_timeline_is_newest_first_and_names_runs_by_their_job(demo_serv
     w.shot("upstream")
 
 
+def test_a_node_page_shows_every_claim_effective_or_overridden(demo_server: LiveServer, open_page: Any) -> None:
+    conflict = next(f["artifact"] for f in api(demo_server, "/audit")["findings"] if f["rule"] == "owner-conflict")
+    claims = api(demo_server, f"/explorer/owners/{conflict}")
+    assert {c["effective"] for c in claims["owners"]} == {True, False}
+    w = open_page(demo_server)
+    w.page.goto(f"{demo_server.url}/nodes/{seg(conflict)}")
+    rows = w.page.get_by_test_id("claims").locator("tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == len(claims["owners"])
+    for row, claim in zip(rows.all(), claims["owners"], strict=True):
+        cells = row.locator("td").all_inner_texts()
+        assert cells[0].strip() == claim["name"] and cells[1] == claim["role"]
+        assert cells[3].startswith("effective" if claim["effective"] else "overridden")
+    w.shot("node-conflict")
+    assert w.axe() == []
+
+
 def test_deep_links_open_cold(demo_server: LiveServer, open_page: Any) -> None:
     blast = api(demo_server, f"/blast-radius/{RAW_EVENTS}")
     far = max(blast["impacted"], key=lambda i: (i["distance"], i["id"]))

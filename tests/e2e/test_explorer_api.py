@@ -101,3 +101,14 @@ def test_audit_table_is_the_audit_with_owners(client: tuple[TestClient, GraphSto
     assert all(t.startswith("team:") for f in owned for t in f["teams"])
     assert set(table["policy"]["rules"]) == set(plain["summary"]) | {
         r for r, v in table["policy"]["rules"].items() if not v["enabled"]}
+
+
+def test_owners_are_the_entries_the_blast_radius_lists(client: tuple[TestClient, GraphStore, str]) -> None:
+    c, _, root = client
+    blast = get(c, f"/blast-radius/{root}", max_depth=2)
+    for item in blast["impacted"]:
+        if item["id"] == root:
+            continue
+        body = get(c, f"/explorer/owners/{item['id']}")
+        assert body["owners"] == item["owners"], item["id"]
+        assert (body["active_owners"] == []) == (item["id"] in blast["unowned"])

@@ -54,6 +54,7 @@ export interface Owner {
   source: string;
   effective: boolean | null;
   inherited: string;
+  origin: string;
 }
 export const owner = (x: unknown): Owner => ({
   id: str(field(x, "id")),
@@ -63,6 +64,7 @@ export const owner = (x: unknown): Owner => ({
   source: str(field(x, "source")),
   effective: typeof field(x, "effective") === "boolean" ? (field(x, "effective") as boolean) : null,
   inherited: text(field(x, "inherited_from")),
+  origin: str(field(x, "origin")),
 });
 
 export interface Impacted extends NodeRef {

@@ -115,3 +115,17 @@ def audit_table(store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
                        | {t for o in owners for t in view.teams_of.get(o, [])})
         rows.append({**finding, "kind": kind, "owners": owners, "teams": teams})
     return {**result, "findings": rows, "policy": policy.model_dump(mode="json")}
+
+
+@router.get("/owners/{node_id:path}")
+def owners(node_id: str, store: StoreDep) -> dict[str, Any]:
+    """Every owner and steward claim on an artifact (its own, else inherited), each with its source and
+    whether it is effective, plus the active owners and stewards: the same entries the blast radius lists."""
+    rec = resolve_node(store, node_id)
+    view = OwnershipView.load(store, scope=[rec.id])
+    return {
+        "node": summary(rec),
+        "owners": view.owner_entries(rec.id),
+        "active_owners": view.active_owners(rec.id),
+        "active_stewards": view.active_stewards(rec.id),
+    }

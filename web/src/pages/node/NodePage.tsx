@@ -1,5 +1,5 @@
 import { apiGet } from "../../api/client";
-import { arr, field, isObj, nodeRef, owner, str, text } from "../../api/model";
+import { arr, field, isObj, nodeRef, owner, str, strs, text } from "../../api/model";
 import { KindBadge, NodeLink, Section, Status } from "../../components";
 import { Link, pageUrl } from "../../lib/router";
 import { useApi } from "../../lib/useApi";
@@ -9,11 +9,15 @@ const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_
 export function NodePage({ id }: { id: string }) {
   const r = useApi(`node:${id}`, async (signal) => {
     const node = await apiGet("/api/v1/nodes/{node_id}", { path: { node_id: id }, signal });
-    // The blast radius at depth 1 carries the node's owners as the analyses decide them (effective,
-    // overridden, inherited); the node itself carries the raw edges.
-    const blast = await apiGet("/api/v1/blast-radius/{node_id}", { path: { node_id: id }, query: { max_depth: 1, limit: 1 }, signal }).catch(() => null);
-    const self = arr(field(blast, "impacted")).find((i) => str(field(i, "id")) === id);
-    return { node, owners: arr(field(self, "owners")).map(owner) };
+    // Claims as the analyses decide them (effective or overridden, inherited); people and teams own
+    // nothing, so only artifacts ask.
+    const kind = str(field(node, "kind"));
+    const claims = kind === "Person" || kind === "Team" ? null
+      : await apiGet("/api/v1/explorer/owners/{node_id}", { path: { node_id: str(field(node, "id"), id) }, signal });
+    return {
+      node, owners: arr(field(claims, "owners")).map(owner),
+      activeOwners: strs(field(claims, "active_owners")), activeStewards: strs(field(claims, "active_stewards")),
+    };
   });
   const n = r.data?.node;
   const ref = nodeRef(n);
@@ -31,14 +35,22 @@ export function NodePage({ id }: { id: string }) {
           <>
             <p><code>{ref.id}</code> · <Link to={pageUrl("blast-radius", ref.id)}>Blast radius</Link> · <Link to={pageUrl("upstream", ref.id)}>Upstream</Link></p>
             <Section title="Owners and stewards" id="owners">
+              {r.data ? (
+                <p data-testid="active-owners">
+                  {r.data.activeOwners.length ? <>Active owners: {r.data.activeOwners.map((p) => <span key={p}><NodeLink id={p} /> </span>)}</>
+                    : <strong className="bad">No active owner.</strong>}{" "}
+                  {r.data.activeStewards.length ? <>Active stewards: {r.data.activeStewards.map((p) => <span key={p}><NodeLink id={p} /> </span>)}</>
+                    : <span className="bad">No active steward.</span>}
+                </p>
+              ) : null}
               {r.data && r.data.owners.length ? (
-                <table>
+                <table data-testid="claims">
                   <caption>Every claim with its source; effective ones decide</caption>
                   <thead><tr><th scope="col">Who</th><th scope="col">Role</th><th scope="col">Source</th><th scope="col">Status</th></tr></thead>
                   <tbody>
                     {r.data.owners.map((o) => (
                       <tr key={o.id + o.role + o.source}>
-                        <td><NodeLink id={o.id} name={o.name} /></td><td>{o.role}</td><td>{o.source}{o.inherited ? ` (inherited from ${o.inherited})` : ""}</td>
+                        <td><NodeLink id={o.id} name={o.name} /></td><td>{o.role}</td><td>{o.source}{o.origin && o.origin !== o.source ? ` (${o.origin})` : ""}{o.inherited ? `, inherited from ${o.inherited}` : ""}</td>
                         <td>{o.effective === false ? "overridden" : "effective"} · {o.active ? "active" : <strong className="bad">not active</strong>}</td>
                       </tr>
                     ))}
