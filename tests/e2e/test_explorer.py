@@ -345,6 +345,13 @@ def test_audit_filters_survive_a_reload_and_export_csv(demo_server: LiveServer, 
     rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
     assert sorted(r["artifact"] for r in rows) == sorted(f["artifact"] for f in expected)
     assert {r["rule"] for r in rows} == {rule}
+    # Owner and team filters come from the explorer's audit table (findings with their owners).
+    table_rows = api(demo_server, "/explorer/audit")["findings"]
+    owner = sorted({o for f in table_rows for o in f["owners"]})[0]
+    page.locator("select[name=rule]").select_option("")
+    page.locator("select[name=owner]").select_option(owner)
+    page.wait_for_url(f"**owner={quote(owner, safe='')}**")
+    assert table.locator("tbody tr").count() == sum(owner in f["owners"] for f in table_rows) > 0
     w.shot("audit")
     assert w.axe() == []
 
@@ -416,6 +423,30 @@ def test_a_node_page_shows_every_claim_effective_or_overridden(demo_server: Live
         assert cells[3].startswith("effective" if claim["effective"] else "overridden")
     w.shot("node-conflict")
     assert w.axe() == []
+
+
+def test_keyboard_only_search_and_graph_selection(demo_server: LiveServer, open_page: Any) -> None:
+    w = open_page(demo_server)
+    page = w.page
+    page.goto(demo_server.url + "/")
+    page.keyboard.type("raw/events")  # the search box has the focus on the home page
+    page.get_by_role("option").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/blast-radius/{seg(RAW_EVENTS)}")
+    graph_ready(w)
+    # Every graph node is a focusable button; Enter selects it.
+    first = page.locator(".react-flow__node-artifact button").first
+    first.focus()
+    assert page.evaluate("() => document.activeElement.classList.contains('gnode-button')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sel=**")
+    page.get_by_role("button", name="Expand up- and downstream").wait_for()
+    page.keyboard.press("Tab")
+    # The keyboard focus is visible: the focused element draws the :focus-visible outline.
+    style = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                          "return [s.outlineStyle, s.outlineWidth, document.activeElement.outerHTML.slice(0, 120)]; }")
+    assert style[:2] == ["solid", "3px"], style[2]
 
 
 def test_deep_links_open_cold(demo_server: LiveServer, open_page: Any) -> None:

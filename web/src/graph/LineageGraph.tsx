@@ -140,7 +140,7 @@ export function LineageGraph(props: LineageGraphProps) {
     <div className="graph" data-laid-out={laidOut ? "true" : "false"} data-items={view.items.length}>
       {error ? <p role="alert">Layout failed: {error}</p> : null}
       <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView onlyRenderVisibleElements
-        nodesConnectable={false} nodesDraggable={false} minZoom={0.05} proOptions={{ hideAttribution: true }}
+        nodesConnectable={false} nodesDraggable={false} nodesFocusable={false} edgesFocusable={false} minZoom={0.05} proOptions={{ hideAttribution: true }}
         key={laidOut ? structureKey : "pending"}>
         <Background />
         <Controls showInteractive={false} />
