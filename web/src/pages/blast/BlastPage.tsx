@@ -19,7 +19,6 @@ export function BlastPage({ id, query }: { id: string; query: URLSearchParams })
   const result = useApi(`blast:${id}:${depth}`, async (signal) =>
     blastRadius(await apiGet("/api/v1/blast-radius/{node_id}", { path: { node_id: id }, query: { max_depth: maxDepth, limit: 1_000_000 }, signal })),
   );
-  const overview = useOverview();
   const b = result.data;
   return (
     <>
@@ -38,12 +37,19 @@ export function BlastPage({ id, query }: { id: string; query: URLSearchParams })
       <Status loading={result.loading} error={result.error}>
         {b ? <Loaded b={b} selected={selected} depth={maxDepth ?? null} /> : null}
       </Status>
-      <Section title="Freshness" id="freshness">
-        <Status loading={overview.loading} error={overview.error}>
-          {overview.data ? <FreshnessTable sources={overview.data.sources} /> : null}
-        </Status>
-      </Section>
     </>
+  );
+}
+
+/** Asked for only once the blast radius is in: on a busy server it must not delay the paging list. */
+function Freshness() {
+  const overview = useOverview();
+  return (
+    <Section title="Freshness" id="freshness">
+      <Status loading={overview.loading} error={overview.error}>
+        {overview.data ? <FreshnessTable sources={overview.data.sources} /> : null}
+      </Status>
+    </Section>
   );
 }
 
@@ -110,6 +116,7 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
         ) : null}
       </Section>
       <GraphSection b={b} selected={selected} depth={depth} />
+      <Freshness />
     </>
   );
 }
