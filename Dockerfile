@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
 COPY src ./src
 COPY cypher ./cypher
 RUN pip install --no-cache-dir . && useradd --create-home steward

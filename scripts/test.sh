@@ -20,6 +20,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "warning: no chromium and no root apt-get: the browser test will skip (and fail under CI=true)" >&2
   fi
 fi
+# The web explorer: npm ci, eslint, tsc --noEmit, vitest, then the build the browser tests serve.
+bash scripts/build_web.sh --check
 echo "==> ruff" >&2
 ruff check src tests benchmarks
 echo "==> mypy" >&2
