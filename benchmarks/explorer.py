@@ -96,7 +96,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         uri = f"sqlite:///{Path(tmp) / 'synth.db'}"
-        with open_store(uri) as store:
+        with open_store(uri, create=True) as store:
             root = synthetic_org(store, fanout=args.fanout)
             nodes = store.counts().total_nodes
         with LiveServer(Settings(store=uri)) as server, sync_playwright() as pw:

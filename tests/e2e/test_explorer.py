@@ -138,7 +138,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterat
 @pytest.fixture(scope="module")
 def synth_server(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[LiveServer]:
     uri = f"sqlite:///{tmp_path_factory.mktemp('explorer-synth') / 'synth.db'}"
-    with open_store(uri) as store:
+    with open_store(uri, create=True) as store:
         synthetic_org(store)
     with LiveServer(Settings(store=uri)) as server:
         yield server

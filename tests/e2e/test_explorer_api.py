@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from steward.api.app import create_app
-from steward.api.deps import get_store
+from steward.api.deps import StoreHolder, get_holder
 from steward.graph import LINEAGE_EDGES, EdgeKind
 from steward.settings import Settings
 from steward.store import GraphStore
@@ -20,8 +20,10 @@ from tests.e2e.test_explorer import synthetic_org
 @pytest.fixture
 def client(store: GraphStore, tmp_path: Any) -> Iterator[tuple[TestClient, GraphStore, str]]:
     root = synthetic_org(store, fanout=2)
-    app = create_app(Settings(store=f"sqlite:///{tmp_path / 'unused.db'}"))
-    app.dependency_overrides[get_store] = lambda: store
+    settings = Settings(store=f"sqlite:///{tmp_path / 'unused.db'}")
+    app = create_app(settings)
+    holder = StoreHolder(settings, store=store)
+    app.dependency_overrides[get_holder] = lambda: holder
     with TestClient(app) as c:
         yield c, store, root
 

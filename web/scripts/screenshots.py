@@ -33,7 +33,7 @@ def main() -> None:
         demo = f"sqlite:///{base / 'demo.db'}"
         run_demo(workspace=base / "ws", store_uri=demo, mlflow="off", console=Console(file=StringIO()))
         synth = f"sqlite:///{base / 'synth.db'}"
-        with open_store(synth) as store:
+        with open_store(synth, create=True) as store:
             synthetic_org(store)
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 860})

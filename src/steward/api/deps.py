@@ -55,9 +55,11 @@ class StoreHolder:
         stall_after_s: float = 1.0,
         probe_timeout_s: float = 2.0,
         request_timeout_s: float | None = None,
+        store: GraphStore | None = None,
     ) -> None:
+        """``store``: serve this already-open store instead of opening ``settings.store`` (tests, embedding)."""
         self._settings = settings
-        self._store: GraphStore | None = None
+        self._store: GraphStore | None = store
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-store")
         self._probe_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="steward-probe")
