@@ -505,6 +505,19 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
 
 
+# ---- schemas -------------------------------------------------------------------------------------------
+@app.command("schema")
+def schema_cmd(
+    which: Annotated[str, typer.Argument(help="recipe or catalog.", show_default=False)],
+) -> None:
+    """Print the JSON Schema of a recipe or of a catalog document (for editors and CI checks)."""
+    from steward.schemas import SCHEMAS, schema_text
+
+    if which not in SCHEMAS:
+        raise typer.BadParameter(f"unknown schema {which!r}; one of {', '.join(sorted(SCHEMAS))}")
+    sys.stdout.write(schema_text(which))
+
+
 def main() -> None:
     """Console entry point: run the app, turning StewardErrors into one line and an exit code."""
     try:
