@@ -133,6 +133,10 @@ def ingest(
     force: Annotated[
         bool, typer.Option("--force", help="Remove stale records even beyond the recipe's max_removal_share.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="For CI: a source with any skipped document, warning or unresolved "
+                           "person fails (exit 1) and nothing of it is written. Also `strict: true` in the recipe.")
+    ] = False,
 ) -> None:
     """Pull lineage and ownership from the sources of RECIPE into the store.
 
@@ -153,7 +157,7 @@ def ingest(
             def tick(source: str, n: int) -> None:
                 progress.update(task, description=f"{source}: {n} records")
 
-            report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick)
+            report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick, strict=strict)
     emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
         raise typer.Exit(1)

@@ -444,8 +444,8 @@ class CatalogSource(Source[CatalogSourceConfig]):
                 doc = self._parse_doc(path, index, line, node, data, loaded)
             except _DocError as exc:
                 at = _line_of(node, exc.path)
-                self.report.warn(f"{path}:{at}: document {index} skipped: {exc.message}",
-                                 file=str(path), document=index, line=at)
+                self.report.skip(f"{path}:{at}: document {index} skipped: {exc.message}",
+                                 file=str(path), document=index, line=at, **_identity(data))
                 continue
             if doc is not None:
                 loaded.docs.append(doc)
@@ -622,6 +622,15 @@ class CatalogSource(Source[CatalogSourceConfig]):
         elif isinstance(spec, _BsOwnedSpec) and spec.owner is not None:
             artifact = (meta.annotations or {})[ARTIFACT_ANNOTATION]
             yield self.claim(person(spec.owner), artifact, "owner")
+
+
+def _identity(data: object) -> dict[str, str]:
+    """``kind`` and ``name`` of a document that could not be read, as far as it says them."""
+    if not isinstance(data, dict):
+        return {}
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return {k: v for k, v in (("kind", data.get("kind")), ("name", name)) if isinstance(v, str)}
 
 
 def _hierarchy(src: CatalogSource, team: str, parent: str | None, children: Sequence[str]) -> Iterator[Record]:
