@@ -162,14 +162,31 @@ def _attrs(props: dict[str, Any]) -> dict[str, Any]:
 def graphml_text(sel: Selection) -> str:
     import networkx as nx
 
+    node_attrs = [_attrs(n.props) for n in sel.nodes]
+    edge_attrs = [_attrs(e.props) for e in sel.edges]
+    _one_type_per_key(node_attrs)
+    _one_type_per_key(edge_attrs)
     g = nx.MultiDiGraph()
-    for n in sel.nodes:
+    for n, attrs in zip(sel.nodes, node_attrs, strict=True):
         g.add_node(n.id, kind=n.kind.value, name=n.name, sources=json.dumps(list(n.sources)), seen_at=n.seen_at,
-                   **_attrs(n.props))
-    for e in sel.edges:
+                   **attrs)
+    for e, attrs in zip(sel.edges, edge_attrs, strict=True):
         g.add_edge(e.src, e.dst, key=f"{e.kind.value}|{e.key}", kind=e.kind.value, source=e.source,
-                   seen_at=e.seen_at, **_attrs(e.props))
+                   seen_at=e.seen_at, **attrs)
     return "\n".join(nx.generate_graphml(g, named_key_ids=True)) + "\n"
+
+
+def _one_type_per_key(rows: list[dict[str, Any]]) -> None:
+    """GraphML declares one type per attribute: a property with values of several types becomes text."""
+    types: dict[str, set[type]] = {}
+    for row in rows:
+        for k, v in row.items():
+            types.setdefault(k, set()).add(type(v))
+    mixed = {k for k, ts in types.items() if len(ts) > 1}
+    for row in rows:
+        for k in mixed & row.keys():
+            if not isinstance(row[k], str):
+                row[k] = json.dumps(row[k])
 
 
 # ---- OpenLineage -----------------------------------------------------------------------------------

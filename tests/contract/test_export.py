@@ -120,6 +120,20 @@ def test_graphml_loads_in_networkx(source: GraphStore, tmp_path: Path) -> None:
     assert all(d["source"] == "catalog" for d in owns)
 
 
+def test_graphml_with_a_property_of_several_types_loads(tmp_path: Path) -> None:
+    from steward.export import graphml_text
+    from steward.graph import Node
+
+    st = open_store(f"sqlite:///{tmp_path / 'mixed.db'}")
+    st.upsert(nodes=[Node(id="dataset:a", kind=NodeKind.DATASET, source="t", props={"version": 3}),
+                     Node(id="dataset:b", kind=NodeKind.DATASET, source="t", props={"version": "v2"}),
+                     Node(id="dataset:c", kind=NodeKind.DATASET, source="t", props={"version": True})])
+    g = nx.parse_graphml(graphml_text(select(st)))
+    assert {n: d["p_version"] for n, d in g.nodes(data=True)} == {"dataset:a": "3", "dataset:b": "v2",
+                                                                   "dataset:c": "true"}
+    st.close()
+
+
 def test_openlineage_export_parses_back_into_the_same_lineage(source: GraphStore) -> None:
     events = openlineage_events(source, select(source))
     runs = {n.id for n in source.find_nodes(kinds=[NodeKind.RUN])}
