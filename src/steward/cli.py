@@ -133,6 +133,10 @@ def ingest(
     force: Annotated[
         bool, typer.Option("--force", help="Remove stale records even beyond the recipe's max_removal_share.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="For CI: a source with any skipped document, warning or unresolved "
+                           "person fails (exit 1) and nothing of it is written. Also `strict: true` in the recipe.")
+    ] = False,
 ) -> None:
     """Pull lineage and ownership from the sources of RECIPE into the store.
 
@@ -153,7 +157,7 @@ def ingest(
             def tick(source: str, n: int) -> None:
                 progress.update(task, description=f"{source}: {n} records")
 
-            report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick)
+            report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick, strict=strict)
     emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
         raise typer.Exit(report.exit_code)
@@ -561,6 +565,77 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# ---- schemas -------------------------------------------------------------------------------------------
+@app.command("schema")
+def schema_cmd(
+    which: Annotated[str, typer.Argument(help="recipe or catalog.", show_default=False)],
+) -> None:
+    """Print the JSON Schema of a recipe or of a catalog document (for editors and CI checks)."""
+    from steward.schemas import SCHEMAS, schema_text
+
+    if which not in SCHEMAS:
+        raise typer.BadParameter(f"unknown schema {which!r}; one of {', '.join(sorted(SCHEMAS))}")
+    sys.stdout.write(schema_text(which))
+
+
+# ---- export / import -----------------------------------------------------------------------------------
+@app.command("export")
+def export_cmd(
+    store: StoreOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl (nodes and edges with props and provenance; `steward "
+                          "import` reads it), graphml (Gephi, yEd, networkx) or openlineage (one RunEvent per run).")
+    ] = "jsonl",
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", "-k", help="Only nodes of these kinds (repeatable).")
+    ] = None,
+    root: Annotated[str | None, typer.Option("--from", help="Only the subgraph around this node id.")] = None,
+    down: Annotated[bool, typer.Option("--down", help="With --from: what is downstream (the default).")] = False,
+    up: Annotated[bool, typer.Option("--up", help="With --from: what is upstream.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export the graph (or a subgraph) for analysts and other tools."""
+    from steward.export import FORMATS, select, write_export
+    from steward.graph import NodeKind
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    kinds = None
+    if kind:
+        valid = {k.value.lower(): k for k in NodeKind} | {k.prefix: k for k in NodeKind}
+        try:
+            kinds = [valid[k.lower()] for k in kind]
+        except KeyError as exc:
+            raise typer.BadParameter(f"unknown kind {exc.args[0]!r}; one of {', '.join(k.value for k in NodeKind)}") \
+                from exc
+    with opened(store) as st:
+        sel = select(st, kinds=kinds, root=root, down=down, up=up)
+        if output is None:
+            n = write_export(st, sel, fmt, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8") as fh:
+                n = write_export(st, sel, fmt, fh)
+    typer.echo(f"exported {len(sel.nodes)} nodes and {len(sel.edges)} edges ({n} {fmt} records)", err=True)
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A `steward export --format jsonl` file.", show_default=False)],
+    store: StoreOpt = None,
+) -> None:
+    """Load a JSON Lines export into the store (e.g. a fresh one), provenance included."""
+    from steward.errors import ConfigError
+    from steward.export import import_jsonl
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from exc
+    with opened(store) as st:
+        nodes, edges = import_jsonl(st, text.splitlines(), where=str(file))
+    typer.echo(f"imported {nodes} nodes and {edges} edges into {st.uri}")
 
 
 def main() -> None:

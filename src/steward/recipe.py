@@ -104,6 +104,11 @@ class Recipe(BaseModel):
         0.5, ge=0.0, le=1.0,
         description="Refuse to remove more than this share of a source's records in one run (unless forced)",
     )
+    strict: bool = Field(
+        False,
+        description="For CI: a source with any skipped document, warning, failure or unresolved person fails the "
+        "run (exit 1) and nothing of it is written or removed (as `steward ingest --strict`)",
+    )
     base_dir: Path = Field(default_factory=Path.cwd, description="Folder relative paths are resolved against")
 
 
@@ -170,11 +175,16 @@ class SourceOutcome:
     removed_nodes: int = 0
     removed_edges: int = 0
     would_remove: int = 0
+    #: Why nothing of this source was removed although it ran whole (it skipped something).
+    retract_skipped: str | None = None
+    #: Strict mode refused this source: nothing of it was written or removed.
+    refused: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {**self.report.to_json(), "written": {"nodes": self.written_nodes, "edges": self.written_edges},
                 "removed": {"nodes": self.removed_nodes, "edges": self.removed_edges},
-                "would_remove": self.would_remove}
+                "would_remove": self.would_remove, "retract_skipped": self.retract_skipped is not None,
+                "retract_skipped_reason": self.retract_skipped, "refused": self.refused}
 
 
 @dataclass
@@ -317,17 +327,28 @@ def run_recipe(
     dry_run: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> RecipeReport:
-    """Run every source of ``recipe`` into ``store`` and report what happened."""
+    """Run every source of ``recipe`` into ``store`` and report what happened.
+
+    A source that skipped something (a bad catalog document) has nothing removed in this run, so
+    what it skipped keeps all its previous records; the outcome says so (``retract_skipped``).
+    ``strict`` (or the recipe's ``strict: true``) goes further, for CI: a source with any skipped
+    document, warning, failure or unresolved person is a failure, and nothing of it is written or
+    removed (its bookmarks do not advance either).
+    """
+    strict = strict or recipe.strict
     check_precedence(store, recipe.precedence, where="recipe")
     report = RecipeReport(store=store.uri, dry_run=dry_run)
     seen_at = now_iso()
-    state = _BufferedState(store)
-    context = SourceContext(base_dir=recipe.base_dir, state=state, seen_at=seen_at)
     collected: list[tuple[Source[Any], list[Record], bool]] = []
+    states: dict[str, _BufferedState] = {}
     for i, entry in enumerate(recipe.sources):
         cls, config = _build_config(entry, f"sources[{i}]")
-        src = cls(config, name=entry.name or entry.type, context=context)
+        name = entry.name or entry.type
+        states[name] = _BufferedState(store)  # one per source: a refused source's bookmarks stay put
+        context = SourceContext(base_dir=recipe.base_dir, state=states[name], seen_at=seen_at)
+        src = cls(config, name=name, context=context)
         records: list[Record] = []
         ran_whole = True
         try:
@@ -351,21 +372,55 @@ def run_recipe(
         resolver.learn(records)
     if not dry_run and store.get_state(PRECEDENCE_STATE_KEY) is None:
         set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
+    everything = [r for _, records, _ in collected for r in records]
     for src, records, ran_whole in collected:
+        if strict:
+            unresolved = _unresolved_names(store, records, known=everything)
+            if _refuse(src.report, unresolved):
+                report.outcomes.append(SourceOutcome(src.report, refused=True))
+                continue
         whole = ran_whole and src.report.complete and not src.report.failures
-        report.outcomes.append(_store_source(store, src.report, resolver.rewrite(records), retract=whole,
-                                             recipe=recipe, force=force, dry_run=dry_run))
-    if not dry_run:
-        state.flush()
-    report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, dry_run=dry_run, force=force))
+        outcome = _store_source(store, src.report, resolver.rewrite(records),
+                                retract=whole and not src.report.skipped, recipe=recipe, force=force, dry_run=dry_run)
+        if whole and src.report.skipped:
+            outcome.retract_skipped = (
+                f"{len(src.report.skipped)} item(s) skipped (see the warnings): nothing of {src.name!r} was removed "
+                "in this run, so what was skipped keeps all its previous records; fix them, or use --strict to fail"
+            )
+            src.report.warn(outcome.retract_skipped)
+        report.outcomes.append(outcome)
+        if not dry_run:
+            states[src.name].flush()
+    report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, dry_run=dry_run, force=force,
+                                            strict=strict))
     if not dry_run:
         reresolve_aliases(store)
     report.unresolved = _unresolved_names(store, [r for _, records, _ in collected for r in records])
     return report
 
 
-def _unresolved_names(store: GraphStore, records: Sequence[Record]) -> list[str]:
-    """The people this run named that map to nobody the store knows (reported; resolved at read time)."""
+def _refuse(report: SourceReport, unresolved: Sequence[str]) -> bool:
+    """Strict mode: fail a source that skipped, warned, failed or named unknown people; True if refused."""
+    reasons = []
+    if report.skipped:
+        reasons.append(f"{len(report.skipped)} skipped")
+    if len(report.warnings) > len(report.skipped):
+        reasons.append(f"{len(report.warnings) - len(report.skipped)} warning(s)")
+    if report.failures:
+        reasons.append(f"{len(report.failures)} failure(s)")
+    if unresolved:
+        reasons.append(f"{len(unresolved)} unresolved person(s): {', '.join(unresolved[:5])}"
+                       + (" ..." if len(unresolved) > 5 else ""))
+    if not reasons:
+        return False
+    report.fail(f"strict: {'; '.join(reasons)}; nothing of {report.source!r} was written or removed",
+                source=report.source)
+    return True
+
+
+def _unresolved_names(store: GraphStore, records: Sequence[Record], *,
+                      known: Sequence[Record] | None = None) -> list[str]:
+    """The people ``records`` name that map to nobody the store or the run (``known``) knows."""
     named: set[str] = set()
     for r in records:
         if isinstance(r, Node):
@@ -378,14 +433,16 @@ def _unresolved_names(store: GraphStore, records: Sequence[Record]) -> list[str]
     if not people:
         return []
     stored = Identities.load(store)
-    in_run = [NodeRecord(r.id, r.kind, r.name, dict(r.props), (r.source,), r.seen_at) for r in records
+    in_run = [NodeRecord(r.id, r.kind, r.name, dict(r.props), (r.source,), r.seen_at)
+              for r in (records if known is None else known)
               if isinstance(r, Node) and r.kind in (NodeKind.PERSON, NodeKind.TEAM)
               and r.id not in stored.people and r.id not in stored.teams]
     ids = Identities.from_records([*stored.people.values(), *stored.teams.values(), *in_run])
     return sorted(p for p in people if ids.is_unresolved(p))
 
 
-def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run: bool, force: bool) -> SourceOutcome:
+def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run: bool, force: bool,
+                     strict: bool = False) -> SourceOutcome:
     """Claims from CODEOWNERS for jobs and runs whose source file is known (source ``codeowners``)."""
     from steward.sources.codeowners import link_claims
 
@@ -397,6 +454,9 @@ def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run
     claims, problems = link_claims(repos, artifacts, source=CODEOWNERS_SOURCE, seen_at=seen_at)
     outcome.report.warnings.extend(problems)
     outcome.report.counts["OWNS:owner"] = len(claims)
+    if strict and _refuse(outcome.report, ()):
+        outcome.refused = True
+        return outcome
     return _store_source(store, outcome.report, claims, retract=True, recipe=recipe, force=force, dry_run=dry_run)
 
 

@@ -75,9 +75,19 @@ class SourceReport:
     #: does not remove records the source did not repeat.
     complete: bool = True
     info: dict[str, Any] = field(default_factory=dict)
+    #: What the source could not read and left out (a document, an event), each also a warning: the
+    #: runner then removes nothing of this source in this run, so what was left out keeps all its
+    #: previous records (and ``steward ingest --strict`` refuses the source).
+    skipped: list[Problem] = field(default_factory=list)
 
     def warn(self, message: str, **context: Any) -> None:
         self.warnings.append(Problem(message, context))
+
+    def skip(self, message: str, **context: Any) -> None:
+        """A warning about something left out (see :attr:`skipped`)."""
+        problem = Problem(message, context)
+        self.warnings.append(problem)
+        self.skipped.append(problem)
 
     def fail(self, message: str, **context: Any) -> None:
         self.failures.append(Problem(message, context))
@@ -87,7 +97,7 @@ class SourceReport:
             "source": self.source, "kind": self.kind, "counts": dict(sorted(self.counts.items())),
             "warnings": [w.to_json() for w in self.warnings],
             "failures": [f.to_json() for f in self.failures],
-            "complete": self.complete, "info": self.info,
+            "complete": self.complete, "info": self.info, "skipped": len(self.skipped),
         }
 
 

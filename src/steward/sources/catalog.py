@@ -181,10 +181,12 @@ def _date_text(value: object) -> object:
 OwnerRef = Annotated[str, _ref_validator(None, "team")]
 PersonRef = Annotated[str, _ref_validator("person", "person")]
 TeamRef = Annotated[str, _ref_validator("team", "team")]
-OwnerList = Annotated[list[OwnerRef], BeforeValidator(_one_or_many)]
-PersonList = Annotated[list[PersonRef], BeforeValidator(_one_or_many)]
-TeamList = Annotated[list[TeamRef], BeforeValidator(_one_or_many)]
-TextList = Annotated[list[NonEmpty], BeforeValidator(_one_or_many)]
+#: One item or a list (what the JSON Schema says a user may write).
+_ONE_OR_MANY = BeforeValidator(_one_or_many, json_schema_input_type=NonEmpty | list[NonEmpty])
+OwnerList = Annotated[list[OwnerRef], _ONE_OR_MANY]
+PersonList = Annotated[list[PersonRef], _ONE_OR_MANY]
+TeamList = Annotated[list[TeamRef], _ONE_OR_MANY]
+TextList = Annotated[list[NonEmpty], _ONE_OR_MANY]
 
 
 class _Strict(BaseModel):
@@ -220,7 +222,7 @@ class _PersonSpec(_Strict):
     displayName: str | None = None
     active: bool = True
     aliases: TextList = Field(default_factory=list)
-    left_at: Annotated[str | None, BeforeValidator(_date_text)] = None
+    left_at: Annotated[str | None, BeforeValidator(_date_text, json_schema_input_type=str | None)] = None
     teams: TeamList = Field(default_factory=list)
 
 
@@ -442,8 +444,8 @@ class CatalogSource(Source[CatalogSourceConfig]):
                 doc = self._parse_doc(path, index, line, node, data, loaded)
             except _DocError as exc:
                 at = _line_of(node, exc.path)
-                self.report.warn(f"{path}:{at}: document {index} skipped: {exc.message}",
-                                 file=str(path), document=index, line=at)
+                self.report.skip(f"{path}:{at}: document {index} skipped: {exc.message}",
+                                 file=str(path), document=index, line=at, **_identity(data))
                 continue
             if doc is not None:
                 loaded.docs.append(doc)
@@ -620,6 +622,15 @@ class CatalogSource(Source[CatalogSourceConfig]):
         elif isinstance(spec, _BsOwnedSpec) and spec.owner is not None:
             artifact = (meta.annotations or {})[ARTIFACT_ANNOTATION]
             yield self.claim(person(spec.owner), artifact, "owner")
+
+
+def _identity(data: object) -> dict[str, str]:
+    """``kind`` and ``name`` of a document that could not be read, as far as it says them."""
+    if not isinstance(data, dict):
+        return {}
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return {k: v for k, v in (("kind", data.get("kind")), ("name", name)) if isinstance(v, str)}
 
 
 def _hierarchy(src: CatalogSource, team: str, parent: str | None, children: Sequence[str]) -> Iterator[Record]:
