@@ -633,7 +633,7 @@ def import_cmd(
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read: {exc}") from exc
-    with opened(store) as st:
+    with opened(store, create=True) as st:  # a write command: like ingest, it may create the store
         nodes, edges = import_jsonl(st, text.splitlines(), where=str(file))
     typer.echo(f"imported {nodes} nodes and {edges} edges into {st.uri}")
 

@@ -39,7 +39,7 @@ DEPLOYMENT = "deployment:prod/order-risk-api"
 @pytest.fixture
 def source(tmp_path: Path) -> GraphStore:
     """The example platform, ingested into an embedded store with a non-default precedence."""
-    st = open_store(f"sqlite:///{tmp_path / 'source.db'}")
+    st = open_store(f"sqlite:///{tmp_path / 'source.db'}", create=True)
     from steward.recipe import set_precedence
 
     set_precedence(st, ["catalog", "steward", "openlineage", "mlflow", "codeowners"])
@@ -124,7 +124,7 @@ def test_graphml_with_a_property_of_several_types_loads(tmp_path: Path) -> None:
     from steward.export import graphml_text
     from steward.graph import Node
 
-    st = open_store(f"sqlite:///{tmp_path / 'mixed.db'}")
+    st = open_store(f"sqlite:///{tmp_path / 'mixed.db'}", create=True)
     st.upsert(nodes=[Node(id="dataset:a", kind=NodeKind.DATASET, source="t", props={"version": 3}),
                      Node(id="dataset:b", kind=NodeKind.DATASET, source="t", props={"version": "v2"}),
                      Node(id="dataset:c", kind=NodeKind.DATASET, source="t", props={"version": True})])
