@@ -172,3 +172,19 @@ def test_reader_sees_another_process_commit(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", WRITER, uri, "10"], check=True, capture_output=True)
         assert reader.counts().nodes == {"Dataset": 10, "Run": 10}
         assert reader.reach(["dataset:big/3"], way="down")["run:big/3"].distance == 1
+
+
+def test_server_on_a_missing_store_answers_503_and_creates_nothing(tmp_path: Path) -> None:
+    import httpx
+
+    from steward.settings import Settings
+    from tests.e2e.test_api import LiveServer
+
+    missing = tmp_path / "typo" / "graph.db"
+    with LiveServer(Settings(store=f"sqlite:///{missing}")) as server:
+        assert httpx.get(f"{server.url}/livez").status_code == 200
+        for resp in (httpx.get(f"{server.url}/api/v1/blast-radius/dataset:x"),
+                     httpx.get(f"{server.url}/readyz")):
+            assert resp.status_code == 503, resp.text
+        assert str(missing) in httpx.get(f"{server.url}/api/v1/blast-radius/dataset:x").text
+    assert not missing.parent.exists()
