@@ -20,6 +20,7 @@ from rich.console import Console
 
 from steward import __version__
 from steward.errors import StewardError
+from steward.graph import NodeKind
 from steward.render import Format, Table, render
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
@@ -211,6 +212,18 @@ def precedence(
                                          [[i + 1, o] for i, o in enumerate(current)])], fmt)
 
 
+def _node_kinds(names: list[str] | None) -> list[NodeKind] | None:
+    """``--kind`` values (``Dataset``, ``dataset``, ``model_version`` ...) as node kinds; None for all."""
+    if not names:
+        return None
+    valid = {k.value.lower(): k for k in NodeKind} | {k.prefix: k for k in NodeKind}
+    try:
+        return [valid[k.lower()] for k in names]
+    except KeyError as exc:
+        raise typer.BadParameter(f"unknown kind {exc.args[0]!r}; one of {', '.join(k.value for k in NodeKind)}") \
+            from exc
+
+
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="Text in a node's id or name (case-insensitive).")],
@@ -220,17 +233,9 @@ def search(
     limit: Annotated[int, typer.Option(help="Most results to show.", min=1, max=1000)] = 20,
 ) -> None:
     """Find nodes by id or name."""
-    from steward.graph import NodeKind
-
-    kinds = None
-    if kind:
-        valid = {k.value.lower(): k for k in NodeKind} | {k.prefix: k for k in NodeKind}
-        try:
-            kinds = [valid[k.lower()] for k in kind]
-        except KeyError as exc:
-            known = ", ".join(k.value for k in NodeKind)
-            raise typer.BadParameter(f"unknown kind {exc.args[0]!r}; one of {known}") from exc
     from steward.lookup import search as search_nodes
+
+    kinds = _node_kinds(kind)
 
     with opened(store) as st:
         hits = search_nodes(st, text, kinds=kinds, limit=limit)
@@ -598,18 +603,10 @@ def export_cmd(
 ) -> None:
     """Export the graph (or a subgraph) for analysts and other tools."""
     from steward.export import FORMATS, select, write_export
-    from steward.graph import NodeKind
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    kinds = None
-    if kind:
-        valid = {k.value.lower(): k for k in NodeKind} | {k.prefix: k for k in NodeKind}
-        try:
-            kinds = [valid[k.lower()] for k in kind]
-        except KeyError as exc:
-            raise typer.BadParameter(f"unknown kind {exc.args[0]!r}; one of {', '.join(k.value for k in NodeKind)}") \
-                from exc
+    kinds = _node_kinds(kind)
     with opened(store) as st:
         sel = select(st, kinds=kinds, root=root, down=down, up=up)
         if output is None:
