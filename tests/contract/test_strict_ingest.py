@@ -159,3 +159,26 @@ def test_cli_strict_exits_1(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert strict.returncode == 1, strict.stderr
     assert json.loads(strict.stdout)["sources"][0]["refused"] is True
+
+
+def test_an_openlineage_event_that_became_unreadable_keeps_its_records(store: GraphStore, tmp_path: Path) -> None:
+    from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+    from openlineage.client.serde import Serde
+
+    def event(i: int) -> str:
+        return Serde.to_json(RunEvent(
+            eventType=RunState.COMPLETE, eventTime="2026-11-25T10:00:00.000Z",
+            run=Run(runId=f"00000000-0000-4000-8000-00000000000{i}"), job=Job(namespace="airflow", name=f"job{i}"),
+            inputs=[InputDataset(namespace="s3://lake", name=f"in{i}")],
+            outputs=[OutputDataset(namespace="s3://lake", name=f"out{i}")]))
+
+    events = tmp_path / "events.jsonl"
+    events.write_text(event(1) + "\n" + event(2) + "\n")
+    (tmp_path / "r.yaml").write_text("sources: [{type: openlineage, paths: [events.jsonl]}]\n")
+    assert run_recipe(load_recipe(tmp_path / "r.yaml"), store).ok
+    events.write_text(event(1) + "\n" + event(2)[:40] + "\n")  # the second event is now cut short
+    report = run_recipe(load_recipe(tmp_path / "r.yaml"), store)
+    outcome = report.to_json()["sources"][0]
+    assert outcome["retract_skipped"] is True
+    assert store.get_node("dataset:s3://lake/out2") is not None, "the unreadable event's records stay"
+    assert store.edges(kinds=[EdgeKind.PRODUCED], src=["run:00000000-0000-4000-8000-000000000002"])

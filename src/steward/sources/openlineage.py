@@ -507,7 +507,7 @@ class OpenLineageSource(Source[OpenLineageSourceConfig]):
                     recs = _parse(obj, source=self.name, seen_at=self.context.seen_at, where=where,
                                   counts=self.report.counts, notes=notes)
                 except InvalidInputError as exc:
-                    self.report.warn(f"{exc.message}; event skipped", **context)
+                    self.report.skip(f"{exc.message}; event skipped", **context)
                     continue
                 for n in notes:
                     self.report.warn(n, **context)
@@ -539,7 +539,7 @@ class OpenLineageSource(Source[OpenLineageSourceConfig]):
                     while chunk and not chunk.endswith(b"\n"):
                         chunk = fh.readline(1024 * 1024)
                         size += len(chunk)
-                    self.report.warn(f"{where}: {_mib(size)} is over the {_mib(MAX_EVENT_BYTES)} limit for one "
+                    self.report.skip(f"{where}: {_mib(size)} is over the {_mib(MAX_EVENT_BYTES)} limit for one "
                                      "OpenLineage event; event skipped", **context)
                     continue
                 if not chunk.strip():
@@ -547,7 +547,7 @@ class OpenLineageSource(Source[OpenLineageSourceConfig]):
                 try:
                     obj = loads_event(chunk, where=where)
                 except InvalidInputError as exc:
-                    self.report.warn(f"{exc.message}; event skipped", **context)
+                    self.report.skip(f"{exc.message}; event skipped", **context)
                     continue
                 yield where, context, obj
 
@@ -564,18 +564,18 @@ class OpenLineageSource(Source[OpenLineageSourceConfig]):
             if exc.msg == "Extra data":  # several documents: treat the file as JSON lines
                 yield from self._lines(path)
                 return
-            self.report.warn(f"{path}:{exc.lineno}: not valid JSON: {exc.msg} at column {exc.colno}; file skipped",
+            self.report.skip(f"{path}:{exc.lineno}: not valid JSON: {exc.msg} at column {exc.colno}; file skipped",
                              file=str(path), line=exc.lineno)
             return
         except UnicodeDecodeError as exc:
-            self.report.warn(f"{path}: not valid UTF-8 ({exc.reason}); file skipped", file=str(path))
+            self.report.skip(f"{path}: not valid UTF-8 ({exc.reason}); file skipped", file=str(path))
             return
         if isinstance(data, list):
             for i, obj in enumerate(data):
                 yield f"{path}[{i}]", {"file": str(path), "index": i}, obj
         else:
             if len(raw) > MAX_EVENT_BYTES:
-                self.report.warn(f"{path}: {_mib(len(raw))} is over the {_mib(MAX_EVENT_BYTES)} limit for one "
+                self.report.skip(f"{path}: {_mib(len(raw))} is over the {_mib(MAX_EVENT_BYTES)} limit for one "
                                  "OpenLineage event; event skipped", file=str(path))
                 return
             yield str(path), {"file": str(path)}, data
