@@ -242,3 +242,11 @@ def test_the_handoff_checklist_says_how_each_claim_is_held(org: GraphStore) -> N
     curated = next(i for i in ada["items"] if i["artifact"]["id"] == CURATED)
     assert curated["held"] == [{"role": "owner", "via": ML}]
     assert f"Held through team `{ML}` (owner)" in ada["checklist"]
+
+
+def test_upstream_entries_carry_a_path_from_the_root(org: GraphStore) -> None:
+    listed = {u["id"]: u for u in upstream(org, DASH, now=NOW)["upstream"]}
+    assert listed[RAW]["path"] == [DASH, API, MV7, TRAIN, CURATED, ETL_NEW, RAW]
+    assert listed[MODEL]["path"] == [DASH, API, MV7, MODEL]  # a container: beside its nearest member
+    for entry in listed.values():
+        assert entry["path"][0] == DASH and len(entry["path"]) == entry["distance"] + 1 + ("container_of" in entry)

@@ -408,6 +408,21 @@ def test_upstream_timeline_is_newest_first_and_names_runs_by_their_job(demo_serv
     w.shot("upstream")
 
 
+def test_upstream_graph_draws_the_lineage_and_highlights_why_a_node_is_upstream(demo_server: LiveServer,
+                                                                                  open_page: Any) -> None:
+    train = api(demo_server, "/search", q="train.churn", kind="Job")["results"][0]["id"]
+    upstream = api(demo_server, f"/upstream/{train}", days=30)["upstream"]
+    far = max(upstream, key=lambda u: (u["distance"], u["id"]))
+    w = open_page(demo_server)
+    w.page.goto(f"{demo_server.url}/upstream/{seg(train)}?sel={seg(far['id'])}")
+    graph_ready(w)
+    drawn = w.page.locator("#upstream-graph .react-flow__node")
+    assert drawn.count() >= min(len(upstream), 25)
+    steps = w.page.get_by_test_id("upstream-path").locator("li")
+    assert steps.count() == len(far["path"])  # the root, then each hop to the selected node
+    w.shot("upstream-graph")
+
+
 def test_a_node_page_shows_every_claim_effective_or_overridden(demo_server: LiveServer, open_page: Any) -> None:
     conflict = next(f["artifact"] for f in api(demo_server, "/audit")["findings"] if f["rule"] == "owner-conflict")
     claims = api(demo_server, f"/explorer/owners/{conflict}")

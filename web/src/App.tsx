@@ -13,7 +13,7 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
   const under = (p: string) => path.startsWith(`/${p}/`) && path.length > p.length + 2;
   if (path === "/") return <HomePage />;
   if (under("blast-radius")) return <BlastPage id={idFrom(path, "blast-radius")} query={query} />;
-  if (under("upstream")) return <UpstreamPage id={idFrom(path, "upstream")} />;
+  if (under("upstream")) return <UpstreamPage id={idFrom(path, "upstream")} query={query} />;
   if (under("nodes")) return <NodePage id={idFrom(path, "nodes")} />;
   if (under("people")) return <OwnerPage key={path} id={idFrom(path, "people")} kind="person" />;
   if (under("teams")) return <OwnerPage key={path} id={idFrom(path, "teams")} kind="team" />;

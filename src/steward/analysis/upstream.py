@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from steward.analysis.common import parse_kinds, parse_time, summary, walk_up
+from steward.analysis.common import parse_kinds, parse_time, path_to, summary, walk_up
 from steward.errors import InvalidInputError, NotFoundError
 from steward.graph import EdgeKind, NodeKind, NodeRecord, to_iso
 from steward.store.base import GraphStore
@@ -53,7 +53,8 @@ def upstream(
     edge_kinds: Collection[str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything upstream of ``node_id`` with its distance, and the changes within ``window_days``
+    """Everything upstream of ``node_id`` with its distance and one shortest path from the root (going
+    against the lineage edges; a container's path ends at its nearest member), and the changes within ``window_days``
     (new commits, runs, model versions, dataset versions, ownership changes), newest first."""
     if window_days <= 0:
         raise InvalidInputError("the window must be a positive number of days")
@@ -99,11 +100,13 @@ def upstream(
             changes.append({"at": to_iso(when), "kind": "ownership", "id": e.dst,
                             "summary": f"{e.src} became {e.props.get('role', 'owner')} ({e.source})"})
     changes.sort(key=lambda c: (c["at"], c["kind"], c["id"]), reverse=True)
-    listed = [{**summary(r), "distance": reached[r.id].distance} for r in ordered]
+    listed = [{**summary(r), "distance": reached[r.id].distance, "path": path_to(r.id, root.id, reached)}
+              for r in ordered]
     for c, members in sorted(containers.items()):
         if c in records:
-            listed.append({**summary(records[c]), "distance": min(reached[m].distance for m in members),
-                           "container_of": members})
+            nearest = min(members, key=lambda m: (reached[m].distance, m))
+            listed.append({**summary(records[c]), "distance": reached[nearest].distance, "container_of": members,
+                           "path": [*path_to(nearest, root.id, reached), c]})
     listed.sort(key=lambda e: (e["distance"], e["id"]))
     return {
         "root": summary(root),
