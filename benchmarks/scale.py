@@ -178,7 +178,7 @@ def child_ingest(db: str, produced: int, seed: int) -> dict[str, Any]:
 
 def child_floor(db: str, produced: int, seed: int) -> dict[str, Any]:
     """The storage floor: the same rows, json-encoded, one executemany per table, no merging."""
-    from steward.store.memory import _SCHEMA
+    from steward.store.embedded import _SCHEMA
 
     batches = list(generate(produced, seed=seed))
     rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)

@@ -126,7 +126,7 @@ def _cleared_store(store_uri: str) -> GraphStore:
     except BaseException:
         store.close()
         raise
-    from steward.store.memory import EmbeddedStore
+    from steward.store.embedded import EmbeddedStore
 
     if isinstance(store, EmbeddedStore):
         path = store.path
