@@ -12,9 +12,9 @@ Two dialects share the Backstage envelope (``apiVersion``, ``kind``, ``metadata.
 
 A bad document is skipped with a warning that names the file, the document number and the line; a
 YAML syntax error fails the whole file (nothing of it is emitted). References to people and teams
-go through :func:`normalise_ref`, the rule the recipe runner's resolver applies as well. Within one
-catalog, a Backstage user name (``user:jdoe``) or a Steward ``Person`` alias used in a reference is
-rewritten to that person's canonical id, so the catalog's own edges agree with its own people.
+go through :func:`steward.refs.normalise_ref`, the rule the recipe runner's resolver applies as well.
+Within one catalog, a Backstage user name (``user:jdoe``) or a Steward ``Person`` alias used in a
+reference is rewritten to that person's canonical id, so the catalog's own edges agree with its own people.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from steward.errors import InvalidInputError
 from steward.graph import ARTIFACT_KINDS, EdgeKind, NodeKind, is_email, parse_id
+from steward.refs import normalise_ref
 from steward.sources.base import Record, Source, SourceConfig, SourceReport
 
 __all__ = [
     "CatalogSource",
     "CatalogSourceConfig",
     "expand_paths",
-    "normalise_ref",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,54 +51,6 @@ _GLOB_CHARS = frozenset("*?[")
 
 
 # ---- references -------------------------------------------------------------------------------
-
-def _without_default_namespace(name: str) -> str:
-    """``default/data`` -> ``data``; another namespace stays (``ops/data``)."""
-    ns, sep, rest = name.partition("/")
-    if sep and ns.lower() == "default" and rest:
-        return rest
-    return name
-
-
-def normalise_ref(ref: str, *, default_kind: Literal["team", "person"] = "team") -> str:
-    """Turn a reference to a person or a team into a node id.
-
-    ``alice@x.com`` -> ``person:alice@x.com`` (e-mails lower-cased); ``person:...``/``team:...`` are
-    kept; ``@alice`` -> ``person:@alice``; ``@org/team`` -> ``team:@org/team``; Backstage entity refs
-    ``user:[namespace/]jdoe`` -> ``person:jdoe`` and ``group:[namespace/]data`` -> ``team:data`` (the
-    ``default`` namespace is dropped). A bare name takes ``default_kind``: ``team`` in an owner
-    position (Backstage's default kind for ``spec.owner``), ``person`` in a member list.
-
-    Raises InvalidInputError for an empty reference or one of another kind (``component:x``).
-    """
-    r = ref.strip()
-    if not r:
-        raise InvalidInputError("empty person/team reference")
-    if r.startswith("@"):
-        body = r[1:]
-        if not body or body.startswith("/") or body.endswith("/") or body.count("/") > 1:
-            raise InvalidInputError(f"not a valid @handle: {ref!r} (expected '@user' or '@org/team')")
-        return f"team:{r}" if "/" in body else f"person:{r}"
-    if is_email(r):
-        return f"person:{r.lower()}"
-    prefix, sep, rest = r.partition(":")
-    if sep:
-        kind = prefix.lower()
-        rest = rest.strip()
-        if not rest:
-            raise InvalidInputError(f"reference {ref!r} has no name after {prefix!r}")
-        if kind in ("person", "team"):
-            return f"{kind}:{rest.lower() if is_email(rest) else rest}"
-        if kind in ("user", "group"):
-            name = _without_default_namespace(rest)
-            target = "person" if kind == "user" else "team"
-            return f"{target}:{name.lower() if is_email(name) else name}"
-        raise InvalidInputError(
-            f"reference {ref!r} is of kind {prefix!r}; expected a person or team: an e-mail, '@handle', "
-            "'user:name', 'group:name', 'person:...' or 'team:...'"
-        )
-    return f"{default_kind}:{_without_default_namespace(r)}"
-
 
 def _ref_validator(expect: Literal["team", "person"] | None, default_kind: Literal["team", "person"]) -> Any:
     """A pydantic before-validator: normalise a reference, optionally demanding one kind."""

@@ -43,8 +43,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from steward.errors import InvalidInputError
 from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim, Props, Role, dataset_id, to_iso
+from steward.refs import normalise_ref
 from steward.sources.base import Record, Source, SourceConfig, repo_key
-from steward.sources.catalog import expand_paths, normalise_ref
+from steward.sources.catalog import expand_paths
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -314,7 +315,7 @@ def _translate(exc: ValidationError, model: type[_Event], where: str) -> Invalid
 def owner_ref(name: str) -> str:
     """An OpenLineage owner name (``user:jdoe``, ``team:data``, an e-mail) as a person or team id.
 
-    Uses the catalog's :func:`~steward.sources.catalog.normalise_ref`; raises InvalidInputError for
+    Uses the catalog's rule, :func:`steward.refs.normalise_ref`; raises InvalidInputError for
     owners that are neither (``application:foo``).
     """
     return normalise_ref(name)
