@@ -1,252 +1,43 @@
-"""The declarative catalog: people, teams, ownership and deployments from YAML files.
-
-Two dialects share the Backstage envelope (``apiVersion``, ``kind``, ``metadata.name``, ``spec``):
-
-* Steward's own kinds under ``apiVersion: steward/v1`` -- ``Person``, ``Team``, ``Ownership``,
-  ``Deployment``. Their ``spec`` is checked strictly (unknown keys are an error), because a typo
-  such as ``stewrads:`` would otherwise silently drop a backup owner.
-* Backstage documents (``apiVersion: backstage.io/v1alpha1``) that teams already keep: ``User``
-  and ``Group`` become people and teams; a ``Component`` or ``Resource`` annotated with
-  ``steward/artifact: <node id>`` declares that artifact's owner through ``spec.owner``. Other
-  Backstage kinds are counted in ``report.info`` and otherwise ignored.
-
-A bad document is skipped with a warning that names the file, the document number and the line; a
-YAML syntax error fails the whole file (nothing of it is emitted). References to people and teams
-go through :func:`steward.refs.normalise_ref`, the rule the recipe runner's resolver applies as well.
-Within one catalog, a Backstage user name (``user:jdoe``) or a Steward ``Person`` alias used in a
-reference is rewritten to that person's canonical id, so the catalog's own edges agree with its own people.
-"""
+"""The catalog source: documents read from the files become people, teams, claims and deployments."""
 
 from __future__ import annotations
 
-import datetime as dt
-import glob
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import ClassVar
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, Field
 
 from steward.errors import InvalidInputError
 from steward.graph import ARTIFACT_KINDS, EdgeKind, NodeKind, is_email, parse_id
 from steward.refs import normalise_ref
-from steward.sources.base import Record, Source, SourceConfig, SourceReport
+from steward.sources.base import Record, Source, SourceConfig
+from steward.sources.catalog.files import _line_of, expand_paths, read_documents
+from steward.sources.catalog.models import (
+    _BACKSTAGE_SPECS,
+    _STEWARD_SPECS,
+    ARTIFACT_ANNOTATION,
+    BACKSTAGE_API_PREFIX,
+    STEWARD_API,
+    _BsGroupSpec,
+    _BsOwnedSpec,
+    _BsProfile,
+    _BsUserSpec,
+    _DeploymentSpec,
+    _Envelope,
+    _OwnershipSpec,
+    _PersonSpec,
+    _TeamSpec,
+)
+from steward.sources.catalog.validate import _DocError, _dotted, _validate
 
-__all__ = [
-    "CatalogSource",
-    "CatalogSourceConfig",
-    "expand_paths",
-]
+__all__ = ["CatalogSource", "CatalogSourceConfig"]
 
 logger = logging.getLogger(__name__)
-
-STEWARD_API = "steward/v1"
-BACKSTAGE_API_PREFIX = "backstage.io/"
-
-_GLOB_CHARS = frozenset("*?[")
-
-
-# ---- references -------------------------------------------------------------------------------
-
-def _ref_validator(expect: Literal["team", "person"] | None, default_kind: Literal["team", "person"]) -> Any:
-    """A pydantic before-validator: normalise a reference, optionally demanding one kind."""
-
-    def check(value: object) -> object:
-        if not isinstance(value, str):
-            return value  # the str type check reports it
-        try:
-            out = normalise_ref(value, default_kind=default_kind)
-        except InvalidInputError as exc:
-            raise ValueError(exc.message) from exc
-        if expect is not None and not out.startswith(f"{expect}:"):
-            raise ValueError(f"{value!r} refers to a {out.split(':', 1)[0]}; expected a {expect}")
-        return out
-
-    return BeforeValidator(check)
-
-
-# ---- files -----------------------------------------------------------------------------------
-
-def expand_paths(patterns: Sequence[str], base_dir: Path, report: SourceReport, *,
-                 suffixes: tuple[str, ...]) -> list[Path]:
-    """Files named by ``patterns`` (paths, globs or folders, relative to ``base_dir``), sorted, unique.
-
-    A folder contributes its files ending in one of ``suffixes`` (recursively). A path that does not
-    exist, or a glob or folder that matches nothing, is a failure in ``report``: a recipe that names
-    a file expects it to be read.
-    """
-    seen: set[Path] = set()
-    out: list[Path] = []
-
-    def add(p: Path) -> None:
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-
-    for pattern in patterns:
-        full = Path(pattern).expanduser()
-        if not full.is_absolute():
-            full = base_dir / full
-        if any(c in pattern for c in _GLOB_CHARS):
-            hits = sorted(Path(h) for h in glob.glob(str(full), recursive=True) if Path(h).is_file())
-            if not hits:
-                report.fail(f"{pattern}: matched no files", path=str(full))
-            for h in hits:
-                add(h)
-        elif full.is_dir():
-            hits = sorted(p for p in full.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes))
-            if not hits:
-                report.fail(f"{pattern}: folder holds no {'/'.join(suffixes)} files", path=str(full))
-            for h in hits:
-                add(h)
-        elif full.is_file():
-            add(full)
-        else:
-            report.fail(f"{pattern}: no such file", path=str(full))
-    return out
-
-
-# ---- document models -------------------------------------------------------------------------
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-def _one_or_many(value: object) -> object:
-    """Accept ``owners: alice@x.com`` as well as a list."""
-    if isinstance(value, str):
-        return [value]
-    return [] if value is None else value
-
-
-def _date_text(value: object) -> object:
-    """YAML reads ``2026-03-01`` as a date; keep it as ISO text."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-OwnerRef = Annotated[str, _ref_validator(None, "team")]
-PersonRef = Annotated[str, _ref_validator("person", "person")]
-TeamRef = Annotated[str, _ref_validator("team", "team")]
-#: One item or a list (what the JSON Schema says a user may write).
-_ONE_OR_MANY = BeforeValidator(_one_or_many, json_schema_input_type=NonEmpty | list[NonEmpty])
-OwnerList = Annotated[list[OwnerRef], _ONE_OR_MANY]
-PersonList = Annotated[list[PersonRef], _ONE_OR_MANY]
-TeamList = Annotated[list[TeamRef], _ONE_OR_MANY]
-TextList = Annotated[list[NonEmpty], _ONE_OR_MANY]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class _Open(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
-
-
-class _Metadata(_Open):
-    name: NonEmpty
-    namespace: NonEmpty | None = None
-    title: str | None = None
-    annotations: dict[str, str] | None = None
-
-
-class _Envelope(_Open):
-    apiVersion: NonEmpty
-    kind: NonEmpty
-    metadata: _Metadata
-    spec: dict[str, Any] | None = None
-
-
-def _email(value: str) -> str:
-    if not is_email(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-class _PersonSpec(_Strict):
-    email: Annotated[NonEmpty, AfterValidator(_email)]
-    displayName: str | None = None
-    active: bool = True
-    aliases: TextList = Field(default_factory=list)
-    left_at: Annotated[str | None, BeforeValidator(_date_text, json_schema_input_type=str | None)] = None
-    teams: TeamList = Field(default_factory=list)
-
-
-class _TeamSpec(_Strict):
-    displayName: str | None = None
-    description: str | None = None
-    handle: NonEmpty | None = None
-    aliases: TextList = Field(default_factory=list)
-    members: PersonList = Field(default_factory=list)
-    parent: TeamRef | None = None
-    children: TeamList = Field(default_factory=list)
-
-
-class _OwnershipSpec(_Strict):
-    artifact: NonEmpty
-    owners: OwnerList = Field(default_factory=list)
-    stewards: OwnerList = Field(default_factory=list)
-
-
-class _DeploymentSpec(_Strict):
-    environment: NonEmpty
-    serves: NonEmpty | None = None
-    depends_on: TextList = Field(default_factory=list)
-    runbook: str | None = None
-    description: str | None = None
-    owners: OwnerList = Field(default_factory=list)
-    stewards: OwnerList = Field(default_factory=list)
-
-
-class _BsProfile(_Open):
-    email: str | None = None
-    displayName: str | None = None
-
-
-class _BsUserSpec(_Open):
-    profile: _BsProfile | None = None
-    memberOf: TeamList = Field(default_factory=list)
-
-
-class _BsGroupSpec(_Open):
-    profile: _BsProfile | None = None
-    members: PersonList = Field(default_factory=list)
-    parent: TeamRef | None = None
-    children: TeamList = Field(default_factory=list)
-
-
-class _BsOwnedSpec(_Open):
-    owner: OwnerRef | None = None
-
-
-_STEWARD_SPECS: dict[str, type[BaseModel]] = {
-    "Person": _PersonSpec,
-    "Team": _TeamSpec,
-    "Ownership": _OwnershipSpec,
-    "Deployment": _DeploymentSpec,
-}
-_BACKSTAGE_SPECS: dict[str, type[BaseModel]] = {
-    "User": _BsUserSpec,
-    "Group": _BsGroupSpec,
-    "Component": _BsOwnedSpec,
-    "Resource": _BsOwnedSpec,
-}
-ARTIFACT_ANNOTATION = "steward/artifact"
-
-
-class _DocError(Exception):
-    """A document cannot be used: ``path`` locates the problem inside it."""
-
-    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
 
 
 @dataclass
@@ -264,74 +55,6 @@ class _Loaded:
     docs: list[_Doc] = field(default_factory=list)
     ignored: Counter[str] = field(default_factory=Counter)
 
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _describe(err: Any, allowed: Sequence[str]) -> str:
-    kind = err["type"]
-    if kind == "missing":
-        return "missing"
-    if kind == "extra_forbidden":
-        return f"unknown key (allowed: {', '.join(allowed)})"
-    if kind == "string_type":
-        return f"expected a string, got {type(err['input']).__name__}"
-    if kind == "string_too_short":
-        return "expected a non-empty string"
-    if kind in ("dict_type", "model_type"):
-        return f"expected a mapping, got {type(err['input']).__name__}"
-    if kind == "list_type":
-        return f"expected a list, got {type(err['input']).__name__}"
-    if kind == "bool_type":
-        return f"expected true or false, got {err['input']!r}"
-    msg = str(err["msg"])
-    msg = msg.removeprefix("Value error, ")
-    return msg.replace("Input should be ", "expected ", 1)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def _validate(model: type[M], data: object, prefix: tuple[str | int, ...]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = prefix + tuple(err["loc"])
-        allowed = sorted(model.model_fields) if len(err["loc"]) == 1 else []
-        more = len(exc.errors()) - 1
-        text = f"{_dotted(loc) or 'document'}: {_describe(err, allowed)}"
-        if more:
-            text += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise _DocError(text, loc) from exc
-
-
-def _line_of(node: yaml.Node, path: tuple[str | int, ...]) -> int:
-    """The 1-based line of the deepest YAML node along ``path`` (where the problem is)."""
-    line = node.start_mark.line + 1
-    cur: yaml.Node | None = node
-    for part in path:
-        nxt: yaml.Node | None = None
-        if isinstance(cur, yaml.MappingNode):
-            for k, v in cur.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == part:
-                    nxt = v
-                    line = k.start_mark.line + 1
-                    break
-        elif isinstance(cur, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(cur.value):
-            nxt = cur.value[part]
-            line = nxt.start_mark.line + 1
-        if nxt is None:
-            break
-        cur = nxt
-    return line
-
-
-# ---- the source ------------------------------------------------------------------------------
 
 class CatalogSourceConfig(SourceConfig):
     paths: list[str] = Field(
@@ -364,29 +87,8 @@ class CatalogSource(Source[CatalogSourceConfig]):
 
     # ---- loading ---------------------------------------------------------------------------
     def _load_file(self, path: Path, loaded: _Loaded) -> None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.report.fail(f"{path}: cannot read: {exc}", file=str(path))
-            return
-        pairs: list[tuple[yaml.Node, object]] = []
-        try:
-            loader = yaml.SafeLoader(text)
-            try:
-                while loader.check_node():
-                    node = loader.get_node()
-                    if node is None:
-                        break
-                    pairs.append((node, loader.construct_document(node)))
-            finally:
-                loader.dispose()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            problem = getattr(exc, "problem", None) or str(exc)
-            where = f"{path}:{line}" if line else str(path)
-            self.report.fail(f"{where}: YAML syntax error: {problem}; nothing in this file was read",
-                             file=str(path), line=line)
+        pairs = read_documents(path, self.report)
+        if pairs is None:
             return
         for index, (node, data) in enumerate(pairs, start=1):
             if data is None:
