@@ -33,7 +33,8 @@ from steward.sources.catalog.models import (
     _PersonSpec,
     _TeamSpec,
 )
-from steward.sources.catalog.validate import _DocError, _dotted, _validate
+from steward.sources.catalog.validate import _DocError, _validate
+from steward.validation import dotted
 
 __all__ = ["CatalogSource", "CatalogSourceConfig"]
 
@@ -137,9 +138,9 @@ class CatalogSource(Source[CatalogSourceConfig]):
         try:
             kind, _ = parse_id(value)
         except InvalidInputError as exc:
-            raise _DocError(f"{_dotted(where)}: {exc.message}", where) from exc
+            raise _DocError(f"{dotted(where)}: {exc.message}", where) from exc
         if kind not in ARTIFACT_KINDS:
-            raise _DocError(f"{_dotted(where)}: {value!r} is a {kind.value}, not an artifact", where)
+            raise _DocError(f"{dotted(where)}: {value!r} is a {kind.value}, not an artifact", where)
 
     def _check_semantics(self, env: _Envelope, spec: BaseModel) -> None:
         """Checks that need more than one field or a node id."""
@@ -306,7 +307,7 @@ def _dependency(ref: str, where: tuple[str | int, ...]) -> str:
     alias moves); ``model:<name>``, ``model_version:<name>/<version>``, ``dataset:...``, ``deployment:...``
     and ``evaluation:...`` are taken as written."""
     s = ref.strip()
-    problem = (f"{_dotted(where)}: {ref!r} should be a model ('model:<name>' or 'model:<name>@<alias>'), "
+    problem = (f"{dotted(where)}: {ref!r} should be a model ('model:<name>' or 'model:<name>@<alias>'), "
                "a model version ('model_version:<name>/<version>'), a dataset, an evaluation or another "
                "deployment ('deployment:<env>/<name>')")
     try:
