@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from steward.errors import InvalidInputError
-from steward.graph import OwnershipClaim
+from steward.graph import NodeKind, OwnershipClaim, is_kind
 from steward.refs import codeowners_owner_id
 from steward.sources.base import Problem, repo_key
 
@@ -321,7 +321,7 @@ def link_claims(
     parsed: dict[str, tuple[CodeOwners, str | None]] = {}
     for repo in repos:
         text = repo.props.get("codeowners")
-        if not isinstance(text, str) or not repo.id.startswith("repo:"):
+        if not isinstance(text, str) or not is_kind(repo.id, NodeKind.REPO):
             continue
         key = repo.id[len("repo:"):]
         co_path = repo.props.get("codeowners_path")

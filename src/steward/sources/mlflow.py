@@ -31,7 +31,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from steward.errors import BackendUnavailableError, ConfigError, StewardError
-from steward.graph import EdgeKind, NodeKind, dataset_id, make_id, to_iso
+from steward.graph import EdgeKind, NodeKind, dataset_id, is_kind, make_id, to_iso
 from steward.refs import parse_owner_refs, person_id
 from steward.sources.base import Record, Source, SourceConfig, repo_key
 
@@ -260,7 +260,7 @@ class MlflowSource(Source[MlflowSourceConfig]):
             if not refs:
                 self.report.warn(f"empty {key!r} tag", artifact=artifact, **context)
             for owner in refs:
-                if owner.startswith("person:"):
+                if is_kind(owner, NodeKind.PERSON):
                     yield from self._person(owner, owner.partition(":")[2])
                 elif self._once(owner):
                     yield self.node(NodeKind.TEAM, owner)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from steward.errors import InvalidInputError
-from steward.graph import is_email
+from steward.graph import NodeKind, is_email, is_kind
 from steward.refs import normalise_ref
 
 STEWARD_API = "steward/v1"
@@ -25,7 +25,7 @@ def _ref_validator(expect: Literal["team", "person"] | None, default_kind: Liter
             out = normalise_ref(value, default_kind=default_kind)
         except InvalidInputError as exc:
             raise ValueError(exc.message) from exc
-        if expect is not None and not out.startswith(f"{expect}:"):
+        if expect is not None and not is_kind(out, NodeKind.TEAM if expect == "team" else NodeKind.PERSON):
             raise ValueError(f"{value!r} refers to a {out.split(':', 1)[0]}; expected a {expect}")
         return out
 
