@@ -134,7 +134,7 @@ class Neo4jStore(GraphStore):
             driver.close()
             raise StoreUnavailableError(
                 f"cannot reach Neo4j at {uri}: {exc}. Start it (`docker compose up -d neo4j`, or without Docker "
-                "`python -m steward.testing.neo4j_server start`), or use the embedded store with "
+                "`python -m steward.local.neo4j_server start`), or use the embedded store with "
                 "--store sqlite:///PATH"
             ) from exc
         except BaseException:
