@@ -15,7 +15,6 @@ from typing import Any, LiteralString
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j import exceptions as neo4j_exc
 
-from steward.cypher import statement
 from steward.errors import (
     ConfigError,
     InvalidInputError,
@@ -48,6 +47,7 @@ from steward.store.base import (
     group_by_kind,
     search_rank,
 )
+from steward.store.statements import statement
 
 __all__ = ["Neo4jStore"]
 
