@@ -644,7 +644,7 @@ def run_neo4j(
         if not neo4j_is_empty(uri, user, password) and not args.wipe_neo4j:
             raise SystemExit(f"{uri} is not empty; the benchmark deletes everything in it: pass --wipe-neo4j")
     else:
-        from steward.testing.neo4j_server import acquire_neo4j
+        from steward.local.neo4j_server import acquire_neo4j
 
         server = acquire_neo4j()
         uri, user, password, how = server.uri, server.user, server.password, server.how
@@ -667,7 +667,7 @@ def run_neo4j(
                               path_roots=args.naive_path_roots)
         server_info: dict[str, Any] = {"version": neo4j_version(uri, user, password), "how": how}
         if server is not None and server.how == "local":
-            server_info["config"] = "test server of steward.testing.neo4j_server: heap 256m-768m, page cache 128m"
+            server_info["config"] = "test server of steward.local.neo4j_server: heap 256m-768m, page cache 128m"
         return {"uri": "bolt://<local>" if server else uri, "server": server_info, "load": loaded, **measured,
                 "closure_agrees_with_embedded": agree, "naive": naive}
     finally:

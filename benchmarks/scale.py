@@ -178,7 +178,7 @@ def child_ingest(db: str, produced: int, seed: int) -> dict[str, Any]:
 
 def child_floor(db: str, produced: int, seed: int) -> dict[str, Any]:
     """The storage floor: the same rows, json-encoded, one executemany per table, no merging."""
-    from steward.store.memory import _SCHEMA
+    from steward.store.embedded import _SCHEMA
 
     batches = list(generate(produced, seed=seed))
     rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
@@ -322,9 +322,9 @@ def closure_sizes(g: Any, candidates: Sequence[int]) -> dict[int, int]:
 def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: float) -> dict[str, Any]:
     from pydantic import SecretStr
 
+    from steward.local.neo4j_server import acquire_neo4j
     from steward.settings import Settings
     from steward.store.neo4j import Neo4jStore
-    from steward.testing.neo4j_server import acquire_neo4j
 
     server = acquire_neo4j()
     out: dict[str, Any] = {"how": server.how}

@@ -8,9 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/bootstrap.sh test
 echo "==> Neo4j jars (cached in \${STEWARD_CACHE_DIR:-~/.cache/steward})" >&2
-python -m steward.testing.neo4j_server fetch
+python -m steward.local.neo4j_server fetch
 echo "==> MLflow server virtualenv" >&2
-python -m steward.testing.mlflow_server install
+python -m steward.local.mlflow_server install
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing Debian's chromium for the browser test" >&2

@@ -1,7 +1,7 @@
 """Shared fixtures: a real Neo4j for the session, and a ``store`` fixture run on both backends.
 
 Neo4j comes from ``STEWARD_TEST_NEO4J_URI``, else a Docker engine, else a Neo4j Community server
-assembled from Maven Central (``steward.testing.neo4j_server``). If none can be had the tests that
+assembled from Maven Central (``steward.local.neo4j_server``). If none can be had the tests that
 need it fail with the reason; they never skip.
 """
 
@@ -20,14 +20,14 @@ from steward.store import GraphStore, open_store
 from steward.store.neo4j import Neo4jStore
 
 if TYPE_CHECKING:
-    from steward.testing.neo4j_server import Neo4jServer
+    from steward.local.neo4j_server import Neo4jServer
 
 BACKENDS = ("embedded", "neo4j")
 
 
 @pytest.fixture(scope="session")
 def neo4j_server() -> Iterator[Neo4jServer]:
-    from steward.testing.neo4j_server import acquire_neo4j
+    from steward.local.neo4j_server import acquire_neo4j
 
     try:
         server = acquire_neo4j()
@@ -41,7 +41,7 @@ def neo4j_server() -> Iterator[Neo4jServer]:
 @pytest.fixture(scope="session")
 def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real MLflow tracking server: ``STEWARD_TEST_MLFLOW_URI``, else one started for the session."""
-    from steward.testing.mlflow_server import start_mlflow_server
+    from steward.local.mlflow_server import start_mlflow_server
 
     external = os.environ.get("STEWARD_TEST_MLFLOW_URI")
     if external:

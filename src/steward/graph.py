@@ -43,6 +43,7 @@ __all__ = [
     "Role",
     "dataset_id",
     "is_email",
+    "is_kind",
     "kind_of_id",
     "make_id",
     "now_iso",
@@ -207,6 +208,15 @@ def parse_id(node_id: str) -> tuple[NodeKind, str]:
 
 def kind_of_id(node_id: str) -> NodeKind:
     return parse_id(node_id)[0]
+
+
+def is_kind(node_id: str, kind: NodeKind) -> bool:
+    """Whether ``node_id`` is written as an id of ``kind`` (``run:...`` for ``NodeKind.RUN``).
+
+    Looks at the prefix only and never raises, so it also answers for text that is not a valid id
+    (``person:`` -> True for ``NodeKind.PERSON``; ``jdoe`` -> False).
+    """
+    return node_id.startswith(f"{kind.prefix}:")
 
 
 def _check_props(props: Mapping[str, PropValue], where: str) -> None:

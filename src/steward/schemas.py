@@ -48,7 +48,7 @@ def recipe_schema() -> dict[str, Any]:
 
 def catalog_schema() -> dict[str, Any]:
     """One catalog document: a ``oneOf`` over apiVersion + kind (Steward's kinds and Backstage's)."""
-    from steward.sources import catalog as c
+    from steward.sources.catalog import models as c
 
     defs: dict[str, Any] = {}
 

@@ -24,10 +24,10 @@ from steward.demo.build import recipe_text
 from steward.errors import ConfigError
 from steward.graph import EdgeKind, Node, NodeKind
 from steward.identity import Identities
+from steward.local.mlflow_server import start_mlflow_server
 from steward.recipe import load_recipe
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
-from steward.testing.mlflow_server import start_mlflow_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PERSON_IDS = {p.id for p in story.PEOPLE.values()}

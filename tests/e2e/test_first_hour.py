@@ -127,7 +127,7 @@ def test_reference_table_names_every_setting(source: str) -> None:
 
 
 def test_reference_table_names_every_catalog_kind_and_key() -> None:
-    from steward.sources import catalog
+    from steward.sources.catalog import models as catalog
 
     section = _section()
     for kind, model in {**catalog._STEWARD_SPECS, **catalog._BACKSTAGE_SPECS}.items():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from steward.testing import neo4j_server
+from steward.local import neo4j_server
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConfigError
-from steward.graph import STUB_PROP, EdgeKind, NodeKind, kind_of_id, parse_id
+from steward.graph import STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
 
@@ -150,7 +150,7 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                     add("no-lineage", v.id, f"model version {v.name} is not linked to a training run")
                     continue
                 upstream = store.reach([run], way="up")
-                if not any(n.startswith("dataset:") for n in upstream):
+                if not any(is_kind(n, NodeKind.DATASET) for n in upstream):
                     add("no-lineage", v.id, f"model version {v.name} was trained by {run}, which has no input dataset")
 
     if on("stale-runs"):

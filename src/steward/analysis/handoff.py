@@ -10,7 +10,7 @@ from typing import Any
 from steward.analysis.common import parse_time, summary, walk_down, walk_up
 from steward.analysis.ownership import OwnershipView
 from steward.errors import InvalidInputError, NotFoundError
-from steward.graph import EdgeKind, NodeKind, NodeRecord
+from steward.graph import EdgeKind, NodeKind, NodeRecord, is_kind
 from steward.store.base import GraphStore
 
 __all__ = ["handoff"]
@@ -23,7 +23,7 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
     a suggested successor with the reason — existing steward, co-owner, team mate, or most frequent
     recent committer to the code upstream of it — and a Markdown transition checklist."""
     view = OwnershipView.load(store)
-    person = store.get_node(view.ids.canonical(person_id)) if person_id.startswith("person:") else \
+    person = store.get_node(view.ids.canonical(person_id)) if is_kind(person_id, NodeKind.PERSON) else \
         store.get_node(person_id)
     if person is None:
         raise NotFoundError(f"no person {person_id!r}")
@@ -40,7 +40,7 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
         ups = walk_up(store, rec)[0]  # both the committers and the provenance come from here
         candidates = _candidates(store, view, rec, person.id, now, upstream=ups)
         held = {role: sorted({c.source if c.owner == person.id else c.owner for c in view.effective(rec.id, role)
-                              if c.owner == person.id or c.owner.startswith("team:")})
+                              if c.owner == person.id or is_kind(c.owner, NodeKind.TEAM)})
                 for role in sorted(owned[artifact])}
         items.append({
             "artifact": summary(rec),
@@ -74,12 +74,12 @@ def _candidates(
     for pid in view.active_owners(rec.id):
         add(pid, "already a co-owner")
     claims = [c for role in ("owner", "steward") for c in view.effective(rec.id, role)]
-    teams = [c.owner for c in claims if c.owner.startswith("team:")]
+    teams = [c.owner for c in claims if is_kind(c.owner, NodeKind.TEAM)]
     for team in [*teams, *view.teams_of.get(leaving, [])]:
         for pid in view.active_members(team):
             add(pid, f"member of {view.name(team)}" + (" (owning team)" if team in teams else ""))
     since = now - timedelta(days=COMMIT_WINDOW_DAYS)
-    commits = [n for n in upstream if n.startswith("commit:")]
+    commits = [n for n in upstream if is_kind(n, NodeKind.COMMIT)]
     if commits:
         recent = {c.id for c in store.get_nodes(commits).values()
                   if (t := parse_time(c.props.get("committed_at") or c.props.get("authored_at"))) and t >= since}
@@ -123,7 +123,7 @@ def _checklist(result: dict[str, Any]) -> str:
         else:
             lines.append("- [ ] Find a successor: nobody active is linked to it (ask the owning team's lead)")
         for h in item.get("held", []):
-            if h["via"].startswith("team:"):
+            if is_kind(h["via"], NodeKind.TEAM):
                 lines.append(f"- [ ] Held through team `{h['via']}` ({h['role']}): update the team's membership, or "
                              "name another owning team")
             else:

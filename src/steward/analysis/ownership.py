@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, kind_of_id
+from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, NodeKind, is_kind, kind_of_id
 from steward.identity import Identities
 from steward.store.base import GraphStore
 
@@ -101,10 +101,10 @@ class OwnershipView:
         teams_of: dict[str, list[str]] = defaultdict(list)
         for e in member_edges:
             group = ids.canonical(e.dst)
-            if not group.startswith("team:"):
+            if not is_kind(group, NodeKind.TEAM):
                 continue
             who = ids.canonical(e.src)
-            if who.startswith("team:"):
+            if is_kind(who, NodeKind.TEAM):
                 if who != group and who not in subteams[group]:
                     subteams[group].append(who)
             elif who not in members[group]:
@@ -143,7 +143,7 @@ class OwnershipView:
         owner = self.ids.canonical(owner_id)
         if owner in self._expanded:
             return self._expanded[owner]
-        if not owner.startswith("team:"):
+        if not is_kind(owner, NodeKind.TEAM):
             out = [Reach(owner)] if self.is_active(owner) else []
         else:
             out = self._expand_team(owner, (owner,), frozenset({owner}))
@@ -244,7 +244,7 @@ class OwnershipView:
         for artifact in self.claims_on:
             for role in ROLES:
                 for c in self.effective(artifact, role):
-                    if c.owner == person or (c.owner.startswith("team:") and self._in_team(person, c.owner)):
+                    if c.owner == person or (is_kind(c.owner, NodeKind.TEAM) and self._in_team(person, c.owner)):
                         out[artifact].add(role)
         return dict(out)
 

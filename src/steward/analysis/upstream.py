@@ -8,7 +8,7 @@ from typing import Any
 
 from steward.analysis.common import parse_kinds, parse_time, path_to, summary, walk_up
 from steward.errors import InvalidInputError, NotFoundError
-from steward.graph import EdgeKind, NodeKind, NodeRecord, to_iso
+from steward.graph import EdgeKind, NodeKind, NodeRecord, is_kind, to_iso
 from steward.store.base import GraphStore
 
 __all__ = ["upstream"]
@@ -83,7 +83,7 @@ def upstream(
     # a dataset version: a dataset in scope written by a run in the window
     runs = {r.id: r for r in scope if r.kind is NodeKind.RUN}
     for e in store.edges(kinds=[EdgeKind.PRODUCED], src=list(runs)) if runs else []:
-        if e.dst not in scope_ids or not e.dst.startswith("dataset:"):
+        if e.dst not in scope_ids or not is_kind(e.dst, NodeKind.DATASET):
             continue
         run = runs[e.src]
         when = parse_time(run.props.get("ended_at")) or parse_time(run.props.get("started_at"))

@@ -261,7 +261,7 @@ EXAMPLE_HEADER = """\
 # recipe, written as ingest/demo-workspace/recipe.yaml. To run this one yourself, MLflow must be
 # up: the demo stops the server it started, and its data stays in the workspace:
 #
-#   python -m steward.testing.mlflow_server start --workdir ingest/demo-workspace/mlflow
+#   python -m steward.local.mlflow_server start --workdir ingest/demo-workspace/mlflow
 #   MLFLOW_TRACKING_URI=<the URL it prints> steward ingest ingest/demo.yaml
 #
 # Secrets and endpoints never go into a recipe: ${NAME} is read from the environment.

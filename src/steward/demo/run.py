@@ -126,7 +126,7 @@ def _cleared_store(store_uri: str) -> GraphStore:
     except BaseException:
         store.close()
         raise
-    from steward.store.memory import EmbeddedStore
+    from steward.store.embedded import EmbeddedStore
 
     if isinstance(store, EmbeddedStore):
         path = store.path
@@ -148,7 +148,7 @@ def _cleared_store(store_uri: str) -> GraphStore:
 
 def _seed_mlflow(uri: str, workdir: Path, spec: dict[str, Any]) -> dict[str, Any]:
     """Run the seeding script with the MLflow venv's python (the real client); return what it made."""
-    from steward.testing.mlflow_server import ensure_mlflow_venv
+    from steward.local.mlflow_server import ensure_mlflow_venv
 
     python = ensure_mlflow_venv()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -207,7 +207,7 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
     try:
         if mode != "off":
             if uri is None:
-                from steward.testing.mlflow_server import MLFLOW_VERSION, mlflow_venv_dir, start_mlflow_server
+                from steward.local.mlflow_server import MLFLOW_VERSION, mlflow_venv_dir, start_mlflow_server
 
                 venv = mlflow_venv_dir()
                 if not (venv / "bin" / "mlflow").exists():

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from steward.errors import InvalidInputError
-from steward.graph import OwnershipClaim
+from steward.graph import NodeKind, OwnershipClaim, is_kind
+from steward.refs import codeowners_owner_id
 from steward.sources.base import Problem, repo_key
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "Rule",
     "find_codeowners",
     "link_claims",
-    "owner_id",
     "parse_codeowners",
 ]
 
@@ -48,21 +48,8 @@ logger = logging.getLogger(__name__)
 CODEOWNERS_LOCATIONS: tuple[str, ...] = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
 _SECTION = re.compile(r"^(?P<optional>\^)?\[(?P<name>[^\]]+)\](?:\[(?P<approvals>\d+)\])?(?:\s+(?P<rest>.*))?$")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
-_HANDLE = re.compile(r"^@[\w.-]+(?:/[\w.-]+)*$")
 #: Patterns that match every path: their owners are the repository's default owners.
 _MATCH_ALL = frozenset({"*", "**", "/", "/**", "**/*"})
-
-
-def owner_id(token: str) -> str | None:
-    """The node id for an owner token, or None when the token is not an owner."""
-    if token.startswith("@@"):  # GitLab role owners (@@developer): no node to give them
-        return None
-    if _HANDLE.match(token):
-        return f"team:{token.lower()}" if "/" in token else f"person:{token.lower()}"
-    if _EMAIL.match(token):
-        return f"person:{token.lower()}"
-    return None
 
 
 def _glob_segment(segment: str) -> str:
@@ -226,7 +213,7 @@ def parse_codeowners(text: str, *, path: str = "CODEOWNERS") -> CodeOwners:
         for tok in tokens:
             if tok.startswith("#"):  # inline comment
                 break
-            oid = owner_id(tok)
+            oid = codeowners_owner_id(tok)
             if oid is None:
                 warn(line_no, f"{tok!r} is not an owner (expected @user, @org/team or an e-mail); line skipped")
                 return None
@@ -334,7 +321,7 @@ def link_claims(
     parsed: dict[str, tuple[CodeOwners, str | None]] = {}
     for repo in repos:
         text = repo.props.get("codeowners")
-        if not isinstance(text, str) or not repo.id.startswith("repo:"):
+        if not isinstance(text, str) or not is_kind(repo.id, NodeKind.REPO):
             continue
         key = repo.id[len("repo:"):]
         co_path = repo.props.get("codeowners_path")

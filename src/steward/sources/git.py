@@ -35,6 +35,7 @@ from pydantic import Field, field_validator
 
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import EdgeKind, NodeKind, make_id, to_iso
+from steward.refs import commit_author_id
 from steward.sources.base import Record, Source, SourceConfig, repo_key
 from steward.sources.codeowners import CODEOWNERS_LOCATIONS, find_codeowners, parse_codeowners
 
@@ -327,7 +328,7 @@ class GitSource(Source[GitSourceConfig]):
             if resolved is None:
                 self.report.warn("unparseable Co-authored-by trailer", commit=commit_id, value=contact)
                 continue
-            co_pid = _person_id(*resolved)
+            co_pid = commit_author_id(*resolved)
             if co_pid is None or co_pid == author_of.get(commit_id) or (co_pid, commit_id) in co_edges:
                 continue
             ident = people.setdefault(co_pid, _Identity(resolved[0] or resolved[1]))
@@ -383,19 +384,10 @@ class GitSource(Source[GitSourceConfig]):
             "authored_at": _iso(a_time), "committed_at": _iso(c_time),
             "parents": parents.split(), "paths": paths, "paths_total": total,
         }
-        pid = _person_id(a_name, a_email)
+        pid = commit_author_id(a_name, a_email)
         author = (pid, a_name or a_email, raw_email) if pid else None
         coauthors = [t.strip() for t in trailers.split("\x1f") if t.strip()]
         return commit_id, props, f"{sha[:10]} {subject}".strip(), author, coauthors
-
-
-def _person_id(name: str, email: str) -> str | None:
-    """``person:<lower-case email>``; by name when a commit has no e-mail; None when it has neither."""
-    if email.strip():
-        return make_id(NodeKind.PERSON, email.strip().lower())
-    if name.strip():
-        return make_id(NodeKind.PERSON, name.strip())
-    return None
 
 
 def _iso(epoch_seconds: str) -> str | None:

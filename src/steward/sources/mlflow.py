@@ -31,10 +31,11 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from steward.errors import BackendUnavailableError, ConfigError, StewardError
-from steward.graph import EdgeKind, NodeKind, dataset_id, is_email, make_id, to_iso
+from steward.graph import EdgeKind, NodeKind, dataset_id, is_kind, make_id, to_iso
+from steward.refs import parse_owner_refs, person_id
 from steward.sources.base import Record, Source, SourceConfig, repo_key
 
-__all__ = ["MlflowSource", "MlflowSourceConfig", "parse_owner_refs"]
+__all__ = ["MlflowSource", "MlflowSourceConfig"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,40 +92,6 @@ class MlflowSourceConfig(SourceConfig):
                 "never put the token itself in a recipe"
             )
         return value
-
-
-def _person_id(user: str) -> str:
-    user = user.strip()
-    if is_email(user):
-        return make_id(NodeKind.PERSON, user.lower())
-    return make_id(NodeKind.PERSON, user)
-
-
-def parse_owner_refs(value: str) -> list[str]:
-    """Owner ids from an ``owner``/``steward`` tag value (comma- or semicolon-separated).
-
-    ``ada@Example.com`` -> ``person:ada@example.com``; ``@jdoe`` -> ``person:@jdoe``;
-    ``@acme/ml`` -> ``team:@acme/ml``; ``team:ML Platform`` / ``group:x`` -> ``team:ml-platform`` /
-    ``team:x``; ``user:jdoe`` / ``person:jdoe`` / ``jdoe`` -> ``person:jdoe``.
-    """
-    out: list[str] = []
-    for raw in re.split(r"[,;]", value):
-        ref = raw.strip()
-        if not ref:
-            continue
-        prefix, sep, rest = ref.partition(":")
-        rest = rest.strip()
-        if sep and prefix.lower() in ("team", "group") and rest:
-            owner = make_id(NodeKind.TEAM, re.sub(r"\s+", "-", rest.lower()))
-        elif sep and prefix.lower() in ("user", "person") and rest:
-            owner = _person_id(rest)
-        elif ref.startswith("@") and "/" in ref:
-            owner = make_id(NodeKind.TEAM, ref.lower())
-        else:
-            owner = _person_id(ref)
-        if owner not in out:
-            out.append(owner)
-    return out
 
 
 def _tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
@@ -293,7 +260,7 @@ class MlflowSource(Source[MlflowSourceConfig]):
             if not refs:
                 self.report.warn(f"empty {key!r} tag", artifact=artifact, **context)
             for owner in refs:
-                if owner.startswith("person:"):
+                if is_kind(owner, NodeKind.PERSON):
                     yield from self._person(owner, owner.partition(":")[2])
                 elif self._once(owner):
                     yield self.node(NodeKind.TEAM, owner)
@@ -352,7 +319,7 @@ class MlflowSource(Source[MlflowSourceConfig]):
         self._emitted.add(rid)
         yield self.edge(rid, EdgeKind.RUN_OF, job)
         if user:
-            person = _person_id(user)
+            person = person_id(user)
             yield from self._person(person, user)
             yield self.edge(person, EdgeKind.LAUNCHED, rid)
         if sha:

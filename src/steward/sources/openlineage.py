@@ -34,7 +34,7 @@ import logging
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -43,8 +43,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from steward.errors import InvalidInputError
 from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim, Props, Role, dataset_id, to_iso
+from steward.refs import normalise_ref
 from steward.sources.base import Record, Source, SourceConfig, repo_key
-from steward.sources.catalog import expand_paths, normalise_ref
+from steward.sources.catalog import expand_paths
+from steward.validation import describe, dotted
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -276,33 +278,9 @@ def _event_model(obj: dict[str, Any]) -> type[_Event]:
 
 # ---- error messages --------------------------------------------------------------------------
 
-def _path(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "event"
-
-
-def _describe(err: Any) -> str:
-    kind = err["type"]
-    got = type(err.get("input")).__name__
-    if kind == "missing":
-        return "missing"
-    if kind == "string_type":
-        return f"expected a string, got {got}"
-    if kind == "string_too_short":
-        return "expected a non-empty string"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected an object, got {got}"
-    if kind == "list_type":
-        return f"expected a list, got {got}"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return msg.replace("Input should be ", "expected ", 1)
-
-
 def _translate(exc: ValidationError, model: type[_Event], where: str) -> InvalidInputError:
     errors = exc.errors(include_url=False)
-    parts = [f"{_path(e['loc'])}: {_describe(e)}" for e in errors[:_MAX_REPORTED_ERRORS]]
+    parts = [f"{dotted(e['loc']) or 'event'}: {describe(e, container='object')}" for e in errors[:_MAX_REPORTED_ERRORS]]
     if len(errors) > _MAX_REPORTED_ERRORS:
         parts.append(f"and {len(errors) - _MAX_REPORTED_ERRORS} more")
     kind = model.__name__.lstrip("_")
@@ -314,7 +292,7 @@ def _translate(exc: ValidationError, model: type[_Event], where: str) -> Invalid
 def owner_ref(name: str) -> str:
     """An OpenLineage owner name (``user:jdoe``, ``team:data``, an e-mail) as a person or team id.
 
-    Uses the catalog's :func:`~steward.sources.catalog.normalise_ref`; raises InvalidInputError for
+    Uses the catalog's rule, :func:`steward.refs.normalise_ref`; raises InvalidInputError for
     owners that are neither (``application:foo``).
     """
     return normalise_ref(name)

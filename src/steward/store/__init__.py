@@ -37,7 +37,7 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None, crea
     uri = uri or settings.store
     scheme = urlsplit(uri).scheme.lower()
     if scheme == "sqlite":
-        from steward.store.memory import EmbeddedStore
+        from steward.store.embedded import EmbeddedStore
 
         # As SQLAlchemy and MLflow read it: sqlite:///rel/path.db is relative, sqlite:////abs/path.db absolute.
         if not uri.lower().startswith("sqlite:///") or not uri[len("sqlite:///") :]:

@@ -37,7 +37,7 @@ PlanGate = Callable[[str | None, Any], None]
 
 CYPHER_NEEDS_NEO4J = (
     "Cypher queries need the Neo4j store; this one is embedded. Start Neo4j (`docker compose up -d neo4j`, "
-    "or without Docker `python -m steward.testing.neo4j_server start`), ingest into it with "
+    "or without Docker `python -m steward.local.neo4j_server start`), ingest into it with "
     "--store bolt://HOST:7687, and pass the same --store here"
 )
 

@@ -15,7 +15,6 @@ from typing import Any, LiteralString
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j import exceptions as neo4j_exc
 
-from steward.cypher import statement
 from steward.errors import (
     ConfigError,
     InvalidInputError,
@@ -48,6 +47,7 @@ from steward.store.base import (
     group_by_kind,
     search_rank,
 )
+from steward.store.statements import statement
 
 __all__ = ["Neo4jStore"]
 
@@ -134,7 +134,7 @@ class Neo4jStore(GraphStore):
             driver.close()
             raise StoreUnavailableError(
                 f"cannot reach Neo4j at {uri}: {exc}. Start it (`docker compose up -d neo4j`, or without Docker "
-                "`python -m steward.testing.neo4j_server start`), or use the embedded store with "
+                "`python -m steward.local.neo4j_server start`), or use the embedded store with "
                 "--store sqlite:///PATH"
             ) from exc
         except BaseException:

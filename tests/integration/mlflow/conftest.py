@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from steward.testing.mlflow_server import ensure_mlflow_venv
+from steward.local.mlflow_server import ensure_mlflow_venv
 
 SEED_SCRIPT = Path(__file__).with_name("seed_mlflow.py")
 #: Runs in the bulk experiment: the tests read with pages smaller than this.

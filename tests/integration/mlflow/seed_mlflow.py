@@ -1,6 +1,6 @@
 """Seed a real MLflow tracking server with the MLflow client API; write what was created as JSON.
 
-Runs with the python of the dedicated MLflow virtualenv (``steward.testing.mlflow_server``), never
+Runs with the python of the dedicated MLflow virtualenv (``steward.local.mlflow_server``), never
 with the project's: ``MLFLOW_TRACKING_URI=http://... python seed_mlflow.py OUT.json BULK_RUNS PREFIX``.
 Every experiment and model name starts with PREFIX, so seeding a shared server
 (``STEWARD_TEST_MLFLOW_URI``) twice does not collide. The tests read OUT.json, so every

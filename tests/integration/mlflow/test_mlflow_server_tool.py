@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from steward.testing.mlflow_server import MlflowServerError, start_mlflow_server
+from steward.local.mlflow_server import MlflowServerError, start_mlflow_server
 
 pytestmark = pytest.mark.mlflow
 

@@ -20,9 +20,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from steward.local.neo4j_server import Neo4jServer, restart_local_neo4j, start_local_neo4j
 from steward.settings import Settings
 from steward.store.neo4j import Neo4jStore
-from steward.testing.neo4j_server import Neo4jServer, restart_local_neo4j, start_local_neo4j
 from tests.contract.test_analyses import API, BOB, RAW, build
 from tests.e2e.test_api import free_port
 

@@ -6,12 +6,9 @@ import shutil
 import textwrap
 from pathlib import Path
 
-import pytest
-
-from steward.errors import InvalidInputError
 from steward.graph import Edge, Node, OwnershipClaim
 from steward.sources.base import Record, SourceContext
-from steward.sources.catalog import CatalogSource, CatalogSourceConfig, normalise_ref
+from steward.sources.catalog import CatalogSource, CatalogSourceConfig
 from steward.store import open_store
 
 DATA = Path(__file__).parents[2] / "data" / "catalog"
@@ -39,36 +36,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(text).lstrip())
     return p
-
-
-# ---- references ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("ref", "expected"), [
-    ("Alice@X.com", "person:alice@x.com"),
-    ("person:Alice@X.com", "person:alice@x.com"),
-    ("team:data", "team:data"),
-    ("@alice", "person:@alice"),
-    ("@acme/churn-team", "team:@acme/churn-team"),
-    ("user:jdoe", "person:jdoe"),
-    ("user:default/jdoe", "person:jdoe"),
-    ("user:ops/jdoe", "person:ops/jdoe"),
-    ("group:default/data", "team:data"),
-    ("Group:data", "team:data"),
-    ("data", "team:data"),
-    ("default/data", "team:data"),
-])
-def test_normalise_ref(ref: str, expected: str) -> None:
-    assert normalise_ref(ref) == expected
-
-
-def test_bare_member_name_is_a_person() -> None:
-    assert normalise_ref("jdoe", default_kind="person") == "person:jdoe"
-
-
-@pytest.mark.parametrize("ref", ["", "  ", "component:web", "@", "@a/b/c", "user:"])
-def test_normalise_ref_refuses(ref: str) -> None:
-    with pytest.raises(InvalidInputError):
-        normalise_ref(ref)
 
 
 # ---- Steward kinds ------------------------------------------------------------------------------

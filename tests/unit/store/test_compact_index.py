@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from steward.graph import Edge, EdgeKind
 from steward.store import open_store
 from steward.store.base import bfs
-from steward.store.memory import EmbeddedStore
+from steward.store.embedded import EmbeddedStore
 
 # ids whose code-point order differs from naive byte-per-char or case-folded order, so the tie rule
 # (the parent is the smallest id) is checked where SQLite's and Python's orders could disagree

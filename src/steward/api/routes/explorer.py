@@ -17,7 +17,7 @@ from steward.analysis.ownership import OwnershipView
 from steward.api.deps import HolderDep, SettingsDep
 from steward.api.errors import responses
 from steward.errors import InvalidInputError
-from steward.graph import LINEAGE_EDGES, NodeKind, kind_of_id
+from steward.graph import LINEAGE_EDGES, NodeKind, is_kind, kind_of_id
 from steward.lookup import resolve_node
 from steward.settings import Settings
 from steward.store import GraphStore
@@ -145,7 +145,7 @@ def _audit_table(store: GraphStore, settings: Settings) -> dict[str, Any]:
         except InvalidInputError:
             kind = ""
         owners = sorted({c.owner for c in view.effective(artifact, "owner")}) if kind else []
-        teams = sorted({o for o in owners if o.startswith("team:")}
+        teams = sorted({o for o in owners if is_kind(o, NodeKind.TEAM)}
                        | {t for o in owners for t in view.teams_of.get(o, [])})
         rows.append({**finding, "kind": kind, "owners": owners, "teams": teams})
     return {**result, "findings": rows, "policy": policy.model_dump(mode="json")}

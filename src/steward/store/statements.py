@@ -23,7 +23,7 @@ def cypher_dir() -> Path:
     packaged = Path(str(resources.files("steward"))) / "cypher"
     if packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parents[2] / "cypher"
+    checkout = Path(__file__).resolve().parents[3] / "cypher"
     if checkout.is_dir():
         return checkout
     raise ConfigError(f"no Cypher statements found (looked in {packaged} and {checkout}); reinstall steward-graph")

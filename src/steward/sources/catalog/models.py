@@ -1,0 +1,159 @@
+"""The catalog's document models: the envelope and the ``spec`` of each Steward and Backstage kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from steward.errors import InvalidInputError
+from steward.graph import NodeKind, is_email, is_kind
+from steward.refs import normalise_ref
+
+STEWARD_API = "steward/v1"
+BACKSTAGE_API_PREFIX = "backstage.io/"
+
+
+def _ref_validator(expect: Literal["team", "person"] | None, default_kind: Literal["team", "person"]) -> Any:
+    """A pydantic before-validator: normalise a reference, optionally demanding one kind."""
+
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            return value  # the str type check reports it
+        try:
+            out = normalise_ref(value, default_kind=default_kind)
+        except InvalidInputError as exc:
+            raise ValueError(exc.message) from exc
+        if expect is not None and not is_kind(out, NodeKind.TEAM if expect == "team" else NodeKind.PERSON):
+            raise ValueError(f"{value!r} refers to a {out.split(':', 1)[0]}; expected a {expect}")
+        return out
+
+    return BeforeValidator(check)
+
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _one_or_many(value: object) -> object:
+    """Accept ``owners: alice@x.com`` as well as a list."""
+    if isinstance(value, str):
+        return [value]
+    return [] if value is None else value
+
+
+def _date_text(value: object) -> object:
+    """YAML reads ``2026-03-01`` as a date; keep it as ISO text."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+OwnerRef = Annotated[str, _ref_validator(None, "team")]
+PersonRef = Annotated[str, _ref_validator("person", "person")]
+TeamRef = Annotated[str, _ref_validator("team", "team")]
+#: One item or a list (what the JSON Schema says a user may write).
+_ONE_OR_MANY = BeforeValidator(_one_or_many, json_schema_input_type=NonEmpty | list[NonEmpty])
+OwnerList = Annotated[list[OwnerRef], _ONE_OR_MANY]
+PersonList = Annotated[list[PersonRef], _ONE_OR_MANY]
+TeamList = Annotated[list[TeamRef], _ONE_OR_MANY]
+TextList = Annotated[list[NonEmpty], _ONE_OR_MANY]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+
+class _Metadata(_Open):
+    name: NonEmpty
+    namespace: NonEmpty | None = None
+    title: str | None = None
+    annotations: dict[str, str] | None = None
+
+
+class _Envelope(_Open):
+    apiVersion: NonEmpty
+    kind: NonEmpty
+    metadata: _Metadata
+    spec: dict[str, Any] | None = None
+
+
+def _email(value: str) -> str:
+    if not is_email(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+class _PersonSpec(_Strict):
+    email: Annotated[NonEmpty, AfterValidator(_email)]
+    displayName: str | None = None
+    active: bool = True
+    aliases: TextList = Field(default_factory=list)
+    left_at: Annotated[str | None, BeforeValidator(_date_text, json_schema_input_type=str | None)] = None
+    teams: TeamList = Field(default_factory=list)
+
+
+class _TeamSpec(_Strict):
+    displayName: str | None = None
+    description: str | None = None
+    handle: NonEmpty | None = None
+    aliases: TextList = Field(default_factory=list)
+    members: PersonList = Field(default_factory=list)
+    parent: TeamRef | None = None
+    children: TeamList = Field(default_factory=list)
+
+
+class _OwnershipSpec(_Strict):
+    artifact: NonEmpty
+    owners: OwnerList = Field(default_factory=list)
+    stewards: OwnerList = Field(default_factory=list)
+
+
+class _DeploymentSpec(_Strict):
+    environment: NonEmpty
+    serves: NonEmpty | None = None
+    depends_on: TextList = Field(default_factory=list)
+    runbook: str | None = None
+    description: str | None = None
+    owners: OwnerList = Field(default_factory=list)
+    stewards: OwnerList = Field(default_factory=list)
+
+
+class _BsProfile(_Open):
+    email: str | None = None
+    displayName: str | None = None
+
+
+class _BsUserSpec(_Open):
+    profile: _BsProfile | None = None
+    memberOf: TeamList = Field(default_factory=list)
+
+
+class _BsGroupSpec(_Open):
+    profile: _BsProfile | None = None
+    members: PersonList = Field(default_factory=list)
+    parent: TeamRef | None = None
+    children: TeamList = Field(default_factory=list)
+
+
+class _BsOwnedSpec(_Open):
+    owner: OwnerRef | None = None
+
+
+_STEWARD_SPECS: dict[str, type[BaseModel]] = {
+    "Person": _PersonSpec,
+    "Team": _TeamSpec,
+    "Ownership": _OwnershipSpec,
+    "Deployment": _DeploymentSpec,
+}
+_BACKSTAGE_SPECS: dict[str, type[BaseModel]] = {
+    "User": _BsUserSpec,
+    "Group": _BsGroupSpec,
+    "Component": _BsOwnedSpec,
+    "Resource": _BsOwnedSpec,
+}
+ARTIFACT_ANNOTATION = "steward/artifact"
