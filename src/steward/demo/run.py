@@ -255,7 +255,7 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
     elif server is not None:
         notes.append(
             f"The demo's MLflow server has been stopped; its data stays in {workspace / 'mlflow'}. To ingest "
-            f"ingest/demo.yaml again, start it with `python -m steward.testing.mlflow_server start --workdir "
+            f"ingest/demo.yaml again, start it with `python -m steward.local.mlflow_server start --workdir "
             f"{workspace / 'mlflow'}` and set MLFLOW_TRACKING_URI to the URL it prints."
         )
     else:
