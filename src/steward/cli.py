@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -130,7 +130,7 @@ def ingest(
     recipe: Annotated[Path, typer.Argument(help="Recipe YAML (see ingest/demo.yaml).", show_default=False)],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run the sources, write nothing, report.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what the run would write and remove; create and write nothing.")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Remove stale records even beyond the recipe's max_removal_share.")
     ] = False,
@@ -146,10 +146,15 @@ def ingest(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from steward.recipe import load_recipe, run_recipe
+    from steward.recipe import dry_run_recipe, load_recipe, run_recipe
 
     rcp = load_recipe(recipe)
-    with opened(store, create=True) as st:
+    uri = store or Settings().store
+    # A dry run creates nothing: a missing embedded store is run as an empty one, in a scratch copy.
+    missing = dry_run and uri.lower().startswith("sqlite:///") and \
+        not Path(uri[len("sqlite:///"):]).expanduser().is_file()
+    with ExitStack() as stack:
+        st = None if missing else stack.enter_context(opened(uri, create=not dry_run))
         err = Console(stderr=True)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
                       disable=not err.is_terminal) as progress:
@@ -158,7 +163,11 @@ def ingest(
             def tick(source: str, n: int) -> None:
                 progress.update(task, description=f"{source}: {n} records")
 
-            report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick, strict=strict)
+            if dry_run:
+                report = dry_run_recipe(rcp, st, uri=uri, force=force, progress=tick, strict=strict)
+            else:
+                assert st is not None  # a real run opened (or created) it
+                report = run_recipe(rcp, st, force=force, progress=tick, strict=strict)
     emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
         raise typer.Exit(report.exit_code)

@@ -95,13 +95,61 @@ def test_ingest_query_round_trip(workspace: Path) -> None:
     assert hand.startswith("# Handoff: carol")
 
 
-def test_dry_run_writes_nothing(workspace: Path) -> None:
-    store = f"sqlite:///{workspace / 'graph.db'}"
-    out = json.loads(steward("ingest", str(workspace / "recipe.yaml"), "--store", store, "--dry-run",
-                             "-f", "json").stdout)
-    assert out["dry_run"] is True
-    stats = json.loads(steward("stats", "--store", store, "--format", "json").stdout)
-    assert stats["total_nodes"] == 0
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Ada", "-c", "user.email=ada@acme.com", *args],
+                   check=True, capture_output=True)
+
+
+def _counts(report: dict[str, object], *, dry: bool) -> dict[str, tuple[int, int, int]]:
+    """source -> (nodes written, edges written, removed); a dry run's removals are its would_remove."""
+    out = {}
+    for s in report["sources"]:  # type: ignore[attr-defined]
+        removed = s["would_remove"] if dry else s["removed"]["nodes"] + s["removed"]["edges"]
+        out[s["source"]] = (s["written"]["nodes"], s["written"]["edges"], removed)
+    return out
+
+
+def test_dry_run_creates_nothing_and_reports_what_the_real_run_does(workspace: Path) -> None:
+    # A git repository with CODEOWNERS, and jobs whose code lives in it: the run links their owners.
+    repo = workspace / "repo"
+    (repo / "pipelines").mkdir(parents=True)
+    (repo / "CODEOWNERS").write_text("* @carol\npipelines/ ada@acme.com\n")
+    (repo / "pipelines" / "etl.py").write_text("print('etl')\n")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "first")
+    lines = []
+    for line in (workspace / "lineage.jsonl").read_text().splitlines():
+        ev = json.loads(line)
+        ev["job"]["facets"] = {"sourceCodeLocation": {
+            "_producer": "https://example.com", "_schemaURL": "https://openlineage.io/spec/facets/1-0-0/"
+            "SourceCodeLocationJobFacet.json", "type": "git", "url": "https://example.com/repo",
+            "path": f"pipelines/{ev['job']['name']}.py"}}
+        lines.append(json.dumps(ev))
+    (workspace / "lineage.jsonl").write_text("\n".join(lines) + "\n")
+    with (workspace / "recipe.yaml").open("a") as f:
+        f.write("  - type: git\n    path: repo\n")
+    recipe = str(workspace / "recipe.yaml")
+
+    fresh = workspace / "fresh" / "graph.db"
+    dry = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "--dry-run", "-f", "json").stdout)
+    assert dry["dry_run"] is True and dry["store"] == f"sqlite:///{fresh}"
+    assert not (workspace / "fresh").exists(), "a dry run created the store's folder"
+    real = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "-f", "json").stdout)
+    assert _counts(dry, dry=True) == _counts(real, dry=False)
+    assert _counts(real, dry=False)["codeowners"][1] == 2, "both jobs linked to their CODEOWNERS owner"
+
+    # On a store with earlier data: CODEOWNERS changes hands, so the real run removes the old claims.
+    stats = json.loads(steward("stats", "--store", f"sqlite:///{fresh}", "-f", "json").stdout)
+    before = sorted(p.name for p in fresh.parent.iterdir())
+    (repo / "CODEOWNERS").write_text("* @carol\npipelines/ carol@acme.com\n")
+    _git(repo, "commit", "-q", "-am", "hand over")
+    dry = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "--dry-run", "-f", "json").stdout)
+    assert json.loads(steward("stats", "--store", f"sqlite:///{fresh}", "-f", "json").stdout) == stats
+    assert sorted(p.name for p in fresh.parent.iterdir()) == before
+    real = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "-f", "json").stdout)
+    assert _counts(dry, dry=True) == _counts(real, dry=False)
+    assert _counts(real, dry=False)["codeowners"][2] > 0, "the old CODEOWNERS claims were removed"
 
 
 @pytest.mark.parametrize(
