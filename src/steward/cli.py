@@ -130,7 +130,8 @@ def ingest(
     recipe: Annotated[Path, typer.Argument(help="Recipe YAML (see ingest/demo.yaml).", show_default=False)],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what the run would write and remove; create and write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report what the run would write and remove; create and write nothing.")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Remove stale records even beyond the recipe's max_removal_share.")
     ] = False,
