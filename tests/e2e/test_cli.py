@@ -276,3 +276,16 @@ def test_a_mass_removal_is_refused_with_exit_7_until_forced(tmp_path: Path) -> N
     assert "no longer says 8 of its 10 records" in refused.stdout
     assert "--force" in refused.stdout
     steward("ingest", str(tmp_path / "r.yaml"), "--store", store, "--force")
+
+
+def test_piped_output_is_plain_and_never_wraps_an_id(workspace: Path) -> None:
+    store = f"sqlite:///{workspace / 'graph.db'}"
+    steward("ingest", str(workspace / "recipe.yaml"), "--store", store)
+    out = steward("blast-radius", "raw/events", "--store", store, env={"COLUMNS": "60"}).stdout
+    assert not any("\u2500" <= ch <= "\u257f" for ch in out), out  # no box drawing in a pipe
+    assert "\x1b[" not in out
+    lines = out.splitlines()
+    # the id is whole on one line although the line is wider than COLUMNS
+    assert any(line.startswith("dataset:s3://lake/features/churn ") or line == "dataset:s3://lake/features/churn"
+               or "dataset:s3://lake/features/churn " in line for line in lines), out
+    assert not any(line.strip().startswith(("churn", "res/churn")) for line in lines), out
