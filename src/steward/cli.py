@@ -294,6 +294,25 @@ def _owners_text(owners: list[dict[str, Any]]) -> str:
     return ", ".join(parts) or "-"
 
 
+def _readable_names(st: GraphStore, items: list[dict[str, Any]]) -> dict[str, str]:
+    """id -> a name a person can read: a run with its job, a model version with its model."""
+    from steward.analysis.common import containers_of
+
+    wanted = {NodeKind.RUN.value: "job", NodeKind.MODEL_VERSION.value: "model"}
+    member_of = containers_of(st, [i["id"] for i in items if i["kind"] in wanted])
+    containers = st.get_nodes(set(member_of.values())) if member_of else {}
+    names: dict[str, str] = {}
+    for i in items:
+        name = i.get("name") or i["id"]
+        container = containers.get(member_of.get(i["id"], ""))
+        if container is not None and i["kind"] == NodeKind.RUN.value:
+            name = f"run {name} of job {container.name}"
+        elif container is not None and i["kind"] == NodeKind.MODEL_VERSION.value:
+            name = f"version {name} of model {container.name}"
+        names[i["id"]] = name
+    return names
+
+
 @app.command("blast-radius")
 def blast_radius_cmd(
     node: Annotated[str, typer.Argument(help="The broken thing: a node id or an unambiguous search term.")],
@@ -312,6 +331,7 @@ def blast_radius_cmd(
 
     with opened(store) as st:
         result = blast_radius(st, resolve_node(st, node).id, max_depth=max_depth, edge_kinds=edge, limit=limit)
+        names = _readable_names(st, result["impacted"])
     root = result["root"]
     note = "TRUNCATED: raise --max-depth/--limit to see everything" if result["truncated"] else None
 
@@ -326,8 +346,9 @@ def blast_radius_cmd(
                for p in result["page"]],
               empty="nobody active owns the root or anything downstream"),
         Table(f"Blast radius of {root['kind']} {root['id']}: {result['counts']['impacted']} impacted downstream",
-              ["distance", "kind", "id", "effective owners and stewards"],
-              [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in result["impacted"]], note=note),
+              ["distance", "kind", "id", "name", "effective owners and stewards"],
+              [[i["distance"], i["kind"], i["id"], names[i["id"]], _owners_text(i["owners"])]
+               for i in result["impacted"]], note=note),
         Table("No active owner (nobody can be paged for these)", ["id"], [[u] for u in result["unowned"]]),
         Table("Owners that name nobody known (add them to a catalog Person's aliases)",
               ["artifact", "named", "role", "source"],
@@ -349,12 +370,13 @@ def upstream(
 
     with opened(store) as st:
         result = upstream_analysis(st, resolve_node(st, node).id, window_days=days, max_depth=max_depth)
+        names = _readable_names(st, result["upstream"])
     root = result["root"]
     emit(result, [
         Table(f"Changes upstream of {root['id']} in the last {days:g} days", ["at", "kind", "id", "summary"],
               [[c["at"], c["kind"], c["id"], c["summary"]] for c in result["changes"]], empty="no recent changes"),
-        Table(f"Upstream of {root['kind']} {root['id']}", ["distance", "kind", "id"],
-              [[u["distance"], u["kind"], u["id"]] for u in result["upstream"]]),
+        Table(f"Upstream of {root['kind']} {root['id']}", ["distance", "kind", "id", "name"],
+              [[u["distance"], u["kind"], u["id"], names[u["id"]]] for u in result["upstream"]]),
     ], fmt)
 
 

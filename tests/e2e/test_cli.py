@@ -289,3 +289,29 @@ def test_piped_output_is_plain_and_never_wraps_an_id(workspace: Path) -> None:
     assert any(line.startswith("dataset:s3://lake/features/churn ") or line == "dataset:s3://lake/features/churn"
                or "dataset:s3://lake/features/churn " in line for line in lines), out
     assert not any(line.strip().startswith(("churn", "res/churn")) for line in lines), out
+
+
+def test_tables_name_runs_with_their_job_and_versions_with_their_model(tmp_path: Path) -> None:
+    from steward.graph import Edge, EdgeKind, Node, NodeKind
+    from steward.store import open_store
+
+    uri = f"sqlite:///{tmp_path / 'g.db'}"
+    run_id = "run:0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"
+    with open_store(uri, create=True) as st:
+        st.upsert(nodes=[
+            Node(id="dataset:s3://lake/train", kind=NodeKind.DATASET, source="t", name="train"),
+            Node(id="job:mlflow/churn", kind=NodeKind.JOB, source="t", name="churn training"),
+            Node(id=run_id, kind=NodeKind.RUN, source="t", name="0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"),
+            Node(id="model:churn", kind=NodeKind.MODEL, source="t", name="churn"),
+            Node(id="model_version:churn/3", kind=NodeKind.MODEL_VERSION, source="t", name="3"),
+        ], edges=[
+            Edge(src="dataset:s3://lake/train", kind=EdgeKind.CONSUMED_BY, dst=run_id, source="t"),
+            Edge(src=run_id, kind=EdgeKind.RUN_OF, dst="job:mlflow/churn", source="t"),
+            Edge(src=run_id, kind=EdgeKind.PRODUCED, dst="model_version:churn/3", source="t"),
+            Edge(src="model_version:churn/3", kind=EdgeKind.VERSION_OF, dst="model:churn", source="t"),
+        ])
+    blast = steward("blast-radius", "dataset:s3://lake/train", "--store", uri, "-f", "csv").stdout
+    assert "run 0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b of job churn training" in blast
+    assert "version 3 of model churn" in blast
+    up = steward("upstream", "model_version:churn/3", "--store", uri).stdout
+    assert "run 0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b of job churn training" in up
