@@ -487,6 +487,14 @@ def _demo_dir() -> Path:
     return Path(default_store_uri().removeprefix("sqlite:///")).parent
 
 
+def _heading(console: Console, text: str) -> None:
+    """A rule with a title on a terminal; the title alone in a pipe (plain output, no box drawing)."""
+    if console.is_terminal:
+        console.rule(text)
+    else:
+        console.print(f"\n{text}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def demo(
     store: Annotated[
@@ -517,7 +525,7 @@ def demo(
     with opened(store_uri) as st:
         blast = blast_radius(st, result.key_dataset)
         points = spof(st)
-    console.rule(f"If {result.key_dataset} is corrupted")
+    _heading(console, f"If {result.key_dataset} is corrupted")
     emit(None, [
         Table("Who to page (the dataset's own owners first)", ["person", "name", "deployments hit", "artifacts hit"],
               [[p["id"], p["name"], len(p["deployments"]), len(p["artifacts"])] for p in blast["page"]]),
@@ -527,7 +535,7 @@ def demo(
               [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in blast["impacted"]]),
         Table("No active owner", ["id"], [[u] for u in blast["unowned"]]),
     ], Format.table)
-    console.rule("Single points of failure")
+    _heading(console, "Single points of failure")
     emit(None, [
         Table("Sole owners", ["id", "owner", "deployments at risk"],
               [[s["id"], s["owner"], s["deployments_at_risk"]] for s in points["sole_owner"]]),
@@ -538,11 +546,12 @@ def demo(
     ], Format.table)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
-    console.print(
-        f"\nTry:  export STEWARD_STORE={store_uri}\n"
-        f"      steward audit\n      steward handoff {result.leaver}\n"
-        f"      steward upstream {result.deployments[0]} --days 7\n"
-        f"      steward ingest {result.recipe} --dry-run", highlight=False)
+    # One command a line, never wrapped (a line cut after `export` cannot be pasted).
+    console.print("\nTry:", highlight=False)
+    for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
+                    f"steward upstream {result.deployments[0]} --days 7",
+                    f"steward ingest {result.recipe} --dry-run"):
+        console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:
         import os
         import secrets

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -315,3 +316,42 @@ def test_tables_name_runs_with_their_job_and_versions_with_their_model(tmp_path:
     assert "version 3 of model churn" in blast
     up = steward("upstream", "model_version:churn/3", "--store", uri).stdout
     assert "run 0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b of job churn training" in up
+
+
+def _on_a_terminal(args: list[str], columns: int) -> str:
+    """Run steward with its stdout on a pseudo-terminal of ``columns`` columns; the text it printed."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    proc = subprocess.Popen([STEWARD, *args], stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)  # bold (NO_COLOR keeps styles): the text as seen
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_demo_hints_are_whole_lines_to_paste(tmp_path: Path, terminal: bool) -> None:
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
+    args = ["demo", "--mlflow", "off", "--no-serve", "--store", store, "--workspace", str(tmp_path / "ws")]
+    out = _on_a_terminal(args, 40) if terminal else steward(*args, env={"COLUMNS": "40"}).stdout
+    lines = out.splitlines()
+    assert f"  export STEWARD_STORE={store}" in lines, out
+    assert f"  steward ingest {tmp_path / 'ws' / 'recipe.yaml'} --dry-run" in lines, out
+    if terminal:  # tables fit the 40 columns: cut in the middle, or one record per block
+        boxed = [line for line in lines if any("\u2500" <= ch <= "\u257f" for ch in line)]
+        assert all(len(line) <= 40 for line in boxed), out
+        assert any(line.strip().startswith("person: person:") for line in lines), out  # a block per record
+    else:
+        assert not any("\u2500" <= ch <= "\u257f" for ch in out), out
