@@ -355,3 +355,14 @@ def test_demo_hints_are_whole_lines_to_paste(tmp_path: Path, terminal: bool) -> 
         assert any(line.strip().startswith("person: person:") for line in lines), out  # a block per record
     else:
         assert not any("\u2500" <= ch <= "\u257f" for ch in out), out
+
+
+def test_demo_says_once_that_it_installs_mlflow(tmp_path: Path) -> None:
+    # A missing MLflow venv, and pip without an index: the install is announced, then fails fast.
+    env = {"STEWARD_MLFLOW_VENV": str(tmp_path / "venv"), "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path),
+           "MLFLOW_TRACKING_URI": ""}
+    proc = steward("demo", "--mlflow", "auto", "--no-serve", "--store", f"sqlite:///{tmp_path / 'd.db'}",
+                   "--workspace", str(tmp_path / "ws"), env=env, check=None)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert out.lower().count("installing mlflow") == 1, out
