@@ -40,7 +40,7 @@ from steward.identity import Identities
 from steward.resolve import Resolver, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
 from steward.store.base import GraphStore
-from steward.yamlfile import read_mapping
+from steward.yamlfile import line_of, read_mapping
 
 __all__ = [
     "DEFAULT_PRECEDENCE",
@@ -144,15 +144,18 @@ def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
     try:
         recipe = Recipe.model_validate({**raw, "base_dir": path.resolve().parent})
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_errors(exc)}") from exc
+        loc = [p for p in exc.errors()[0]["loc"] if isinstance(p, str | int)]
+        line = line_of(path, *loc) if loc else None
+        raise ConfigError(f"{path}:{line}: {_errors(exc)}" if line else f"{path}: {_errors(exc)}") from exc
     names = [s.name or s.type for s in recipe.sources]
     if CODEOWNERS_SOURCE in names:
         raise ConfigError(f"{path}: the source name {CODEOWNERS_SOURCE!r} is reserved for CODEOWNERS linking")
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{path}: source names must be unique; give these a 'name': {', '.join(dupes)}")
-    for i, s in enumerate(recipe.sources):
-        _build_config(s, f"{path}: sources[{i}]")  # fail fast on bad settings, before anything runs
+    for i, s in enumerate(recipe.sources):  # fail fast on bad settings, before anything runs
+        line = line_of(path, "sources", i)
+        _build_config(s, f"{path}:{line}: sources[{i}]" if line else f"{path}: sources[{i}]")
     return recipe
 
 
@@ -161,7 +164,10 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _build_config(entry: RecipeSource, where: str) -> tuple[type[Source[Any]], SourceConfig]:
-    cls = source_class(entry.type)
+    try:
+        cls = source_class(entry.type)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}") from exc
     settings = dict(entry.model_extra or {})
     try:
         return cls, cls.config_class.model_validate(settings)

@@ -191,7 +191,11 @@ def test_recipe_errors(tmp_path: Path) -> None:
     assert "colour" in proc.stderr
     (tmp_path / "r.yaml").write_text("sources:\n  - type: svn\n")
     proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
-    assert "unknown source type 'svn'" in proc.stderr
+    assert f"{tmp_path / 'r.yaml'}:2: sources[0]: unknown source type 'svn'" in proc.stderr
+    (tmp_path / "r.yaml").write_text("sources:\n  - type: catalog\n    paths: ['x.yaml]\n\n\n\n")
+    proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
+    assert f"{tmp_path / 'r.yaml'}:3:13: not valid YAML" in proc.stderr
+    assert not (tmp_path / "g.db").exists()
 
 
 def test_a_failing_source_makes_ingest_exit_nonzero(tmp_path: Path) -> None:

@@ -187,3 +187,39 @@ def test_precedence_belongs_to_the_store_and_a_disagreeing_recipe_is_refused(tmp
         run_recipe(load_recipe(other), store)
     assert read_precedence(store) == ("codeowners", "catalog")
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "needle"),
+    [
+        # a bad indentation: the line that breaks the block
+        ("sources:\n  - type: catalog\n    paths: [a.yaml]\n   name: x\n  - type: openlineage\n    paths: [b]\n",
+         "4:4", "indented"),
+        # an unclosed bracket: where it opens, not the next line where PyYAML gives up
+        ("sources:\n  - type: catalog\n    paths: [a.yaml, b.yaml\n  - type: openlineage\n    paths: [b]\n",
+         "3:12", "flow sequence that starts here"),
+        # a tab
+        ("sources:\n  - type: catalog\n\tpaths: [a.yaml]\n", "3:1", "spaces only"),
+        # an unclosed quote: PyYAML notices at the end of the file, four lines later
+        ("sources:\n  - type: catalog\n    paths: ['a.yaml]\n  - type: openlineage\n    paths: [b]\nx: 1\n",
+         "3:13", "quoted scalar that starts here"),
+        # an unknown source type: the file and the line of the entry
+        ("sources:\n  - type: catalog\n    paths: [a.yaml]\n  - type: kafka\n    paths: [b]\n",
+         "4", "unknown source type 'kafka'"),
+        # a bad setting of a source
+        ("sources:\n  - type: catalog\n    paths: [a.yaml]\n  - type: openlineage\n    pathz: [b]\n",
+         "4", "pathz"),
+    ],
+    ids=["indentation", "bracket", "tab", "quote", "unknown-type", "bad-setting"],
+)
+def test_recipe_errors_name_the_file_and_the_line_of_the_mistake(
+    tmp_path: Path, text: str, where: str, needle: str
+) -> None:
+    r = tmp_path / "recipe.yaml"
+    r.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_recipe(r)
+    message = err.value.message
+    assert message.startswith(f"{r}:{where}: "), message
+    assert needle in message
+    assert "<unicode string>" not in message and "\n" not in message
