@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -598,8 +599,38 @@ def serve(
         raise ConfigError("steward serve needs STEWARD_API_TOKEN (writes to POST /api/v1/lineage require "
                           "'Authorization: Bearer <token>'); or pass --no-auth on a loopback host")
     application = create_app(settings)
-    typer.echo(f"Steward API on http://{host}:{port}  (docs: http://{host}:{port}/docs, store: {settings.store})")
-    uvicorn.run(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
+    sock = _listen(host, port)  # bind first: the banner below is printed only once the port is ours
+    url = f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
+    typer.echo(f"Steward API on {url}  (docs: {url}/docs, store: {settings.store})")
+    config = uvicorn.Config(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (for uvicorn); a one-line ConfigError (exit 3) naming the port if not."""
+    import errno
+
+    from steward.errors import ConfigError
+
+    try:
+        family = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: unknown host {host!r} ({exc.strerror})") from exc
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: reuse a TIME_WAIT port
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use (another server?); stop it, or choose "
+                              "another with --port") from exc
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def _is_loopback(host: str) -> bool:

@@ -370,3 +370,19 @@ def test_demo_says_once_that_it_installs_mlflow(tmp_path: Path) -> None:
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert out.lower().count("installing mlflow") == 1, out
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_before_any_banner(tmp_path: Path) -> None:
+    import socket
+
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    steward("init", "--store", store)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = steward("serve", "--port", str(port), "--store", store, env={"STEWARD_API_TOKEN": "t" * 32},
+                       check=3)
+    assert "Steward API on" not in proc.stdout, "the banner came before the bind"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"port {port} on 127.0.0.1 is already in use" in lines[0], proc.stderr
