@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -130,7 +131,8 @@ def ingest(
     recipe: Annotated[Path, typer.Argument(help="Recipe YAML (see ingest/demo.yaml).", show_default=False)],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run the sources, write nothing, report.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report what the run would write and remove; create and write nothing.")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Remove stale records even beyond the recipe's max_removal_share.")
     ] = False,
@@ -146,10 +148,15 @@ def ingest(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from steward.recipe import load_recipe, run_recipe
+    from steward.recipe import dry_run_recipe, load_recipe, run_recipe
 
     rcp = load_recipe(recipe)
-    with opened(store, create=True) as st:
+    uri = store or Settings().store
+    # A dry run creates nothing: a missing embedded store is run as an empty one, in a scratch copy.
+    missing = dry_run and uri.lower().startswith("sqlite:///") and \
+        not Path(uri[len("sqlite:///"):]).expanduser().is_file()
+    with ExitStack() as stack:
+        st = None if missing else stack.enter_context(opened(uri, create=not dry_run))
         err = Console(stderr=True)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
                       disable=not err.is_terminal) as progress:
@@ -158,7 +165,11 @@ def ingest(
             def tick(source: str, n: int) -> None:
                 progress.update(task, description=f"{source}: {n} records")
 
-            report = run_recipe(rcp, st, dry_run=dry_run, force=force, progress=tick, strict=strict)
+            if dry_run:
+                report = dry_run_recipe(rcp, st, uri=uri, force=force, progress=tick, strict=strict)
+            else:
+                assert st is not None  # a real run opened (or created) it
+                report = run_recipe(rcp, st, force=force, progress=tick, strict=strict)
     emit(report.to_json(), _ingest_tables(report), fmt)
     if not report.ok:
         raise typer.Exit(report.exit_code)
@@ -284,6 +295,25 @@ def _owners_text(owners: list[dict[str, Any]]) -> str:
     return ", ".join(parts) or "-"
 
 
+def _readable_names(st: GraphStore, items: list[dict[str, Any]]) -> dict[str, str]:
+    """id -> a name a person can read: a run with its job, a model version with its model."""
+    from steward.analysis.common import containers_of
+
+    wanted = {NodeKind.RUN.value: "job", NodeKind.MODEL_VERSION.value: "model"}
+    member_of = containers_of(st, [i["id"] for i in items if i["kind"] in wanted])
+    containers = st.get_nodes(set(member_of.values())) if member_of else {}
+    names: dict[str, str] = {}
+    for i in items:
+        name = i.get("name") or i["id"]
+        container = containers.get(member_of.get(i["id"], ""))
+        if container is not None and i["kind"] == NodeKind.RUN.value:
+            name = f"run {name} of job {container.name}"
+        elif container is not None and i["kind"] == NodeKind.MODEL_VERSION.value:
+            name = f"version {name} of model {container.name}"
+        names[i["id"]] = name
+    return names
+
+
 @app.command("blast-radius")
 def blast_radius_cmd(
     node: Annotated[str, typer.Argument(help="The broken thing: a node id or an unambiguous search term.")],
@@ -302,6 +332,7 @@ def blast_radius_cmd(
 
     with opened(store) as st:
         result = blast_radius(st, resolve_node(st, node).id, max_depth=max_depth, edge_kinds=edge, limit=limit)
+        names = _readable_names(st, result["impacted"])
     root = result["root"]
     note = "TRUNCATED: raise --max-depth/--limit to see everything" if result["truncated"] else None
 
@@ -316,8 +347,9 @@ def blast_radius_cmd(
                for p in result["page"]],
               empty="nobody active owns the root or anything downstream"),
         Table(f"Blast radius of {root['kind']} {root['id']}: {result['counts']['impacted']} impacted downstream",
-              ["distance", "kind", "id", "effective owners and stewards"],
-              [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in result["impacted"]], note=note),
+              ["distance", "kind", "id", "name", "effective owners and stewards"],
+              [[i["distance"], i["kind"], i["id"], names[i["id"]], _owners_text(i["owners"])]
+               for i in result["impacted"]], note=note),
         Table("No active owner (nobody can be paged for these)", ["id"], [[u] for u in result["unowned"]]),
         Table("Owners that name nobody known (add them to a catalog Person's aliases)",
               ["artifact", "named", "role", "source"],
@@ -339,12 +371,13 @@ def upstream(
 
     with opened(store) as st:
         result = upstream_analysis(st, resolve_node(st, node).id, window_days=days, max_depth=max_depth)
+        names = _readable_names(st, result["upstream"])
     root = result["root"]
     emit(result, [
         Table(f"Changes upstream of {root['id']} in the last {days:g} days", ["at", "kind", "id", "summary"],
               [[c["at"], c["kind"], c["id"], c["summary"]] for c in result["changes"]], empty="no recent changes"),
-        Table(f"Upstream of {root['kind']} {root['id']}", ["distance", "kind", "id"],
-              [[u["distance"], u["kind"], u["id"]] for u in result["upstream"]]),
+        Table(f"Upstream of {root['kind']} {root['id']}", ["distance", "kind", "id", "name"],
+              [[u["distance"], u["kind"], u["id"], names[u["id"]]] for u in result["upstream"]]),
     ], fmt)
 
 
@@ -455,6 +488,14 @@ def _demo_dir() -> Path:
     return Path(default_store_uri().removeprefix("sqlite:///")).parent
 
 
+def _heading(console: Console, text: str) -> None:
+    """A rule with a title on a terminal; the title alone in a pipe (plain output, no box drawing)."""
+    if console.is_terminal:
+        console.rule(text)
+    else:
+        console.print(f"\n{text}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def demo(
     store: Annotated[
@@ -485,7 +526,7 @@ def demo(
     with opened(store_uri) as st:
         blast = blast_radius(st, result.key_dataset)
         points = spof(st)
-    console.rule(f"If {result.key_dataset} is corrupted")
+    _heading(console, f"If {result.key_dataset} is corrupted")
     emit(None, [
         Table("Who to page (the dataset's own owners first)", ["person", "name", "deployments hit", "artifacts hit"],
               [[p["id"], p["name"], len(p["deployments"]), len(p["artifacts"])] for p in blast["page"]]),
@@ -495,7 +536,7 @@ def demo(
               [[i["distance"], i["kind"], i["id"], _owners_text(i["owners"])] for i in blast["impacted"]]),
         Table("No active owner", ["id"], [[u] for u in blast["unowned"]]),
     ], Format.table)
-    console.rule("Single points of failure")
+    _heading(console, "Single points of failure")
     emit(None, [
         Table("Sole owners", ["id", "owner", "deployments at risk"],
               [[s["id"], s["owner"], s["deployments_at_risk"]] for s in points["sole_owner"]]),
@@ -506,11 +547,12 @@ def demo(
     ], Format.table)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
-    console.print(
-        f"\nTry:  export STEWARD_STORE={store_uri}\n"
-        f"      steward audit\n      steward handoff {result.leaver}\n"
-        f"      steward upstream {result.deployments[0]} --days 7\n"
-        f"      steward ingest {result.recipe} --dry-run", highlight=False)
+    # One command a line, never wrapped (a line cut after `export` cannot be pasted).
+    console.print("\nTry:", highlight=False)
+    for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
+                    f"steward upstream {result.deployments[0]} --days 7",
+                    f"steward ingest {result.recipe} --dry-run"):
+        console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:
         import os
         import secrets
@@ -557,8 +599,38 @@ def serve(
         raise ConfigError("steward serve needs STEWARD_API_TOKEN (writes to POST /api/v1/lineage require "
                           "'Authorization: Bearer <token>'); or pass --no-auth on a loopback host")
     application = create_app(settings)
-    typer.echo(f"Steward API on http://{host}:{port}  (docs: http://{host}:{port}/docs, store: {settings.store})")
-    uvicorn.run(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
+    sock = _listen(host, port)  # bind first: the banner below is printed only once the port is ours
+    url = f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
+    typer.echo(f"Steward API on {url}  (docs: {url}/docs, store: {settings.store})")
+    config = uvicorn.Config(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (for uvicorn); a one-line ConfigError (exit 3) naming the port if not."""
+    import errno
+
+    from steward.errors import ConfigError
+
+    try:
+        family = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: unknown host {host!r} ({exc.strerror})") from exc
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: reuse a TIME_WAIT port
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use (another server?); stop it, or choose "
+                              "another with --port") from exc
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def _is_loopback(host: str) -> bool:

@@ -23,7 +23,10 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,7 @@ from steward.identity import Identities
 from steward.resolve import Resolver, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
 from steward.store.base import GraphStore
-from steward.yamlfile import read_mapping
+from steward.yamlfile import line_of, read_mapping
 
 __all__ = [
     "DEFAULT_PRECEDENCE",
@@ -141,15 +144,18 @@ def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
     try:
         recipe = Recipe.model_validate({**raw, "base_dir": path.resolve().parent})
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_errors(exc)}") from exc
+        loc = [p for p in exc.errors()[0]["loc"] if isinstance(p, str | int)]
+        line = line_of(path, *loc) if loc else None
+        raise ConfigError(f"{path}:{line}: {_errors(exc)}" if line else f"{path}: {_errors(exc)}") from exc
     names = [s.name or s.type for s in recipe.sources]
     if CODEOWNERS_SOURCE in names:
         raise ConfigError(f"{path}: the source name {CODEOWNERS_SOURCE!r} is reserved for CODEOWNERS linking")
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{path}: source names must be unique; give these a 'name': {', '.join(dupes)}")
-    for i, s in enumerate(recipe.sources):
-        _build_config(s, f"{path}: sources[{i}]")  # fail fast on bad settings, before anything runs
+    for i, s in enumerate(recipe.sources):  # fail fast on bad settings, before anything runs
+        line = line_of(path, "sources", i)
+        _build_config(s, f"{path}:{line}: sources[{i}]" if line else f"{path}: sources[{i}]")
     return recipe
 
 
@@ -158,7 +164,10 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _build_config(entry: RecipeSource, where: str) -> tuple[type[Source[Any]], SourceConfig]:
-    cls = source_class(entry.type)
+    try:
+        cls = source_class(entry.type)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}") from exc
     settings = dict(entry.model_extra or {})
     try:
         return cls, cls.config_class.model_validate(settings)
@@ -220,17 +229,21 @@ class _BufferedState:
     A dry run never flushes.
     """
 
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
+    def __init__(self, store: GraphStore | None) -> None:
+        self._store = store  # None: a store that does not exist yet (a dry run), so no bookmarks
         self._mem: dict[str, str] = {}
 
     def get_state(self, key: str) -> str | None:
-        return self._mem[key] if key in self._mem else self._store.get_state(key)
+        if key in self._mem:
+            return self._mem[key]
+        return self._store.get_state(key) if self._store is not None else None
 
     def set_state(self, key: str, value: str) -> None:
         self._mem[key] = value
 
     def flush(self) -> None:
+        if self._store is None:
+            return
         for key, value in self._mem.items():
             self._store.set_state(key, value)
         self._mem.clear()
@@ -290,9 +303,9 @@ def set_precedence(store: GraphStore, precedence: Sequence[str]) -> None:
 
 
 def _retract_stale(
-    store: GraphStore, source: str, records: Sequence[Record], *, max_share: float, force: bool, dry_run: bool
-) -> tuple[int, int, int]:
-    """Remove what ``source`` said before and not now; returns (nodes, edges, would_remove)."""
+    store: GraphStore, source: str, records: Sequence[Record], *, max_share: float, force: bool
+) -> tuple[int, int]:
+    """Remove what ``source`` said before and not now; returns (nodes, edges) removed."""
     emitted_nodes: set[str] = set()
     emitted_edges = set()
     for r in records:
@@ -308,16 +321,14 @@ def _retract_stale(
     total = len(said.nodes) + len(said.edges)
     stale = len(stale_nodes) + len(stale_edges)
     if not stale:
-        return 0, 0, 0
-    if dry_run:
-        return 0, 0, stale
+        return 0, 0
     if total and stale / total > max_share and not force:
         raise SafetyLimitError(
             f"source {source!r} no longer says {stale} of its {total} records ({stale / total:.0%}), more than "
             f"the limit of {max_share:.0%}; nothing was removed. Check the source, or re-run with --force"
         )
     result = store.retract(source, nodes=stale_nodes, edges=stale_edges)
-    return result.nodes_deleted, result.edges_deleted, 0
+    return result.nodes_deleted, result.edges_deleted
 
 
 def run_recipe(
@@ -336,7 +347,85 @@ def run_recipe(
     ``strict`` (or the recipe's ``strict: true``) goes further, for CI: a source with any skipped
     document, warning, failure or unresolved person is a failure, and nothing of it is written or
     removed (its bookmarks do not advance either).
+
+    A dry run (``dry_run``) runs for real into a scratch copy of ``store`` in a temporary folder,
+    so it reports exactly what the real run would write and remove (CODEOWNERS links included),
+    and leaves ``store`` untouched: see :func:`dry_run_recipe`.
     """
+    if dry_run:
+        return dry_run_recipe(recipe, store, force=force, progress=progress, strict=strict)
+    return _run(recipe, store, state_store=store, force=force, progress=progress, strict=strict)
+
+
+def dry_run_recipe(
+    recipe: Recipe,
+    store: GraphStore | None,
+    *,
+    uri: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    strict: bool = False,
+) -> RecipeReport:
+    """What :func:`run_recipe` would do to ``store``, done to a scratch copy; ``store`` is not written.
+
+    ``store`` None stands for a store that does not exist yet (``uri`` names it): the run is made
+    on an empty scratch store and nothing is created. The report counts what the real run would
+    write (``written``) and remove (``would_remove``; ``removed`` stays 0).
+    """
+    with _scratch_copy(store) as scratch:
+        report = _run(recipe, scratch, state_store=store, force=force, progress=progress, strict=strict)
+    report.store = store.uri if store is not None else (uri or report.store)
+    report.dry_run = True
+    for o in report.outcomes:
+        o.would_remove = o.removed_nodes + o.removed_edges
+        o.removed_nodes = o.removed_edges = 0
+    return report
+
+
+@contextmanager
+def _scratch_copy(store: GraphStore | None) -> Iterator[GraphStore]:
+    """An embedded store in a temporary folder holding what ``store`` holds (empty for None)."""
+    from steward.store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="steward-dry-run-") as tmp:
+        path = Path(tmp) / "graph.db"
+        source_path = getattr(store, "path", None)
+        copied = False
+        if store is not None and store.uri.startswith("sqlite:///") and isinstance(source_path, Path):
+            # An embedded store: SQLite's online backup copies it whole (state and provenance too).
+            src = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
+            dst = sqlite3.connect(str(path))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+                src.close()
+            copied = True
+        scratch = open_store(f"sqlite:///{path}", create=True)
+        try:
+            if store is not None and not copied:  # another backend: through the export format
+                from steward.export import import_jsonl, jsonl_lines, select
+
+                import_jsonl(scratch, jsonl_lines(store, select(store)), where=store.uri)
+            yield scratch
+        finally:
+            scratch.close()
+
+
+def _run(
+    recipe: Recipe,
+    store: GraphStore,
+    *,
+    state_store: GraphStore | None,
+    force: bool,
+    progress: Progress | None,
+    strict: bool,
+) -> RecipeReport:
+    """The run itself, into ``store``; sources read their bookmarks from ``state_store`` (None: none).
+
+    Bookmarks are written back only when ``state_store`` is ``store`` (a dry run never advances them).
+    """
+    dry_run = state_store is not store
     strict = strict or recipe.strict
     check_precedence(store, recipe.precedence, where="recipe")
     report = RecipeReport(store=store.uri, dry_run=dry_run)
@@ -346,7 +435,7 @@ def run_recipe(
     for i, entry in enumerate(recipe.sources):
         cls, config = _build_config(entry, f"sources[{i}]")
         name = entry.name or entry.type
-        states[name] = _BufferedState(store)  # one per source: a refused source's bookmarks stay put
+        states[name] = _BufferedState(state_store)  # one per source: a refused source's bookmarks stay put
         context = SourceContext(base_dir=recipe.base_dir, state=states[name], seen_at=seen_at)
         src = cls(config, name=name, context=context)
         records: list[Record] = []
@@ -370,7 +459,7 @@ def run_recipe(
     resolver = Resolver.from_store(store)
     for _, records, _ in collected:
         resolver.learn(records)
-    if not dry_run and store.get_state(PRECEDENCE_STATE_KEY) is None:
+    if store.get_state(PRECEDENCE_STATE_KEY) is None:
         set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
     everything = [r for _, records, _ in collected for r in records]
     for src, records, ran_whole in collected:
@@ -381,7 +470,7 @@ def run_recipe(
                 continue
         whole = ran_whole and src.report.complete and not src.report.failures
         outcome = _store_source(store, src.report, resolver.rewrite(records),
-                                retract=whole and not src.report.skipped, recipe=recipe, force=force, dry_run=dry_run)
+                                retract=whole and not src.report.skipped, recipe=recipe, force=force)
         if whole and src.report.skipped:
             outcome.retract_skipped = (
                 f"{len(src.report.skipped)} item(s) skipped (see the warnings): nothing of {src.name!r} was removed "
@@ -391,10 +480,8 @@ def run_recipe(
         report.outcomes.append(outcome)
         if not dry_run:
             states[src.name].flush()
-    report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, dry_run=dry_run, force=force,
-                                            strict=strict))
-    if not dry_run:
-        reresolve_aliases(store)
+    report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, force=force, strict=strict))
+    reresolve_aliases(store)
     report.unresolved = _unresolved_names(store, [r for _, records, _ in collected for r in records])
     return report
 
@@ -441,7 +528,7 @@ def _unresolved_names(store: GraphStore, records: Sequence[Record], *,
     return sorted(p for p in people if ids.is_unresolved(p))
 
 
-def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run: bool, force: bool,
+def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, force: bool,
                      strict: bool = False) -> SourceOutcome:
     """Claims from CODEOWNERS for jobs and runs whose source file is known (source ``codeowners``)."""
     from steward.sources.codeowners import link_claims
@@ -457,22 +544,20 @@ def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, dry_run
     if strict and _refuse(outcome.report, ()):
         outcome.refused = True
         return outcome
-    return _store_source(store, outcome.report, claims, retract=True, recipe=recipe, force=force, dry_run=dry_run)
+    return _store_source(store, outcome.report, claims, retract=True, recipe=recipe, force=force)
 
 
 def _store_source(
     store: GraphStore, report: SourceReport, resolved: Sequence[Record], *, retract: bool, recipe: Recipe,
-    force: bool, dry_run: bool,
+    force: bool,
 ) -> SourceOutcome:
     """Write one source's resolved records, then (after a complete run) remove what it stopped saying."""
     outcome = SourceOutcome(report)
-    if not dry_run:
-        outcome.written_nodes, outcome.written_edges = _write(store, resolved)
+    outcome.written_nodes, outcome.written_edges = _write(store, resolved)
     if retract:
         try:
-            n, e, would = _retract_stale(store, report.source, resolved, max_share=recipe.max_removal_share,
-                                         force=force, dry_run=dry_run)
-            outcome.removed_nodes, outcome.removed_edges, outcome.would_remove = n, e, would
+            outcome.removed_nodes, outcome.removed_edges = _retract_stale(
+                store, report.source, resolved, max_share=recipe.max_removal_share, force=force)
         except SafetyLimitError as exc:  # the other sources still run; the CLI exits with its code (7)
             report.fail(exc.message, source=report.source, code=exc.code)
     return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -100,6 +101,23 @@ def test_readyz_is_503_when_neo4j_is_down() -> None:
         down = httpx.get(f"{server.url}/api/v1/spof")
         assert down.status_code == 503
         assert down.json()["error"]["code"] == "store_unavailable"
+        for body in (ready.json(), down.json()):  # the diagnosis, not the command-line advice
+            assert f"cannot reach Neo4j at bolt://127.0.0.1:{port}" in body["error"]["message"]
+            assert not re.search(r"--store|docker|python -m|`", body["error"]["message"]), body
+
+
+def test_http_errors_speak_http_not_the_command_line(tmp_path: Path) -> None:
+    # A server on an embedded store that does not exist: the CLI says to run `steward init --store ...`;
+    # an HTTP client gets the diagnosis alone.
+    missing = tmp_path / "missing.db"
+    with LiveServer(Settings(store=f"sqlite:///{missing}")) as server:
+        for route in ("/readyz", "/api/v1/spof", "/api/v1/nodes/dataset:x", "/api/v1/blast-radius/x"):
+            resp = httpx.get(f"{server.url}{route}")
+            assert resp.status_code == 503, (route, resp.text)
+            message = resp.json()["error"]["message"]
+            assert f"no embedded store at {missing}" in message
+            assert not re.search(r"steward (ingest|init|search)|--store|`", message), (route, message)
+    assert not missing.exists()
 
 
 def test_analyses_json_contract(api: LiveServer) -> None:
@@ -140,7 +158,7 @@ def test_errors_are_json_with_the_right_status(api: LiveServer) -> None:
     assert bad.json()["error"]["code"] == "invalid_input"
     embedded_cypher = httpx.post(f"{api.url}/api/v1/cypher", json={"query": "MATCH (n) RETURN n"})
     assert embedded_cypher.status_code == 400
-    assert "Neo4j" in embedded_cypher.json()["error"]["message"]
+    assert embedded_cypher.json()["error"]["message"] == "Cypher queries need the Neo4j store; this one is embedded."
 
 
 def _event(run_id: str, state: RunState, *, when: datetime) -> RunEvent:

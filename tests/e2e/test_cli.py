@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,13 +96,61 @@ def test_ingest_query_round_trip(workspace: Path) -> None:
     assert hand.startswith("# Handoff: carol")
 
 
-def test_dry_run_writes_nothing(workspace: Path) -> None:
-    store = f"sqlite:///{workspace / 'graph.db'}"
-    out = json.loads(steward("ingest", str(workspace / "recipe.yaml"), "--store", store, "--dry-run",
-                             "-f", "json").stdout)
-    assert out["dry_run"] is True
-    stats = json.loads(steward("stats", "--store", store, "--format", "json").stdout)
-    assert stats["total_nodes"] == 0
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Ada", "-c", "user.email=ada@acme.com", *args],
+                   check=True, capture_output=True)
+
+
+def _counts(report: dict[str, object], *, dry: bool) -> dict[str, tuple[int, int, int]]:
+    """source -> (nodes written, edges written, removed); a dry run's removals are its would_remove."""
+    out = {}
+    for s in report["sources"]:  # type: ignore[attr-defined]
+        removed = s["would_remove"] if dry else s["removed"]["nodes"] + s["removed"]["edges"]
+        out[s["source"]] = (s["written"]["nodes"], s["written"]["edges"], removed)
+    return out
+
+
+def test_dry_run_creates_nothing_and_reports_what_the_real_run_does(workspace: Path) -> None:
+    # A git repository with CODEOWNERS, and jobs whose code lives in it: the run links their owners.
+    repo = workspace / "repo"
+    (repo / "pipelines").mkdir(parents=True)
+    (repo / "CODEOWNERS").write_text("* @carol\npipelines/ ada@acme.com\n")
+    (repo / "pipelines" / "etl.py").write_text("print('etl')\n")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "first")
+    lines = []
+    for line in (workspace / "lineage.jsonl").read_text().splitlines():
+        ev = json.loads(line)
+        ev["job"]["facets"] = {"sourceCodeLocation": {
+            "_producer": "https://example.com", "_schemaURL": "https://openlineage.io/spec/facets/1-0-0/"
+            "SourceCodeLocationJobFacet.json", "type": "git", "url": "https://example.com/repo",
+            "path": f"pipelines/{ev['job']['name']}.py"}}
+        lines.append(json.dumps(ev))
+    (workspace / "lineage.jsonl").write_text("\n".join(lines) + "\n")
+    with (workspace / "recipe.yaml").open("a") as f:
+        f.write("  - type: git\n    path: repo\n")
+    recipe = str(workspace / "recipe.yaml")
+
+    fresh = workspace / "fresh" / "graph.db"
+    dry = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "--dry-run", "-f", "json").stdout)
+    assert dry["dry_run"] is True and dry["store"] == f"sqlite:///{fresh}"
+    assert not (workspace / "fresh").exists(), "a dry run created the store's folder"
+    real = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "-f", "json").stdout)
+    assert _counts(dry, dry=True) == _counts(real, dry=False)
+    assert _counts(real, dry=False)["codeowners"][1] == 2, "both jobs linked to their CODEOWNERS owner"
+
+    # On a store with earlier data: CODEOWNERS changes hands, so the real run removes the old claims.
+    stats = json.loads(steward("stats", "--store", f"sqlite:///{fresh}", "-f", "json").stdout)
+    before = sorted(p.name for p in fresh.parent.iterdir())
+    (repo / "CODEOWNERS").write_text("* @carol\npipelines/ carol@acme.com\n")
+    _git(repo, "commit", "-q", "-am", "hand over")
+    dry = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "--dry-run", "-f", "json").stdout)
+    assert json.loads(steward("stats", "--store", f"sqlite:///{fresh}", "-f", "json").stdout) == stats
+    assert sorted(p.name for p in fresh.parent.iterdir()) == before
+    real = json.loads(steward("ingest", recipe, "--store", f"sqlite:///{fresh}", "-f", "json").stdout)
+    assert _counts(dry, dry=True) == _counts(real, dry=False)
+    assert _counts(real, dry=False)["codeowners"][2] > 0, "the old CODEOWNERS claims were removed"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +191,11 @@ def test_recipe_errors(tmp_path: Path) -> None:
     assert "colour" in proc.stderr
     (tmp_path / "r.yaml").write_text("sources:\n  - type: svn\n")
     proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
-    assert "unknown source type 'svn'" in proc.stderr
+    assert f"{tmp_path / 'r.yaml'}:2: sources[0]: unknown source type 'svn'" in proc.stderr
+    (tmp_path / "r.yaml").write_text("sources:\n  - type: catalog\n    paths: ['x.yaml]\n\n\n\n")
+    proc = steward("ingest", str(tmp_path / "r.yaml"), "--store", f"sqlite:///{tmp_path}/g.db", check=3)
+    assert f"{tmp_path / 'r.yaml'}:3:13: not valid YAML" in proc.stderr
+    assert not (tmp_path / "g.db").exists()
 
 
 def test_a_failing_source_makes_ingest_exit_nonzero(tmp_path: Path) -> None:
@@ -228,3 +281,108 @@ def test_a_mass_removal_is_refused_with_exit_7_until_forced(tmp_path: Path) -> N
     assert "no longer says 8 of its 10 records" in refused.stdout
     assert "--force" in refused.stdout
     steward("ingest", str(tmp_path / "r.yaml"), "--store", store, "--force")
+
+
+def test_piped_output_is_plain_and_never_wraps_an_id(workspace: Path) -> None:
+    store = f"sqlite:///{workspace / 'graph.db'}"
+    steward("ingest", str(workspace / "recipe.yaml"), "--store", store)
+    out = steward("blast-radius", "raw/events", "--store", store, env={"COLUMNS": "60"}).stdout
+    assert not any("\u2500" <= ch <= "\u257f" for ch in out), out  # no box drawing in a pipe
+    assert "\x1b[" not in out
+    lines = out.splitlines()
+    # the id is whole on one line although the line is wider than COLUMNS
+    assert any(line.startswith("dataset:s3://lake/features/churn ") or line == "dataset:s3://lake/features/churn"
+               or "dataset:s3://lake/features/churn " in line for line in lines), out
+    assert not any(line.strip().startswith(("churn", "res/churn")) for line in lines), out
+
+
+def test_tables_name_runs_with_their_job_and_versions_with_their_model(tmp_path: Path) -> None:
+    from steward.graph import Edge, EdgeKind, Node, NodeKind
+    from steward.store import open_store
+
+    uri = f"sqlite:///{tmp_path / 'g.db'}"
+    run_id = "run:0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"
+    with open_store(uri, create=True) as st:
+        st.upsert(nodes=[
+            Node(id="dataset:s3://lake/train", kind=NodeKind.DATASET, source="t", name="train"),
+            Node(id="job:mlflow/churn", kind=NodeKind.JOB, source="t", name="churn training"),
+            Node(id=run_id, kind=NodeKind.RUN, source="t", name="0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"),
+            Node(id="model:churn", kind=NodeKind.MODEL, source="t", name="churn"),
+            Node(id="model_version:churn/3", kind=NodeKind.MODEL_VERSION, source="t", name="3"),
+        ], edges=[
+            Edge(src="dataset:s3://lake/train", kind=EdgeKind.CONSUMED_BY, dst=run_id, source="t"),
+            Edge(src=run_id, kind=EdgeKind.RUN_OF, dst="job:mlflow/churn", source="t"),
+            Edge(src=run_id, kind=EdgeKind.PRODUCED, dst="model_version:churn/3", source="t"),
+            Edge(src="model_version:churn/3", kind=EdgeKind.VERSION_OF, dst="model:churn", source="t"),
+        ])
+    blast = steward("blast-radius", "dataset:s3://lake/train", "--store", uri, "-f", "csv").stdout
+    assert "run 0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b of job churn training" in blast
+    assert "version 3 of model churn" in blast
+    up = steward("upstream", "model_version:churn/3", "--store", uri).stdout
+    assert "run 0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b of job churn training" in up
+
+
+def _on_a_terminal(args: list[str], columns: int) -> str:
+    """Run steward with its stdout on a pseudo-terminal of ``columns`` columns; the text it printed."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    proc = subprocess.Popen([STEWARD, *args], stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)  # bold (NO_COLOR keeps styles): the text as seen
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_demo_hints_are_whole_lines_to_paste(tmp_path: Path, terminal: bool) -> None:
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
+    args = ["demo", "--mlflow", "off", "--no-serve", "--store", store, "--workspace", str(tmp_path / "ws")]
+    out = _on_a_terminal(args, 40) if terminal else steward(*args, env={"COLUMNS": "40"}).stdout
+    lines = out.splitlines()
+    assert f"  export STEWARD_STORE={store}" in lines, out
+    assert f"  steward ingest {tmp_path / 'ws' / 'recipe.yaml'} --dry-run" in lines, out
+    if terminal:  # tables fit the 40 columns: cut in the middle, or one record per block
+        boxed = [line for line in lines if any("\u2500" <= ch <= "\u257f" for ch in line)]
+        assert all(len(line) <= 40 for line in boxed), out
+        assert any(line.strip().startswith("person: person:") for line in lines), out  # a block per record
+    else:
+        assert not any("\u2500" <= ch <= "\u257f" for ch in out), out
+
+
+def test_demo_says_once_that_it_installs_mlflow(tmp_path: Path) -> None:
+    # A missing MLflow venv, and pip without an index: the install is announced, then fails fast.
+    env = {"STEWARD_MLFLOW_VENV": str(tmp_path / "venv"), "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path),
+           "MLFLOW_TRACKING_URI": ""}
+    proc = steward("demo", "--mlflow", "auto", "--no-serve", "--store", f"sqlite:///{tmp_path / 'd.db'}",
+                   "--workspace", str(tmp_path / "ws"), env=env, check=None)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert out.lower().count("installing mlflow") == 1, out
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_before_any_banner(tmp_path: Path) -> None:
+    import socket
+
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    steward("init", "--store", store)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = steward("serve", "--port", str(port), "--store", store, env={"STEWARD_API_TOKEN": "t" * 32},
+                       check=3)
+    assert "Steward API on" not in proc.stdout, "the banner came before the bind"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"port {port} on 127.0.0.1 is already in use" in lines[0], proc.stderr

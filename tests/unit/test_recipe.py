@@ -66,8 +66,12 @@ def test_safety_limit_refuses_a_mass_removal_unless_forced(store: GraphStore, re
     assert not report.ok
     assert "no longer says 8 of its 10 records (80%)" in report.outcomes[0].report.failures[0].message
     assert len(people(store)) == 10, "nothing was removed"
-    dry = run_recipe(load_recipe(recipe_file), store, dry_run=True)
-    assert dry.outcomes[0].would_remove == 8
+    dry = run_recipe(load_recipe(recipe_file), store, dry_run=True)  # as the real run: refused, 0 removed
+    assert not dry.ok and dry.exit_code == report.exit_code
+    assert dry.outcomes[0].report.failures[0].message == report.outcomes[0].report.failures[0].message
+    assert dry.outcomes[0].would_remove == 0
+    dry = run_recipe(load_recipe(recipe_file), store, dry_run=True, force=True)
+    assert dry.ok and dry.outcomes[0].would_remove == 8 and dry.outcomes[0].removed_nodes == 0
     assert len(people(store)) == 10
     forced = run_recipe(load_recipe(recipe_file), store, force=True)
     assert forced.ok
@@ -80,6 +84,18 @@ def test_dry_run_writes_nothing(store: GraphStore, recipe_file: Path) -> None:
     assert report.ok
     assert store.counts().total_nodes == 0
     assert report.outcomes[0].report.counts["Person"] == 3
+    assert report.outcomes[0].written_nodes == 3, "a dry run counts what the real run would write"
+    assert store.get_state("ownership.precedence") is None
+
+
+def test_dry_run_on_a_missing_store_creates_nothing(tmp_path: Path, recipe_file: Path) -> None:
+    from steward.recipe import dry_run_recipe
+
+    catalog(recipe_file.parent / "people.yaml", 3)
+    report = dry_run_recipe(load_recipe(recipe_file), None, uri=f"sqlite:///{tmp_path / 'new' / 'g.db'}")
+    assert report.ok and report.dry_run and report.outcomes[0].written_nodes == 3
+    assert report.store == f"sqlite:///{tmp_path / 'new' / 'g.db'}"
+    assert not (tmp_path / "new").exists()
 
 
 def test_env_expansion_and_config_errors(tmp_path: Path) -> None:
@@ -171,3 +187,39 @@ def test_precedence_belongs_to_the_store_and_a_disagreeing_recipe_is_refused(tmp
         run_recipe(load_recipe(other), store)
     assert read_precedence(store) == ("codeowners", "catalog")
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "needle"),
+    [
+        # a bad indentation: the line that breaks the block
+        ("sources:\n  - type: catalog\n    paths: [a.yaml]\n   name: x\n  - type: openlineage\n    paths: [b]\n",
+         "4:4", "indented"),
+        # an unclosed bracket: where it opens, not the next line where PyYAML gives up
+        ("sources:\n  - type: catalog\n    paths: [a.yaml, b.yaml\n  - type: openlineage\n    paths: [b]\n",
+         "3:12", "flow sequence that starts here"),
+        # a tab
+        ("sources:\n  - type: catalog\n\tpaths: [a.yaml]\n", "3:1", "spaces only"),
+        # an unclosed quote: PyYAML notices at the end of the file, four lines later
+        ("sources:\n  - type: catalog\n    paths: ['a.yaml]\n  - type: openlineage\n    paths: [b]\nx: 1\n",
+         "3:13", "quoted scalar that starts here"),
+        # an unknown source type: the file and the line of the entry
+        ("sources:\n  - type: catalog\n    paths: [a.yaml]\n  - type: kafka\n    paths: [b]\n",
+         "4", "unknown source type 'kafka'"),
+        # a bad setting of a source
+        ("sources:\n  - type: catalog\n    paths: [a.yaml]\n  - type: openlineage\n    pathz: [b]\n",
+         "4", "pathz"),
+    ],
+    ids=["indentation", "bracket", "tab", "quote", "unknown-type", "bad-setting"],
+)
+def test_recipe_errors_name_the_file_and_the_line_of_the_mistake(
+    tmp_path: Path, text: str, where: str, needle: str
+) -> None:
+    r = tmp_path / "recipe.yaml"
+    r.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_recipe(r)
+    message = err.value.message
+    assert message.startswith(f"{r}:{where}: "), message
+    assert needle in message
+    assert "<unicode string>" not in message and "\n" not in message

@@ -3,11 +3,16 @@
 The status comes from the error's class (:mod:`steward.errors`) and nowhere else; framework errors
 (validation, unknown route or method) are mapped here once, and anything unexpected is a 500 whose
 body names no internals.
+
+Messages speak HTTP: an error's message is written for the command line too, where it may end with
+advice to run a command (`steward init --store ...`, `docker compose up`) or pass a flag. An HTTP
+client can do neither, so :func:`http_message` leaves that advice out (the server log keeps it).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from steward.errors import ClientFault, StewardError
 
-__all__ = ["HTTP_CODES", "ErrorBody", "error_body", "error_response", "install_error_handlers", "responses"]
+__all__ = ["HTTP_CODES", "ErrorBody", "error_body", "error_response", "http_message", "install_error_handlers",
+           "responses"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +67,22 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+#: Advice for a command line: a command in backticks, ``python -m``, or a ``--flag``.
+_CLI_ADVICE = re.compile(r"`[^`]*`|\bpython -m\b|(?<![\w-])--[a-z][a-z-]*")
+_SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-Z(`])")
+
+
+def http_message(message: str) -> str:
+    """``message`` without its command-line advice: the sentences (or ``;`` clauses) that carry it."""
+    kept: list[str] = []
+    for sentence in _SENTENCE.split(message.strip()):
+        clauses = [c for c in sentence.split("; ") if not _CLI_ADVICE.search(c)]
+        if clauses:
+            text = "; ".join(clauses).rstrip(" ,;:")
+            kept.append(text if text.endswith(".") or len(clauses) == len(sentence.split("; ")) else text + ".")
+    return " ".join(kept) or message
+
+
 def error_response(exc: StewardError) -> JSONResponse:
     """The one mapping of a StewardError to a response."""
     if not isinstance(exc, ClientFault):
@@ -68,7 +90,8 @@ def error_response(exc: StewardError) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if exc.http_status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.http_status, headers=headers)
+    return JSONResponse(error_body(exc.code, http_message(exc.message)), status_code=exc.http_status,
+                        headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -146,6 +146,17 @@ def _cleared_store(store_uri: str) -> GraphStore:
     return store
 
 
+class _SaidAlready(logging.Filter):
+    """Drops log records whose message starts with ``prefix`` (case-insensitive): said elsewhere."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix.lower()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).lower().startswith(self.prefix)
+
+
 def _seed_mlflow(uri: str, workdir: Path, spec: dict[str, Any]) -> dict[str, Any]:
     """Run the seeding script with the MLflow venv's python (the real client); return what it made."""
     from steward.local.mlflow_server import ensure_mlflow_venv
@@ -179,7 +190,7 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
     """Build the demo in ``workspace`` and ingest it into ``store_uri`` (emptied first).
 
     ``mlflow``: ``auto`` uses ``$MLFLOW_TRACKING_URI`` when set, else starts a local MLflow server
-    (installing its virtualenv the first time, about a minute) and stops it after ingesting;
+    (installing its virtualenv the first time, about 1-2 minutes) and stops it after ingesting;
     ``off`` skips MLflow (the model versions then have no lineage); an ``http(s)://`` URL uses
     that server. Raises ConfigError for a bad argument, a foreign store or workspace, or a missing
     ``openlineage-python``; BackendUnavailableError when MLflow cannot be started or seeded.
@@ -210,10 +221,18 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
                 from steward.local.mlflow_server import MLFLOW_VERSION, mlflow_venv_dir, start_mlflow_server
 
                 venv = mlflow_venv_dir()
+                # The demo announces the install on its console; the installer's own log line (to stderr,
+                # as any caller's) would say it a second time, so the demo drops that one line.
+                installer_log = logging.getLogger(start_mlflow_server.__module__)
+                said = _SaidAlready("installing mlflow")
                 if not (venv / "bin" / "mlflow").exists():
-                    say(f"  installing MLflow {MLFLOW_VERSION} into {venv} (one time, about a minute)")
+                    say(f"  installing MLflow {MLFLOW_VERSION} into {venv} (one time, about 1-2 minutes)")
+                    installer_log.addFilter(said)
                 say("  starting a local MLflow server (about 15 s)")
-                server = start_mlflow_server(workspace / "mlflow")
+                try:
+                    server = start_mlflow_server(workspace / "mlflow")
+                finally:
+                    installer_log.removeFilter(said)
                 uri = server.uri
             else:
                 say(f"  using the MLflow server at {uri}")
