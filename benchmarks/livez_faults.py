@@ -32,9 +32,9 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from steward.local.neo4j_server import start_local_neo4j  # noqa: E402
 from steward.settings import Settings  # noqa: E402
 from steward.store.neo4j import Neo4jStore  # noqa: E402
-from steward.local.neo4j_server import start_local_neo4j  # noqa: E402
 from tests.contract.test_analyses import build  # noqa: E402
 from tests.integration.neo4j.test_faults import GETS, TOKEN, ServeProcess  # noqa: E402
 

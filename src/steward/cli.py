@@ -21,7 +21,7 @@ from rich.console import Console
 
 from steward import __version__
 from steward.errors import StewardError
-from steward.graph import NodeKind
+from steward.graph import NodeKind, is_kind
 from steward.render import Format, Table, render
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
@@ -438,7 +438,7 @@ def handoff_cmd(
     from steward.lookup import resolve_node
 
     with opened(store) as st:
-        target = person if person.startswith("person:") or "@" not in person else f"person:{person.lower()}"
+        target = person if is_kind(person, NodeKind.PERSON) or "@" not in person else f"person:{person.lower()}"
         result = handoff(st, resolve_node(st, target).id)  # handoff refuses anything but a person
     if fmt is Format.markdown:
         sys.stdout.write(result["checklist"])

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY, read_precedence
 from steward.errors import ConfigError, SafetyLimitError, StewardError
-from steward.graph import Edge, Node, NodeKind, NodeRecord, OwnershipClaim, now_iso
+from steward.graph import Edge, Node, NodeKind, NodeRecord, OwnershipClaim, is_kind, now_iso
 from steward.identity import Identities
 from steward.resolve import Resolver, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
@@ -516,7 +516,7 @@ def _unresolved_names(store: GraphStore, records: Sequence[Record], *,
             named.update((r.src, r.dst))
         else:
             named.add(r.owner)
-    people = [n for n in named if n.startswith("person:")]
+    people = [n for n in named if is_kind(n, NodeKind.PERSON)]
     if not people:
         return []
     stored = Identities.load(store)
