@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from steward.graph import STUB_PROP, NodeKind, NodeRecord, is_email, is_kind, parse_id
+from steward.graph import STUB_PROP, NodeKind, NodeRecord, is_email, parse_id
 from steward.store.base import GraphStore
 
 __all__ = ["Identities", "alias_key"]
@@ -170,11 +170,6 @@ class Identities:
             return email
         key = parse_id(rec.id)[1]
         return key if is_email(key) else None
-
-    def names_of(self, canonical_id: str) -> list[str]:
-        """Every stored id that maps to ``canonical_id`` (itself included when it is stored)."""
-        pool = self.people if is_kind(canonical_id, NodeKind.PERSON) else self.teams
-        return sorted(i for i in pool if self.canonical(i) == canonical_id)
 
     def unresolved_people(self) -> list[str]:
         return sorted(p for p in self.people if self.is_unresolved(p))

@@ -37,7 +37,7 @@ from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY,
 from steward.errors import ConfigError, SafetyLimitError, StewardError
 from steward.graph import Edge, Node, NodeKind, NodeRecord, OwnershipClaim, is_kind, now_iso
 from steward.identity import Identities
-from steward.resolve import Resolver, reresolve_aliases
+from steward.resolve import Resolver, may_move_aliases, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
 from steward.store.base import GraphStore
 from steward.yamlfile import line_of, read_mapping
@@ -275,7 +275,8 @@ def ingest_records(store: GraphStore, records: Sequence[Record]) -> tuple[int, i
     resolver = Resolver.from_store(store)
     resolver.learn(records)
     written = _write(store, resolver.rewrite(records))
-    reresolve_aliases(store)
+    if may_move_aliases(records):  # the receiver's hot path: OpenLineage events never move an alias
+        reresolve_aliases(store)
     return written
 
 

@@ -21,7 +21,7 @@ from steward.graph import STUB_PROP, Edge, EdgeKind, Node, NodeKind, parse_id
 from steward.sources.base import Record
 from steward.store.base import GraphStore
 
-__all__ = ["ALIAS_PROP", "Resolver", "alias_ref", "reresolve_aliases"]
+__all__ = ["ALIAS_PROP", "Resolver", "alias_ref", "may_move_aliases", "reresolve_aliases"]
 
 #: On an edge from a model version: the ``<name>@<alias>`` the source wrote, re-pointed as the alias moves.
 ALIAS_PROP = "alias"
@@ -76,13 +76,19 @@ class Resolver:
         """Alias placeholders replaced by versions; the edge keeps the alias it was written with."""
         out: list[Record] = []
         for r in records:
-            if isinstance(r, Edge) and r.kind in _ALIAS_EDGES and alias_ref(r.src) is not None:
-                ref = alias_ref(r.src)
-                assert ref is not None
+            ref = alias_ref(r.src) if isinstance(r, Edge) and r.kind in _ALIAS_EDGES else None
+            if isinstance(r, Edge) and ref is not None:
                 out.append(replace(r, src=self.canonical(r.src), props={**r.props, ALIAS_PROP: "@".join(ref)}))
             else:
                 out.append(r)
         return out
+
+
+def may_move_aliases(records: Iterable[Record]) -> bool:
+    """Whether writing ``records`` can change where an alias edge points: they carry a model (its
+    aliases) or an edge written through an alias. OpenLineage events carry neither."""
+    return any((isinstance(r, Node) and r.kind is NodeKind.MODEL)
+               or (isinstance(r, Edge) and r.kind in _ALIAS_EDGES and alias_ref(r.src) is not None) for r in records)
 
 
 def reresolve_aliases(store: GraphStore) -> int:
@@ -104,9 +110,13 @@ def reresolve_aliases(store: GraphStore) -> int:
         if target != e.src:
             old = Edge(src=e.src, kind=e.kind, dst=e.dst, source=e.source, props=dict(e.props), seen_at=e.seen_at)
             moved.append((old, replace(old, src=target)))
-    for old, new in moved:
-        store.retract(old.source, nodes=(), edges=[old.identity])
-        store.upsert(edges=[new])
+    by_source: dict[str, list[Edge]] = {}
+    for old, _ in moved:
+        by_source.setdefault(old.source, []).append(old)
+    for source, olds in sorted(by_source.items()):
+        store.retract(source, nodes=(), edges=[o.identity for o in olds])
+    if moved:
+        store.upsert(edges=[new for _, new in moved])
     _drop_orphan_placeholders(store, {old.src for old, _ in moved})
     return len(moved)
 

@@ -185,8 +185,10 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                 f"{pid} (seen in {', '.join(person.sources)}) maps to no known person; add it to a "
                 "catalog Person's aliases")
     if on("unknown-reference"):
-        for e in store.edges(kinds=[EdgeKind.DEPLOYED_TO, EdgeKind.FEEDS]):
-            if not _described(store, e.src):
+        needed = store.edges(kinds=[EdgeKind.DEPLOYED_TO, EdgeKind.FEEDS])
+        known = store.get_nodes({e.src for e in needed})
+        for e in needed:
+            if e.src not in known or known[e.src].props.get(STUB_PROP):
                 what = "serves" if e.kind is EdgeKind.DEPLOYED_TO else "depends on"
                 add("unknown-reference", e.dst, f"{parse_id(e.dst)[1]} {what} {e.src}, which no source describes")
 
@@ -222,11 +224,6 @@ def _deployed_training(store: GraphStore) -> list[tuple[str, str, datetime, list
             when, run = max(dated)
             out.append((version, run, when, sorted(set(served[version]))))
     return out
-
-
-def _described(store: GraphStore, node_id: str) -> bool:
-    rec = store.get_node(node_id)
-    return rec is not None and not rec.props.get(STUB_PROP)
 
 
 def gate(result: dict[str, Any], fail_on: str | None) -> bool:
