@@ -8,10 +8,15 @@ batching live here, and call the backend's private ``_write``.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Collection, Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Self
+
+import rfc8785
 
 from steward.errors import InvalidInputError, UnsupportedError
 from steward.graph import (
@@ -27,7 +32,10 @@ from steward.graph import (
     OwnershipClaim,
 )
 
-__all__ = ["Counts", "GraphStore", "PlanGate", "Reached", "RetractResult", "SourceRecords", "Truncated", "bfs"]
+__all__ = [
+    "Counts", "GraphStore", "LogLine", "PlanGate", "Reached", "Record", "RetractResult", "SourceRecords", "Truncated",
+    "bfs", "leaf_hash", "seal",
+]
 
 Way = Literal["down", "up"]
 #: Why an analyst query's result was cut, if it was.
@@ -87,6 +95,53 @@ class RetractResult:
     edges_deleted: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A governance document kept in the store beside the graph: a token, a change request, an
+    incident, a review... ``kind`` names the collection, ``id`` is unique within it, ``doc`` is JSON.
+
+    Records are not graph nodes: walks, counts and search never see them. They are written with
+    :meth:`GraphStore.upsert` (``records=``), in the same transaction as the graph change and the
+    log entries that go with them, and a later record with the same ``(kind, id)`` replaces it.
+    """
+
+    kind: str
+    id: str
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One entry of the governance log as stored: its position, its canonical JSON (RFC 8785,
+    which includes ``seq`` and ``at``) and its RFC 6962 leaf hash, hex."""
+
+    seq: int
+    entry: str
+    leaf_hash: str
+
+    def data(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.entry)
+        return parsed
+
+
+def leaf_hash(entry: bytes) -> str:
+    """RFC 6962 leaf hash: SHA-256 over 0x00 followed by the entry's bytes."""
+    return hashlib.sha256(b"\x00" + entry).hexdigest()
+
+
+def seal(entry: Mapping[str, Any], seq: int) -> LogLine:
+    """The stored form of a log entry at position ``seq`` (backends call this inside the write
+    transaction that assigns ``seq``)."""
+    body = {**entry, "seq": seq}
+    text = rfc8785.dumps(body)
+    return LogLine(seq, text.decode("utf-8"), leaf_hash(text))
+
+
+def utc_now() -> str:
+    """Now, as the log writes times: ISO 8601 UTC with microseconds (sorts as text)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def bfs(
     starts: Iterable[str],
     successors: Callable[[str], Iterable[str]],
@@ -135,28 +190,79 @@ class GraphStore(abc.ABC):
         nodes: Sequence[Node] = (),
         edges: Sequence[Edge] = (),
         claims: Sequence[OwnershipClaim] = (),
-    ) -> None:
-        """Merge one batch of records in a single transaction."""
+        records: Sequence[Record] = (),
+        log: Sequence[Mapping[str, Any]] = (),
+    ) -> list[LogLine]:
+        """Merge one batch in a single transaction: graph records, governance records, and the log
+        entries that record the change (appended in order; each gets ``seq``, and ``at`` if it has
+        none). Returns the log lines written."""
         all_edges = list(edges) + [c.to_edge() for c in claims]
         for item in (*nodes, *all_edges):
             if not isinstance(item, Node | Edge):
                 raise InvalidInputError(f"not a record: {item!r}")
-        if not nodes and not all_edges:
-            return
+        for rec in records:
+            if not isinstance(rec, Record) or not rec.kind or not rec.id:
+                raise InvalidInputError(f"not a governance record: {rec!r}")
+        entries = self._entries(log)
+        if not nodes and not all_edges and not records and not entries:
+            return []
         # Rows are applied in order, so a later assertion of the same node in a batch wins.
-        self._write(nodes=list(nodes), edges=all_edges)
+        return self._write(nodes=list(nodes), edges=all_edges, records=list(records), log=entries)
+
+    @staticmethod
+    def _entries(log: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for entry in log:
+            if not isinstance(entry, Mapping) or "seq" in entry:
+                raise InvalidInputError(f"not a log entry (a mapping without 'seq'): {entry!r}")
+            body = dict(entry)
+            body.setdefault("at", utc_now())
+            out.append(body)
+        return out
 
     @abc.abstractmethod
-    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
-        """Backend: merge nodes, then edges (creating stub endpoints), in one transaction."""
+    def _write(
+        self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
+        log: Sequence[Mapping[str, Any]] = (),
+    ) -> list[LogLine]:
+        """Backend: merge nodes, then edges (creating stub endpoints), replace records, and append
+        the log entries (``seal`` with the next positions, taken under the write lock), all in one
+        transaction."""
 
-    @abc.abstractmethod
-    def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
-        """Withdraw what ``source`` said about these nodes and edges, in one transaction.
+    def retract(
+        self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey],
+        log: Sequence[Mapping[str, Any]] = (),
+    ) -> RetractResult:
+        """Withdraw what ``source`` said about these nodes and edges, in one transaction (with the
+        log entries that record it).
 
         A node attested by no source afterwards is deleted with its relationships; a node other
         sources still attest only loses ``source`` from its ``sources``.
         """
+        return self._retract(source, nodes=nodes, edges=edges, log=self._entries(log))
+
+    @abc.abstractmethod
+    def _retract(
+        self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
+    ) -> RetractResult: ...
+
+    # ---- governance records and the log -------------------------------------------------------------
+    @abc.abstractmethod
+    def get_records(self, kind: str, ids: Collection[str] | None = None) -> list[Record]:
+        """The records of one kind (only these ids when given), sorted by id."""
+
+    def get_record(self, kind: str, record_id: str) -> Record | None:
+        found = self.get_records(kind, [record_id])
+        return found[0] if found else None
+
+    @abc.abstractmethod
+    def log_lines(self, start: int = 0, stop: int | None = None) -> list[LogLine]:
+        """Stored log entries with ``start <= seq < stop``, in stored order of ``seq``. Returned as
+        stored, tampered or not: verifying them is the log's business, not the store's."""
+
+    @abc.abstractmethod
+    def log_size(self) -> int:
+        """How many entries the store says the log holds (the next ``seq``)."""
 
     @abc.abstractmethod
     def source_records(self, source: str) -> SourceRecords:

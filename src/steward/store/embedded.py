@@ -19,7 +19,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,11 +40,14 @@ from steward.graph import (
 from steward.store.base import (
     Counts,
     GraphStore,
+    LogLine,
     Reached,
+    Record,
     RetractResult,
     SourceRecords,
     Way,
     group_by_kind,
+    seal,
     search_rank,
 )
 from steward.store.index import CompactIndex, build_index
@@ -70,6 +73,10 @@ CREATE INDEX IF NOT EXISTS edges_dst ON edges (dst);
 CREATE INDEX IF NOT EXISTS edges_kind ON edges (kind);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf_hash TEXT NOT NULL);
 """
 _IN = "(SELECT value FROM json_each(?))"
 _UPSERT_NODE = (
@@ -165,7 +172,7 @@ class EmbeddedStore(GraphStore):
             self._db.execute("PRAGMA foreign_keys=OFF")
             self._db.execute("PRAGMA busy_timeout=30000")
             self._db.execute("PRAGMA cache_size=-65536")
-            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name='edges_kind'").fetchone() is None:
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name='log'").fetchone() is None:
                 self._db.executescript(_SCHEMA)
             version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if version is None:
@@ -273,8 +280,24 @@ class EmbeddedStore(GraphStore):
                 self._rollback()
                 raise
 
-    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+    @staticmethod
+    def _append(db: sqlite3.Connection, records: Sequence[Record], log: Sequence[Mapping[str, Any]]) -> list[LogLine]:
+        """Replace governance records and append log entries inside the caller's write transaction."""
+        db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+                       [(r.kind, r.id, json.dumps(r.doc, sort_keys=True)) for r in records])
+        if not log:
+            return []
+        start = int(db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM log").fetchone()[0])
+        lines = [seal(entry, start + i) for i, entry in enumerate(log)]
+        db.executemany("INSERT INTO log VALUES (?, ?, ?)", [(ln.seq, ln.entry, ln.leaf_hash) for ln in lines])
+        return lines
+
+    def _write(
+        self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
+        log: Sequence[Mapping[str, Any]] = (),
+    ) -> list[LogLine]:
         with self._writing("write to") as db:
+            lines = self._append(db, records, log)
             ids = {n.id for n in nodes}
             for e in edges:
                 ids.add(e.src)
@@ -324,9 +347,13 @@ class EmbeddedStore(GraphStore):
             if node_rows or db.total_changes != before:
                 db.execute(_BUMP)
                 self._wrote = True
+            return lines
 
-    def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
+    def _retract(
+        self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
+    ) -> RetractResult:
         with self._writing("retract in") as db:
+            self._append(db, (), log)
             cur = db.executemany(
                 "DELETE FROM edges WHERE src=? AND kind=? AND dst=? AND key=? AND source=?",
                 [(k.src, EdgeKind(k.kind).value, k.dst, k.key, source) for k in dict.fromkeys(edges)],
@@ -383,6 +410,30 @@ class EmbeddedStore(GraphStore):
                 self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
             except sqlite3.Error as exc:
                 raise BackendUnavailableError(f"write to {self.path} failed: {exc}") from exc
+
+    # ---- governance records and the log -------------------------------------------------------------
+    def get_records(self, kind: str, ids: Collection[str] | None = None) -> list[Record]:
+        def read() -> list[Record]:
+            if ids is None:
+                rows = self._db.execute("SELECT kind, id, doc FROM records WHERE kind=? ORDER BY id", (kind,))
+            else:
+                rows = self._db.execute(f"SELECT kind, id, doc FROM records WHERE kind=? AND id IN {_IN} ORDER BY id",
+                                        (kind, json.dumps(sorted(set(ids)))))
+            return [Record(k, i, json.loads(d)) for k, i, d in rows]
+
+        return self._guard(read)
+
+    def log_lines(self, start: int = 0, stop: int | None = None) -> list[LogLine]:
+        def read() -> list[LogLine]:
+            rows = self._db.execute("SELECT seq, entry, leaf_hash FROM log WHERE seq >= ? AND seq < ? ORDER BY seq",
+                                    (start, 2**62 if stop is None else stop))
+            return [LogLine(int(q), str(e), str(h)) for q, e, h in rows]
+
+        return self._guard(read)
+
+    def log_size(self) -> int:
+        row = self._guard(lambda: self._db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM log").fetchone())
+        return int(row[0])
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:

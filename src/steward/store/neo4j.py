@@ -7,8 +7,9 @@ reads run in read transactions (routed to followers in a cluster with ``neo4j://
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
@@ -38,13 +39,16 @@ from steward.settings import Settings
 from steward.store.base import (
     Counts,
     GraphStore,
+    LogLine,
     PlanGate,
     Reached,
+    Record,
     RetractResult,
     SourceRecords,
     Truncated,
     Way,
     group_by_kind,
+    seal,
     search_rank,
 )
 from steward.store.statements import statement
@@ -56,7 +60,8 @@ logger = logging.getLogger(__name__)
 CHUNK = 5000
 _NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
 _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
-SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind")
+SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
+                     "schema_log_seq", "schema_log_head")
 #: Driver timeouts (seconds): fail fast and honestly when Neo4j is down or frozen.
 CONNECT_TIMEOUT_S = 3.0
 ACQUIRE_TIMEOUT_S = 4.0
@@ -190,7 +195,26 @@ class Neo4jStore(GraphStore):
                 s.run(_q(name)).consume()
 
     # ---- writes --------------------------------------------------------------------------------
-    def _write(self, *, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+    @staticmethod
+    def _append(tx: ManagedTransaction, records: Sequence[Record], log: Sequence[Mapping[str, Any]]) -> list[LogLine]:
+        """Replace governance records and append log entries inside the caller's write transaction."""
+        rows = [{"key": f"{r.kind}/{r.id}", "kind": r.kind, "id": r.id, "doc": json.dumps(r.doc, sort_keys=True)}
+                for r in records]
+        for i in range(0, len(rows), CHUNK):
+            tx.run(_q("put_records"), rows=rows[i : i + CHUNK]).consume()
+        if not log:
+            return []
+        start = int(tx.run(_q("log_next")).single(strict=True)["start"])
+        lines = [seal(entry, start + i) for i, entry in enumerate(log)]
+        line_rows = [{"seq": ln.seq, "entry": ln.entry, "leaf_hash": ln.leaf_hash} for ln in lines]
+        for i in range(0, len(line_rows), CHUNK):
+            tx.run(_q("log_append"), rows=line_rows[i : i + CHUNK]).consume()
+        return lines
+
+    def _write(
+        self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
+        log: Sequence[Mapping[str, Any]] = (),
+    ) -> list[LogLine]:
         # One row per node id (repeats in a batch merged in order, as the embedded store applies
         # them), then one row per endpoint the batch does not describe, then one row per edge:
         # each node is touched once per batch, not once per edge that mentions it.
@@ -224,15 +248,18 @@ class Neo4jStore(GraphStore):
         steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values())),
                  (_q("merge_edges"), list(edge_rows.values()))]
 
-        def work(tx: ManagedTransaction) -> None:
+        def work(tx: ManagedTransaction) -> list[LogLine]:
             for query, rows in steps:
                 for i in range(0, len(rows), CHUNK):
                     tx.run(query, rows=rows[i : i + CHUNK]).consume()
+            return self._append(tx, records, log)
 
         with self._session() as s:
-            s.execute_write(work)
+            return s.execute_write(work)
 
-    def retract(self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey]) -> RetractResult:
+    def _retract(
+        self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
+    ) -> RetractResult:
         edge_rows = [{"src": k.src, "kind": EdgeKind(k.kind).value, "dst": k.dst, "key": k.key} for k in edges]
         ids = sorted(set(nodes))
         q_edges, q_nodes = _q("retract_edges"), _q("retract_nodes")
@@ -247,6 +274,7 @@ class Neo4jStore(GraphStore):
                 if rec is not None:
                     deleted += rec["deleted"] or 0
                     detached += rec["detached"] or 0
+            self._append(tx, (), log)
             return RetractResult(deleted, detached, deleted_edges)
 
         with self._session() as s:
@@ -266,6 +294,18 @@ class Neo4jStore(GraphStore):
         query = _q("set_state")
         with self._session() as s:
             s.execute_write(lambda tx: tx.run(query, key=key, value=value).consume())
+
+    # ---- governance records and the log -------------------------------------------------------------
+    def get_records(self, kind: str, ids: Collection[str] | None = None) -> list[Record]:
+        rows = self._read("get_records", kind=kind, ids=None if ids is None else sorted(set(ids)))
+        return [Record(r["kind"], r["id"], json.loads(r["doc"])) for r in rows]
+
+    def log_lines(self, start: int = 0, stop: int | None = None) -> list[LogLine]:
+        rows = self._read("log_lines", start=start, stop=stop)
+        return [LogLine(int(r["seq"]), str(r["entry"]), str(r["leaf_hash"])) for r in rows]
+
+    def log_size(self) -> int:
+        return int(self._read("log_size")[0]["size"])
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
