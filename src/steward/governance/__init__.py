@@ -1,0 +1,1 @@
+"""Governance: who may change what, changes through Steward, the tamper-evident log, history."""
