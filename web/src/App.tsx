@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { idFrom, Link, useLocation } from "./lib/router";
 import { AuditPage } from "./pages/audit/AuditPage";
 import { BlastPage } from "./pages/blast/BlastPage";
+import { ChangesPage } from "./pages/changes/ChangesPage";
 import { HomePage } from "./pages/home/HomePage";
 import { SearchBox } from "./pages/home/SearchBox";
 import { NodePage } from "./pages/node/NodePage";
@@ -19,6 +20,7 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
   if (under("teams")) return <OwnerPage key={path} id={idFrom(path, "teams")} kind="team" />;
   if (path === "/spof") return <SpofPage />;
   if (path === "/audit") return <AuditPage query={query} />;
+  if (path === "/changes") return <ChangesPage query={query} />;
   return (
     <>
       <h1>Not found</h1>
@@ -40,6 +42,7 @@ export function App() {
           <Link to="/" className="brand">Steward</Link>
           <Link to="/spof">Single points of failure</Link>
           <Link to="/audit">Audit</Link>
+          <Link to="/changes">Changes</Link>
           <a href="/docs">API</a>
         </nav>
         {path !== "/" ? <SearchBox /> : null}
