@@ -130,7 +130,8 @@ def test_reject_with_a_reason(org: Org, logged_in: Any) -> None:
     from steward.governance.principal import Principal
 
     with open_store(org.uri) as store:
-        cid = set_ownership(store, Principal(ED, "editor", person=ED), MODEL, stewards=[ED], reason="backup")["change"]["id"]
+        filed = set_ownership(store, Principal(ED, "editor", person=ED), MODEL, stewards=[ED], reason="backup")
+    cid = filed["change"]["id"]
     eve = logged_in(org, "eve")
     eve.page.goto(f"{org.server.url}/changes?status=open")
     row = eve.page.locator(f'tr[data-change="{cid}"]')
