@@ -21,6 +21,7 @@ from steward.analysis import audit, blast_radius, handoff, spof
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StewardError
 from steward.governance.changes import (
+    _apply,
     approve,
     get_change,
     handoff_apply,
@@ -259,14 +260,23 @@ def test_unknown_or_departed_names_are_refused_and_nothing_is_written(org: Graph
 
 
 def test_a_failure_inside_the_transaction_leaves_neither_change_nor_log(org: GraphStore) -> None:
-    """A lone surrogate cannot be serialised canonically (RFC 8785 wants UTF-8): the log entry fails after the
-    claims and the record were already written inside the transaction; all of it must roll back."""
+    """The attack first: a reason with a lone surrogate is refused up front (422). Then the same value is
+    pushed past that check into the write itself: it cannot be serialised canonically (RFC 8785 wants
+    UTF-8), so the log entry fails inside the transaction that also holds the claims, the superseded
+    marks and the record (on Neo4j they are already written by then); all of it must roll back."""
+    set_ownership(org, ADMIN, FEATURES, owners=[BOB], reason="first")
     size = org.log_size()
-    with pytest.raises((StewardError, ValueError)):
+    with pytest.raises(InvalidInputError, match="Unicode"):
         set_ownership(org, ADMIN, FEATURES, owners=[SUE], reason="broken \ud800 reason")
+    view = OwnershipView.load(org, scope=[FEATURES])
+    doc = {"id": "chg-broken", "artifact": FEATURES, "owners": [SUE], "stewards": None, "reason": "broken \ud800",
+           "requested_by": ANN, "status": "open"}
+    with pytest.raises((StewardError, ValueError)):
+        _apply(org, view, doc, ADMIN)
     assert org.log_size() == size
-    assert owners(org, FEATURES) == [LEO] and steward_edges(org, FEATURES) == []
-    assert list_changes(org) == []
+    assert owners(org, FEATURES) == [BOB] and steward_edges(org, FEATURES) == [(BOB, "owner")]
+    assert not any(e.props.get("superseded_by") for e in org.edges(kinds=[EdgeKind.OWNS], dst=[FEATURES]))
+    assert [d["id"] for d in list_changes(org)] != [] and org.get_record("change", "chg-broken") is None
 
 
 # ---- handoff applied ------------------------------------------------------------------------------

@@ -35,6 +35,13 @@ def test_owners_set_and_a_request_approved_through_tokens(db: str) -> None:
     result = json.loads(out.stdout)
     assert result["status"] == "applied" and result["change"]["requested_by"].startswith("local:")
     assert owners(db, FEATURES) == [SUE] and owners(db, FEATURES, "steward") == [EVE]
+    # `steward` is an origin like the others: ranked below the catalog, the catalog's owner answers again
+    order = json.loads(steward("precedence", "-s", db, "-f", "json").stdout)["precedence"]
+    assert order[0] == "steward"
+    steward("precedence", "--set", "catalog,steward,mlflow,openlineage,codeowners", "-s", db)
+    assert owners(db, FEATURES) == [LEO]
+    steward("precedence", "--set", ",".join(order), "-s", db)
+    assert owners(db, FEATURES) == [SUE]
 
     with open_store(db) as store:
         ed, eve, vic = mint(store, "editor", person=ED), mint(store, "editor", person=EVE), mint(store, "viewer",

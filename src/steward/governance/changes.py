@@ -131,6 +131,10 @@ def _reason(reason: str | None) -> str:
         raise InvalidInputError("a reason is required")
     if len(text) > MAX_REASON:
         raise InvalidInputError(f"the reason is longer than {MAX_REASON} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: the log cannot store it canonically (RFC 8785)
+        raise InvalidInputError("the reason is not valid Unicode text") from exc
     return text
 
 
