@@ -1,5 +1,5 @@
-"""Change requests in the explorer, in Debian's Chromium: people log in with their tokens (a real session
-cookie and CSRF token), propose owners on an artifact's page, and approve or reject on the changes page.
+"""Change requests in the explorer, in Debian's Chromium: people log in with their tokens on the log-in page
+(a real session cookie and CSRF token), propose owners on an artifact's page, and approve or reject on the changes page.
 The requester's own approval is tried in the browser and refused."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from steward.store import open_store
 from tests.auth_helpers import mint
 from tests.contract.test_ownership_changes import ANN, ED, EVE, FEATURES, MODEL, SUE, build
 from tests.e2e.test_api import LiveServer
-from tests.e2e.test_explorer import Watched, browser, built  # noqa: F401  (fixtures)
+from tests.e2e.test_explorer import Watched, browser, built, log_in  # noqa: F401  (fixtures)
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -53,10 +53,7 @@ def logged_in(browser: Any) -> Iterator[Any]:  # noqa: F811
         page = context.new_page()
         w = Watched(page, org.server.url)
         watched.append(w)
-        # log in as the explorer does: POST the token, get the HttpOnly session cookie
-        r = context.request.post(f"{org.server.url}/api/v1/session", data={"token": org.tokens[who]},
-                                 headers={"Origin": org.server.url})
-        assert r.status == 200, r.text()
+        log_in(w, org.tokens[who])  # through the explorer's own form: a session cookie and its CSRF token
         return w
 
     yield make

@@ -1,31 +1,15 @@
-// Changes made from the explorer (PUT/POST with a JSON body). With a log-in session the server wants the
-// session's CSRF token in X-CSRF-Token on every change; it is read once from GET /api/v1/session.
+// Changes made from the explorer, over the session's apiSend (which carries the CSRF token): a 2xx answer's
+// status and body, or an ApiError with the server's message.
+import { apiSend as sendWithSession } from "../auth/session";
 import { ApiError } from "./client";
-
-let csrf: Promise<string | null> | null = null;
-
-function csrfToken(): Promise<string | null> {
-  csrf ??= fetch("/api/v1/session", { headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? (r.json() as Promise<unknown>) : null))
-    .then((b) => {
-      const t = (b as { csrf_token?: unknown } | null)?.csrf_token;
-      return typeof t === "string" ? t : null;
-    })
-    .catch(() => null);
-  return csrf;
-}
 
 export interface Sent {
   status: number;
   body: unknown;
 }
 
-/** Send a change; resolves with the status and body of a 2xx answer, throws ApiError with the server's message otherwise. */
 export async function apiSend(method: "PUT" | "POST", url: string, body: unknown): Promise<Sent> {
-  const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" };
-  const token = await csrfToken();
-  if (token) headers["X-CSRF-Token"] = token;
-  const response = await fetch(url, { method, headers, body: JSON.stringify(body) });
+  const response = await sendWithSession(method, url, body);
   const parsed: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const err = (parsed as { error?: { code?: string; message?: string } } | null) ?? {};
