@@ -13,11 +13,13 @@ dataset:features; eve owns deployment:prod/api; bob owns dataset:raw.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from steward.analysis import audit, blast_radius, handoff, spof
+from steward.analysis.audit import gate, load_policy
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StewardError
 from steward.governance.changes import (
@@ -343,3 +345,17 @@ def test_handoff_only_and_team_held_roles(org: GraphStore) -> None:
 
 def _owners_of(store: GraphStore, artifact: str) -> list[dict[str, Any]]:
     return OwnershipView.load(store, scope=[artifact]).owner_entries(artifact)
+
+
+def test_handoff_pending_is_set_in_the_policy_file(org: GraphStore, tmp_path: Path) -> None:
+    handoff_apply(org, ADMIN, LEO, to=SUE, only=[FEATURES], reason="leaving")
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("rules:\n  handoff-pending: {severity: error}\n", encoding="utf-8")
+    result = audit(org, policy=load_policy(strict))
+    (found,) = [f for f in result["findings"] if f["rule"] == "handoff-pending"]
+    assert found["severity"] == "error" and found["artifact"] == FEATURES and not gate(result, "error")
+    off = tmp_path / "off.yaml"
+    off.write_text("rules:\n  handoff-pending: {enabled: false}\n", encoding="utf-8")
+    result = audit(org, policy=load_policy(off))
+    assert "handoff-pending" not in result["summary"]
+    assert not [f for f in result["findings"] if f["rule"] == "handoff-pending"]
