@@ -203,7 +203,10 @@ class AuthGate:
                 raise ForbiddenError(f"role {principal.role} may not do this (needs {missing[0]})")
         except UnauthorizedError as exc:
             if page:
-                target = path + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
+                raw = scope.get("raw_path")  # as sent: an id stays one encoded segment
+                target = raw.decode("latin-1") if isinstance(raw, bytes) else path
+                if scope.get("query_string"):
+                    target += "?" + scope["query_string"].decode("latin-1")
                 url = f"{LOGIN_PAGE}?{urllib.parse.urlencode({'next': target})}"
                 await RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})(
                     scope, receive, send)
