@@ -432,11 +432,22 @@ def handoff_cmd(
     person: Annotated[str, typer.Argument(help="person:<email>, an email, or an unambiguous search term.")],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
+    apply: Annotated[bool, typer.Option("--apply", help="File one change request per artifact, replacing PERSON "
+                                        "by --to (approving them applies the transfers).")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="With --apply: the successor.")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="With --apply: only this artifact (repeat).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="With --apply: why (required; logged).")] = None,
+    token: cli_tokens.TokenOpt = None,
 ) -> None:
-    """Everything PERSON owns or stewards, a successor for each, and a transition checklist."""
+    """Everything PERSON owns or stewards, a successor for each, and a transition checklist; with --apply,
+    change requests that transfer it all to --to."""
     from steward.analysis import handoff
     from steward.lookup import resolve_node
 
+    if apply:
+        target = person if is_kind(person, NodeKind.PERSON) or "@" not in person else f"person:{person.lower()}"
+        cli_owners.apply_handoff(store, token, target, to=to, only=only, reason=reason, fmt=fmt)
+        return
     with opened(store) as st:
         target = person if is_kind(person, NodeKind.PERSON) or "@" not in person else f"person:{person.lower()}"
         result = handoff(st, resolve_node(st, target).id)  # handoff refuses anything but a person
@@ -739,6 +750,9 @@ def main() -> None:
 from steward import cli_tokens  # noqa: E402  (sub-commands register at the end)
 
 app.add_typer(cli_tokens.app, name="token")
+from steward import cli_owners  # noqa: E402
+
+cli_owners.register(app)  # steward owners set, steward changes list|show|approve|reject
 
 if __name__ == "__main__":
     main()

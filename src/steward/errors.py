@@ -11,6 +11,8 @@
     │   ├── NotFoundError            404  exit 4  not_found
     │   ├── UnauthorizedError        401  exit 5  unauthorized: no valid bearer token
     │   ├── ForbiddenError           403  exit 5  forbidden
+    │   ├── ConflictError            409  exit 5  conflict: the target is not in a state that allows it
+    │   │                                          (e.g. deciding a change request already decided)
     │   ├── TooManyRequestsError     429  exit 5  too_many_requests: a bounded pool is full
     │   └── UnsupportedError         400  exit 3  unsupported: this store cannot do that (e.g. Cypher on the
     │                                              embedded store); also a ConfigError
@@ -31,6 +33,7 @@ __all__ = [
     "BackendUnavailableError",
     "ClientFault",
     "ConfigError",
+    "ConflictError",
     "ForbiddenError",
     "InvalidInputError",
     "NotFoundError",
@@ -112,6 +115,13 @@ class UnauthorizedError(ClientFault):
 class ForbiddenError(ClientFault):
     code = "forbidden"
     http_status = 403
+
+
+class ConflictError(ClientFault):
+    """The target's current state does not allow it (a change request already decided)."""
+
+    code = "conflict"
+    http_status = 409
 
 
 class TooManyRequestsError(ClientFault):

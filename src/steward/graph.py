@@ -310,6 +310,11 @@ class OwnershipClaim:
     #: The kind of system that said so (catalog, mlflow, openlineage, codeowners): ownership
     #: precedence is decided on it. Defaults to ``source``.
     origin: str | None = None
+    #: Provenance of a change made through Steward (origin ``steward``): who made it, why, and the
+    #: change record it came from (``steward changes show ID``).
+    by: str | None = None
+    reason: str | None = None
+    change: str | None = None
 
     def __post_init__(self) -> None:
         kind = kind_of_id(self.owner)
@@ -324,6 +329,9 @@ class OwnershipClaim:
         props: Props = {"role": self.role, "origin": self.origin or self.source}
         if self.since:
             props["since"] = self.since
+        for name, value in (("by", self.by), ("reason", self.reason), ("change", self.change)):
+            if value:
+                props[name] = value
         return Edge(
             src=self.owner, kind=EdgeKind.OWNS, dst=self.artifact, source=self.source,
             props=props, seen_at=self.seen_at,

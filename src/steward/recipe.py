@@ -150,6 +150,8 @@ def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
     names = [s.name or s.type for s in recipe.sources]
     if CODEOWNERS_SOURCE in names:
         raise ConfigError(f"{path}: the source name {CODEOWNERS_SOURCE!r} is reserved for CODEOWNERS linking")
+    if "steward" in names:  # ownership changed through Steward (steward.governance.changes): never retracted by ingest
+        raise ConfigError(f"{path}: the source name 'steward' is reserved for changes made through Steward")
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{path}: source names must be unique; give these a 'name': {', '.join(dupes)}")

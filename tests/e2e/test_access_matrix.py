@@ -30,7 +30,7 @@ from steward.governance.tokens import KIND, create_token
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
 from tests.auth_helpers import ADMIN, bearer, mint, revoke
-from tests.contract.test_analyses import ADA, API, RAW, build
+from tests.contract.test_analyses import ADA, API, BOB, RAW, build
 
 #: What each operation needs: a role, or "public". Every operation of the document must be here.
 EXPECTED: dict[str, str] = {
@@ -53,6 +53,12 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/session": "viewer",
     "POST /api/v1/session": "public",
     "DELETE /api/v1/session": "viewer",
+    "PUT /api/v1/ownership/{node_id}": "editor",
+    "GET /api/v1/changes": "viewer",
+    "GET /api/v1/changes/{change_id}": "viewer",
+    "POST /api/v1/changes/{change_id}/approve": "editor",
+    "POST /api/v1/changes/{change_id}/reject": "editor",
+    "POST /api/v1/handoff/{person_id}/apply": "editor",
 }
 
 CREDENTIALS = ("none", "bad", "expired", "revoked", "producer", "viewer", "editor", "admin")
@@ -79,9 +85,13 @@ EXAMPLES: dict[str, Callable[[Rig], tuple[dict[str, Any], Any]]] = {
     "POST /api/v1/cypher": lambda rig: ({}, {"query": "MATCH (n:Node) RETURN count(n) AS n"}),
     "POST /api/v1/lineage": lambda rig: ({}, _event()),
     "POST /api/v1/session": lambda rig: ({}, {"token": rig.tokens["viewer"]}),
+    "PUT /api/v1/ownership/{node_id}": lambda rig: ({}, {"owners": [BOB], "reason": "matrix"}),
+    "POST /api/v1/changes/{change_id}/approve": lambda rig: ({}, {"reason": "matrix"}),
+    "POST /api/v1/changes/{change_id}/reject": lambda rig: ({}, {"reason": "matrix"}),
+    "POST /api/v1/handoff/{person_id}/apply": lambda rig: ({}, {"to": BOB, "reason": "matrix"}),
 }
 #: Values for path parameters, by name (anything else gets an id that exists).
-PATH_VALUES = {"person_id": ADA, "owner_id": ADA, "node_id": RAW}
+PATH_VALUES = {"person_id": ADA, "owner_id": ADA, "node_id": RAW, "change_id": "chg-matrix"}
 
 
 def _app_document() -> dict[str, Any]:

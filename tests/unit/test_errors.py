@@ -28,6 +28,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "NotFoundError": (404, 4, "not_found"),
     "UnauthorizedError": (401, 5, "unauthorized"),
     "ForbiddenError": (403, 5, "forbidden"),
+    "ConflictError": (409, 5, "conflict"),
     "TooManyRequestsError": (429, 5, "too_many_requests"),
     "UnsupportedError": (400, 3, "unsupported"),
     "ConfigError": (500, 3, "config_error"),

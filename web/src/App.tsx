@@ -3,6 +3,7 @@ import { currentSession, loginUrl, logOut, type SessionInfo } from "./auth/sessi
 import { idFrom, Link, useLocation } from "./lib/router";
 import { AuditPage } from "./pages/audit/AuditPage";
 import { BlastPage } from "./pages/blast/BlastPage";
+import { ChangesPage } from "./pages/changes/ChangesPage";
 import { HomePage } from "./pages/home/HomePage";
 import { LoginPage } from "./pages/login/LoginPage";
 import { SearchBox } from "./pages/home/SearchBox";
@@ -22,6 +23,7 @@ function Page({ path, query, onLogin }: { path: string; query: URLSearchParams; 
   if (under("teams")) return <OwnerPage key={path} id={idFrom(path, "teams")} kind="team" />;
   if (path === "/spof") return <SpofPage />;
   if (path === "/audit") return <AuditPage query={query} />;
+  if (path === "/changes") return <ChangesPage query={query} />;
   return (
     <>
       <h1>Not found</h1>
@@ -67,6 +69,7 @@ export function App() {
           <Link to="/" className="brand">Steward</Link>
           <Link to="/spof">Single points of failure</Link>
           <Link to="/audit">Audit</Link>
+          <Link to="/changes">Changes</Link>
           <a href="/docs">API</a>
         </nav>
         {path !== "/" && path !== "/login" ? <SearchBox /> : null}

@@ -15,6 +15,7 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
       unresolved-identity: {severity: warning}   # a name that maps to no known person
       unresolved-owner:    {severity: warning}   # an artifact whose effective owner or steward is such a name
       unknown-reference:   {severity: error}     # a deployment serves or depends on something no source describes
+      handoff-pending:     {severity: warning}   # a leaver's handoff transfer (change request) not yet decided
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 RULES = (
     "no-owner", "inactive-owner", "no-steward", "no-lineage", "stale-runs", "owner-conflict",
     "dangling-owner", "empty-team", "unresolved-identity", "unresolved-owner", "unknown-reference",
+    "handoff-pending",
 )
 
 
@@ -65,6 +67,7 @@ def _default_rules() -> dict[str, Rule]:
         "unresolved-identity": Rule(severity="warning"),
         "unresolved-owner": Rule(severity="warning"),
         "unknown-reference": Rule(severity="error"),
+        "handoff-pending": Rule(severity="warning"),
     }
 
 
@@ -191,6 +194,15 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
             if e.src not in known or known[e.src].props.get(STUB_PROP):
                 what = "serves" if e.kind is EdgeKind.DEPLOYED_TO else "depends on"
                 add("unknown-reference", e.dst, f"{parse_id(e.dst)[1]} {what} {e.src}, which no source describes")
+
+    if on("handoff-pending"):
+        for change in store.get_records("change"):  # change requests: steward.governance.changes
+            doc = change.doc
+            handing = doc.get("handoff")
+            if doc.get("status") == "open" and isinstance(handing, dict):
+                add("handoff-pending", str(doc.get("artifact")),
+                    f"handoff from {handing.get('from')} to {handing.get('to')} awaits approval (change {change.id}, "
+                    f"requested by {doc.get('requested_by')})")
 
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
     summary = Counter(f["rule"] for f in findings)

@@ -27,10 +27,14 @@ from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, No
 from steward.identity import Identities
 from steward.store.base import GraphStore
 
-__all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "Claim", "OwnershipView", "Reach", "read_precedence"]
+__all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "SUPERSEDED_PROP", "Claim", "OwnershipView", "Reach",
+           "read_precedence"]
 
 DEFAULT_PRECEDENCE = ("steward", "catalog", "mlflow", "openlineage", "codeowners")
 PRECEDENCE_STATE_KEY = "ownership.precedence"
+#: An ``OWNS`` edge with this property was replaced by a later change made through Steward: no answer
+#: counts it (it is removed right after the change that replaced it; see ``steward.governance.changes``).
+SUPERSEDED_PROP = "superseded_by"
 ROLES = ("owner", "steward")
 
 
@@ -56,6 +60,10 @@ class Claim:
     since: str | None
     named_as: str  # the id the source wrote
     inherited_from: str | None = None
+    #: Provenance of a change made through Steward: who, why, which change record.
+    by: str | None = None
+    reason: str | None = None
+    change: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,8 @@ class OwnershipView:
                 teams_of[who].append(group)
         claims_on: dict[str, list[Claim]] = defaultdict(list)
         for e in owns:
+            if e.props.get(SUPERSEDED_PROP):  # replaced by a later change through Steward (see governance.changes)
+                continue
             claims_on[e.dst].append(_claim(e, ids))
         parent_of: dict[str, str] = {}
         for e in sorted(inherit, key=lambda r: r.identity):
@@ -178,7 +188,8 @@ class OwnershipView:
         if parent is None:
             return []
         return [Claim(c.owner, artifact, c.role, c.source, c.origin, c.since, c.named_as,
-                      inherited_from=c.inherited_from or parent) for c in self.claims(parent)]
+                      inherited_from=c.inherited_from or parent, by=c.by, reason=c.reason, change=c.change)
+                for c in self.claims(parent)]
 
     def claims(self, artifact: str) -> list[Claim]:
         """Every claim that applies: the artifact's own, and its container's (inherited)."""
@@ -234,6 +245,9 @@ class OwnershipView:
                 entry["unresolved"] = True
             if c.inherited_from:
                 entry["inherited_from"] = c.inherited_from
+            for name, value in (("by", c.by), ("reason", c.reason), ("change", c.change)):
+                if value:
+                    entry[name] = value
             out.append(entry)
         return out
 
@@ -247,6 +261,13 @@ class OwnershipView:
                     if c.owner == person or (is_kind(c.owner, NodeKind.TEAM) and self._in_team(person, c.owner)):
                         out[artifact].add(role)
         return dict(out)
+
+    def holds(self, person_id: str, artifact: str, role: str = "owner") -> bool:
+        """Whether ``person_id`` is an effective ``role`` of ``artifact``: named directly, or a member of a
+        named team (or of one of its sub-teams); inherited claims count."""
+        person = self.ids.canonical(person_id)
+        return any(c.owner == person or (is_kind(c.owner, NodeKind.TEAM) and self._in_team(person, c.owner))
+                   for c in self.effective(artifact, role))
 
     def _in_team(self, person: str, team: str, seen: frozenset[str] = frozenset()) -> bool:
         if person in self.members.get(team, []):
@@ -263,4 +284,9 @@ def _claim(e: EdgeRecord, ids: Identities) -> Claim:
     origin = str(e.props.get("origin", e.source))
     since = e.props.get("since")
     return Claim(ids.canonical(e.src), e.dst, role, e.source, origin, str(since) if since is not None else None,
-                 named_as=e.src)
+                 named_as=e.src, by=_text(e.props.get("by")), reason=_text(e.props.get("reason")),
+                 change=_text(e.props.get("change")))
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None

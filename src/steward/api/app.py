@@ -14,7 +14,7 @@ from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, explorer, health, lineage, nodes, session
+from steward.api.routes import analyses, changes, explorer, health, lineage, nodes, session
 from steward.settings import Settings
 
 __all__ = ["create_app"]
@@ -63,5 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lineage.router, prefix=API_PREFIX)
     app.include_router(explorer.router, prefix=API_PREFIX)
     app.include_router(session.router, prefix=API_PREFIX)
+    app.include_router(changes.router, prefix=API_PREFIX)
     install_explorer(app)
     return app

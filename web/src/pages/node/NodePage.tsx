@@ -1,13 +1,16 @@
+import { useState } from "react";
 import { apiGet } from "../../api/client";
 import { arr, field, isObj, nodeRef, owner, str, strs, text } from "../../api/model";
 import { KindBadge, NodeLink, Section, Status } from "../../components";
 import { Link, pageUrl } from "../../lib/router";
 import { useApi } from "../../lib/useApi";
+import { OwnershipForm } from "../changes/OwnershipForm";
 
 const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_OF", "DEPLOYED_TO", "IN_REPO"]);
 
 export function NodePage({ id }: { id: string }) {
-  const r = useApi(`node:${id}`, async (signal) => {
+  const [version, setVersion] = useState(0);
+  const r = useApi(`node:${id}:${version}`, async (signal) => {
     const node = await apiGet("/api/v1/nodes/{node_id}", { path: { node_id: id }, signal });
     // Claims as the analyses decide them (effective or overridden, inherited); people and teams own
     // nothing, so only artifacts ask.
@@ -86,6 +89,12 @@ export function NodePage({ id }: { id: string }) {
           </>
         ) : null}
       </Status>
+      {/* outside Status: the form (and what it answered) stays while the page reloads the claims it changed */}
+      {!id.startsWith("person:") && !id.startsWith("team:") ? (
+        <Section title="Change owners" id="change-owners">
+          <OwnershipForm id={id} onApplied={() => setVersion((v) => v + 1)} />
+        </Section>
+      ) : null}
     </>
   );
 }
