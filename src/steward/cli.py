@@ -727,5 +727,10 @@ def main() -> None:
         sys.exit(1)
 
 
+from steward.cli_log import log_app  # noqa: E402  (sub-apps register after the root's commands)
+
+app.add_typer(log_app)
+
+
 if __name__ == "__main__":
     main()
