@@ -268,10 +268,14 @@ class Checkpoint:
     root: bytes
     time: str | None = None
     signatures: tuple[tuple[str, bytes], ...] = ()
+    #: The leaf hash of entry ``size - 1`` (in the checkpoints entries carry): lets the verifier prove the
+    #: entries before a deleted one.
+    prev: bytes | None = None
 
     def body(self) -> str:
         text = f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
-        return text + (f"time {self.time}\n" if self.time else "")
+        text += f"time {self.time}\n" if self.time else ""
+        return text + (f"prev {base64.b64encode(self.prev).decode()}\n" if self.prev is not None else "")
 
     def text(self) -> str:
         if not self.signatures:
@@ -282,7 +286,7 @@ class Checkpoint:
     def signed(self, key: Ed25519PrivateKey) -> Checkpoint:
         name = self.origin
         sig = key_id(name, key.public_key()) + key.sign(self.body().encode())
-        return Checkpoint(self.origin, self.size, self.root, self.time, (*self.signatures, (name, sig)))
+        return Checkpoint(self.origin, self.size, self.root, self.time, (*self.signatures, (name, sig)), self.prev)
 
     def signed_by(self, key: Ed25519PublicKey) -> bool:
         """Whether one of the signature lines is a valid signature by ``key`` over the body."""
@@ -296,9 +300,6 @@ class Checkpoint:
                 continue
             return True
         return False
-
-    def with_root(self, root: bytes) -> Checkpoint:
-        return Checkpoint(self.origin, self.size, root, self.time, self.signatures)
 
     @classmethod
     def parse(cls, text: str) -> Checkpoint:
@@ -317,7 +318,13 @@ class Checkpoint:
             raise InvalidInputError(f"not a checkpoint: the root hash {root_text!r} is not base64") from exc
         if len(root) != 32:
             raise InvalidInputError("not a checkpoint: the root hash is not 32 bytes")
-        time = ext[0][5:] if ext and ext[0].startswith("time ") else None
+        time = ext.pop(0)[5:] if ext and ext[0].startswith("time ") else None
+        prev = None
+        if ext and ext[0].startswith("prev "):
+            try:
+                prev = base64.b64decode(ext.pop(0)[5:], validate=True)
+            except ValueError as exc:
+                raise InvalidInputError("not a checkpoint: its prev line is not base64") from exc
         signatures = []
         for line in sigs.split("\n"):
             if not line:
@@ -329,7 +336,7 @@ class Checkpoint:
                 signatures.append((name, base64.b64decode(b64, validate=True)))
             except ValueError as exc:
                 raise InvalidInputError(f"a signature line is not base64: {line!r}") from exc
-        parsed = cls(origin, int(size_text), root, time, tuple(signatures))
+        parsed = cls(origin, int(size_text), root, time, tuple(signatures), prev)
         if parsed.body() != body:  # what a signature covers must be exactly what we check
             raise InvalidInputError("not a checkpoint this verifier reads: unknown extension lines")
         return parsed
@@ -353,30 +360,43 @@ class Checkpointer:
         known = head.doc.get("origin") if head is not None else None
         origin = str(known) if known else f"steward/{uuid.uuid4().hex}"
         frontier: Frontier | None = None
+        prev: bytes | None = None  # the leaf hash of entry start - 1
         if head is not None and head.doc.get("size") == start:
             try:
                 frontier = Frontier(start, [bytes.fromhex(h) for h in head.doc.get("frontier", [])])
-            except (InvalidInputError, ValueError, TypeError):
+                prev = bytes.fromhex(head.doc["last_leaf"]) if start else None
+            except (InvalidInputError, ValueError, TypeError, KeyError):
                 frontier = None
         if frontier is None:  # no head yet, or the log moved under it: rebuild from the stored leaves
             if head is not None:
                 logger.warning("the log's head says %s entries, the store holds %s: rebuilding the tree's head "
                                "(run `steward log verify`)", head.doc.get("size"), start)
-            frontier = Frontier.of(bytes.fromhex(h) for h in tx.leaf_hashes(start))
-        batch = [dict(e) for e in entries]
-        if self.key is not None and batch:
-            before = Checkpoint(origin, start, frontier.root(), utc_now()).signed(self.key)
-            batch[0][ENTRY_KEY] = before.text()
+            leaves = [bytes.fromhex(h) for h in tx.leaf_hashes(start)]
+            frontier = Frontier.of(leaves)
+            prev = leaves[-1] if leaves else None
+        key_hex = key_id(origin, self.key.public_key()).hex() if self.key is not None else None
+        if head is not None and head.doc.get("signed") and head.doc.get("key_id") != key_hex:
+            raise ConfigError(
+                "this store's log is signed" + (" with another key" if key_hex else "") + f" (key id "
+                f"{head.doc.get('key_id')}): set STEWARD_LOG_KEY to that key to write to it, so that every entry "
+                "stays signed (see `steward log public-key`)")
+        now = utc_now()
         lines = []
-        for i, entry in enumerate(batch):
-            line = seal(entry, start + i)
-            frontier.push(bytes.fromhex(line.leaf_hash))
+        for i, entry in enumerate(entries):
+            body = dict(entry)
+            if self.key is not None:  # the signed checkpoint of everything before this entry
+                cp = Checkpoint(origin, frontier.size, frontier.root(), now, prev=prev)
+                body[ENTRY_KEY] = cp.signed(self.key).text()
+            line = seal(body, start + i)
+            prev = bytes.fromhex(line.leaf_hash)
+            frontier.push(prev)
             lines.append(line)
-        cp = Checkpoint(origin, frontier.size, frontier.root(), utc_now())
+        cp = Checkpoint(origin, frontier.size, frontier.root(), now)
         if self.key is not None:
             cp = cp.signed(self.key)
         doc = {"origin": origin, "size": cp.size, "root": cp.root.hex(), "time": cp.time, "signed": bool(cp.signatures),
-               "note": cp.text(), "frontier": [h.hex() for h in frontier.hashes]}
+               "key_id": key_hex, "note": cp.text(), "frontier": [h.hex() for h in frontier.hashes],
+               "last_leaf": prev.hex() if prev is not None else None}
         return lines, [Record(HEAD_KIND, HEAD_ID, doc)]
 
 
@@ -414,20 +434,24 @@ class Problem:
 @dataclass
 class VerifyReport:
     """What ``steward log verify`` found. ``first_bad`` is the lowest entry that is (or, with
-    ``first_bad_upto``, may be) bad: every entry below it is proven (by a signed or exported
-    checkpoint) or at least consistent; when only checkpoints bound it, the first bad entry is one of
-    ``first_bad .. first_bad_upto``."""
+    """
 
     origin: str | None
     size: int
     key_checked: bool
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The first bad entry, when the evidence names one: the lowest entry found bad for certain (deleted,
+    #: moved, edited, unsigned, cut off), else the single entry that checkpoints leave between proven and bad.
     first_bad: int | None = None
-    first_bad_upto: int | None = None
     #: The largest size proven by a checkpoint signed by the key, or an exported checkpoint.
     proven_size: int = 0
     signed_entries: int = 0
+    #: The first bad entry lies in bad_from..bad_upto: below bad_from every entry is proven by a signature
+    #: (or, without a key, consistent), bad_upto is bad for certain (or the last entry a mismatching
+    #: checkpoint covers).
+    bad_from: int | None = None
+    bad_upto: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -436,17 +460,22 @@ class VerifyReport:
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "origin": self.origin, "size": self.size, "key_checked": self.key_checked,
                 "proven_size": self.proven_size, "signed_checkpoints_in_entries": self.signed_entries,
-                "first_bad": self.first_bad, "first_bad_upto": self.first_bad_upto,
+                "first_bad": self.first_bad, "bad_from": self.bad_from, "bad_upto": self.bad_upto,
                 "problems": [p.to_json() for p in self.problems], "warnings": self.warnings}
 
     def summary(self) -> str:
         if self.ok:
+            if not self.key_checked:
+                return f"the log is consistent ({self.size} entries), but NOT proven: no signature was checked"
             return f"the log verifies: {self.size} entries, proven up to size {self.proven_size}"
+        if self.bad_from is None or self.bad_upto is None:
+            return "the log does NOT verify: its checkpoints are bad (every entry is consistent)"
         if self.first_bad is None:
-            return "the log does NOT verify (its checkpoints are bad; every entry is consistent)"
-        if self.first_bad_upto is not None and self.first_bad_upto > self.first_bad:
-            return (f"the log does NOT verify: the first bad entry is one of seq {self.first_bad}.."
-                    f"{self.first_bad_upto} (entries below {self.first_bad} are proven)")
+            return (f"the log does NOT verify: an entry among seq {self.bad_from}..{self.bad_upto} was changed "
+                    f"(entries below {self.bad_from} are proven)")
+        if self.bad_from < self.first_bad:
+            return (f"the log does NOT verify: the first bad entry found is seq {self.first_bad}; entries "
+                    f"{self.bad_from}..{self.first_bad - 1} are covered by no surviving signature")
         return f"the log does NOT verify: the first bad entry is seq {self.first_bad}"
 
 
@@ -465,16 +494,17 @@ def verify_log(
 
     Per entry (no key needed): positions run 0, 1, 2... without a gap (a deleted entry), each entry's own
     ``seq`` is its position (a reordered or renumbered entry), its stored leaf hash is the hash of its
-    text (an edited entry). Then the tree: the root over the entries' texts at every checkpoint's size is
-    compared with the checkpoint. Trusted checkpoints are the exported ones given here and every
-    checkpoint signed by ``public_key`` (in the entries and the head); one that matches proves the
-    entries below its size, one that does not says a bad entry is below its size, one larger than the
-    log says its tail was cut.
+    text (an edited entry); with a key, each entry's signed checkpoint (of the entries before it) is
+    signed by the key and present once the log is signed. Then the tree: the root over the entries'
+    texts at each checkpoint's size is compared with the checkpoint. Trusted checkpoints are the
+    exported ones given here and those signed by ``public_key``; one that matches proves the entries
+    below its size, one that does not says an entry below its size is bad, one larger than the log says
+    its tail was cut.
     """
     lines = store.log_lines()
     head = store.get_record(HEAD_KIND, HEAD_ID)
     report = VerifyReport(origin=None, size=len(lines), key_checked=public_key is not None)
-    bad: list[int] = []  # entries found bad one by one
+    bad: list[int] = []  # entries found bad, each for certain
 
     def problem(seq: int | None, kind: str, message: str) -> None:
         report.problems.append(Problem(seq, kind, message))
@@ -490,8 +520,12 @@ def verify_log(
     origin = head_cp.origin if head_cp else (checkpoints[0].origin if checkpoints else None)
     anchors: list[_Anchor] = []
     leaves: list[bytes] = []
+    signed_from: int | None = None  # the first entry that carries a signed checkpoint
+    gap_at: int | None = None  # the first position where an entry is missing
+    gap_proven = 0  # entries below this are proven by the checkpoint after a deleted entry
     for i, line in enumerate(lines):
-        if line.seq != i and not any(p.kind == "missing" for p in report.problems):
+        if line.seq != i and gap_at is None:
+            gap_at = i
             problem(i, "missing", f"entry {i} is missing: the stored log goes from seq {i - 1} to seq {line.seq}"
                     if i else f"entry 0 is missing: the stored log starts at seq {line.seq}")
         leaves.append(bytes.fromhex(leaf_hash(line.entry.encode())))
@@ -508,36 +542,48 @@ def verify_log(
             problem(line.seq, "edited", f"entry {line.seq} does not match its stored hash (edited)")
         note = data.get(ENTRY_KEY) if isinstance(data, dict) else None
         if note is None:
+            if signed_from is not None and public_key is not None:
+                problem(line.seq, "unsigned", f"entry {line.seq} carries no signed checkpoint although the log is "
+                        f"signed from entry {signed_from} on (its signature was stripped, or it was written without "
+                        "the key)")
             continue
         try:
             cp = Checkpoint.parse(str(note))
         except InvalidInputError as exc:
             problem(line.seq, "edited", f"entry {line.seq}'s signed checkpoint is unreadable (edited): {exc}")
             continue
-        report.signed_entries += 1
-        if cp.size != i:
-            problem(line.seq, "moved", f"entry {line.seq} carries the checkpoint of size {cp.size}, which belongs to "
-                    f"entry {cp.size} (moved)")
-            continue
         if origin is not None and cp.origin != origin:
             problem(line.seq, "edited", f"entry {line.seq}'s checkpoint is for log {cp.origin}, not {origin}")
             continue
         origin = origin or cp.origin
-        trusted = False
-        if public_key is not None:
-            if not cp.signed_by(public_key):
-                problem(line.seq, "edited",
-                        f"entry {line.seq}'s checkpoint is not signed by the key (edited or forged)")
-                continue
-            trusted = True
-        anchors.append(_Anchor(cp.size, cp, trusted, f"the checkpoint in entry {line.seq}"))
+        if public_key is not None and not cp.signed_by(public_key):
+            problem(line.seq, "edited",
+                    f"entry {line.seq}'s checkpoint is not signed by the key (edited, or forged with another key)")
+            continue
+        report.signed_entries += 1
+        signed_from = line.seq if signed_from is None else signed_from
+        # A signed checkpoint speaks of the first cp.size entries wherever it now sits (a moved entry's too).
+        anchors.append(_Anchor(cp.size, cp, public_key is not None, f"the checkpoint in entry {line.seq}"))
+        if cp.size == i:
+            continue
+        if cp.size == line.seq and gap_at is not None:  # consistent with its own seq: the gap is the problem
+            if line.seq == gap_at + 1 and cp.prev is not None and public_key is not None:
+                # One entry was deleted, and this checkpoint names its leaf: the entries before it are proven.
+                f = Frontier.of(leaves[:gap_at])
+                f.push(cp.prev)
+                if f.root() == cp.root:
+                    gap_proven = gap_at
+            continue
+        problem(line.seq, "moved", f"entry {line.seq} carries the checkpoint of size {cp.size}, which belongs "
+                f"to entry {cp.size} (moved)")
     report.origin = origin
     n = len(lines)
 
     if head_cp is not None:
         if origin is not None and head_cp.origin != origin:
             problem(None, "head", f"the stored head checkpoint is for log {head_cp.origin}, not {origin}")
-        elif public_key is not None and head_cp.signatures and not head_cp.signed_by(public_key):
+        elif public_key is not None and (head_cp.signatures or signed_from is not None) \
+                and not head_cp.signed_by(public_key):
             problem(None, "head", f"the stored head checkpoint (size {head_cp.size}) is not signed by the key "
                     "(rewritten or forged)")
         else:
@@ -553,13 +599,13 @@ def verify_log(
         if public_key is not None and not cp.signed_by(public_key):
             problem(None, "exported", f"{where} (size {cp.size}) is not signed by the key")
             continue
-        if public_key is None and not cp.signatures:
+        if not cp.signatures:
             report.warnings.append(f"{where} is not signed: it is trusted as you kept it")
         anchors.append(_Anchor(cp.size, cp, True, where))
 
     roots = _roots_at(leaves, {a.size for a in anchors if a.size <= n})
     matches: list[_Anchor] = []
-    mismatches: list[_Anchor] = []
+    hi: int | None = None  # some entry below hi is bad
     for a in sorted(anchors, key=lambda a: a.size):
         if a.size > n:
             problem(n, "truncated", f"{a.where} covers {a.size} entries, the store holds {n}: entries {n}.."
@@ -569,37 +615,36 @@ def verify_log(
         else:
             problem(None, "root", f"{a.where} (size {a.size}) does not match the stored entries: an entry below "
                     f"seq {a.size} was changed")
-            mismatches.append(a)
-    report.proven_size = max((a.size for a in matches if a.trusted), default=0)
-    hi: int | None = None  # a bad entry is below hi, and none is below lo
-    for a in mismatches:
-        if any(m.trusted and m.size >= a.size for m in matches):
-            if a.trusted:
-                problem(None, "fork", f"trusted checkpoints disagree: one proves the first {report.proven_size} "
-                        f"entries, {a.where} says an entry below {a.size} is bad")
-            continue  # an unsigned checkpoint that a proven one contradicts: the checkpoint is what is bad
-        hi = a.size
-        break
-    first_bad = min(bad) if bad else None
-    if hi is not None and (first_bad is None or first_bad >= hi):
-        lo = max((m.size for m in matches if m.size < hi), default=0)
-        report.first_bad, report.first_bad_upto = lo, (hi - 1 if hi - 1 > lo else None)
-    else:
-        report.first_bad = first_bad
+            if a.trusted or not any(x.trusted for x in anchors):
+                hi = a.size if hi is None else min(hi, a.size)
+    trusted = [a for a in anchors if a.trusted]
+    report.proven_size = max([a.size for a in matches if a.trusted] + [gap_proven])
+    upper = min([*bad, *([hi - 1] if hi is not None else [])], default=None)
+    if upper is not None:
+        if report.proven_size > upper:
+            problem(None, "fork", f"trusted checkpoints disagree: one proves the first {report.proven_size} entries, "
+                    f"another says entry {upper} or one below it is bad")
+        # Entries below the largest trusted size that matches are proven: the first bad one is at or above it.
+        lo = max([a.size for a in matches if a.trusted and a.size <= upper] + [min(gap_proven, upper)]) \
+            if trusted or gap_proven else upper
+        report.bad_from, report.bad_upto = lo, upper
+        found = min(bad) if bad else None
+        report.first_bad = found if found is not None and found == upper else (lo if lo == upper else None)
+        if report.first_bad is not None and lo < report.first_bad:
+            report.warnings.append(
+                f"entries {lo}..{report.first_bad - 1} are covered by no surviving signature: the change may begin "
+                f"as early as seq {lo}")
     if public_key is None:
         report.warnings.append(
             "NOT TAMPER-EVIDENT: no public key was given, so no signature was checked; anyone who can write the "
             "store can rewrite the log and its checkpoints. Pass --public-key (or set STEWARD_LOG_KEY), and "
             "compare with a checkpoint exported and kept elsewhere (--checkpoint)")
-    elif report.signed_entries == 0 and not (head_cp and head_cp.signatures) and n:
+    elif signed_from is None and n:
         report.warnings.append("NOT TAMPER-EVIDENT: the log was written without a signing key (STEWARD_LOG_KEY): "
-                               "it has no signed checkpoint")
-    last_signed = max((a.size for a in anchors if a.trusted and a.where.startswith("the checkpoint in entry")),
-                      default=None)
-    if public_key is not None and n and last_signed is not None and last_signed < n - 1 and \
-            report.proven_size < n:
-        report.warnings.append(f"entries {last_signed}..{n - 1} are covered by no valid signature: only an exported "
-                               "checkpoint can vouch for the newest batch")
+                               "no entry carries a signed checkpoint")
+    elif signed_from:
+        report.warnings.append(f"entries 0..{signed_from - 1} were written before the log was signed: only the "
+                               "signatures after them vouch for them")
     return report
 
 
