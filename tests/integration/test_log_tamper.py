@@ -37,8 +37,7 @@ from steward.settings import Settings
 from steward.store import GraphStore, open_store
 from steward.store.base import Record, leaf_hash, utc_now
 from steward.store.neo4j import Neo4jStore
-
-from ..conftest import wipe_neo4j
+from tests.conftest import wipe_neo4j
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ingest" / "examples"
 #: The log the tests write: seq -> what it is (batches: [0], [1], [2], [3], [4], [5, 6, 7], [8], [9], [10], [11]).

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -670,16 +671,26 @@ def query_entry(
     error: StewardError | None = None,
 ) -> dict[str, Any]:
     """The ``cypher.query`` entry: who asked what, how many rows came back and whether they were cut,
-    or that the query was refused (or failed) and why."""
-    text = json.dumps(params or {}, sort_keys=True, default=str)
-    logged: Any = dict(params or {}) if len(text) <= MAX_LOGGED_PARAMS else \
-        {"sha256": hashlib.sha256(text.encode()).hexdigest(), "bytes": len(text)}
-    entry: dict[str, Any] = {"type": "cypher.query", "actor": actor, "query": query, "params": json.loads(
-        json.dumps(logged, default=str))}
+    or that the query was refused (or failed) and why. Parameters that are large, or that canonical JSON
+    cannot hold (integers beyond 2^53, NaN), are logged as their digest."""
+    params = dict(params or {})
+    text = json.dumps(params, sort_keys=True, default=str)
+    logged: Any = params
+    try:
+        rfc8785.dumps(params)
+    except Exception:  # the canonical form refuses the value itself: log what it was, by digest
+        logged = None
+    if logged is None or len(text) > MAX_LOGGED_PARAMS:
+        logged = {"sha256": hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest(), "bytes": len(text)}
+    entry: dict[str, Any] = {"type": "cypher.query", "actor": actor, "query": _text(query), "params": logged}
     if result is not None:
         entry.update(rows=len(result.get("rows", [])), truncated=result.get("truncated", False), refused=False)
     else:
         entry.update(rows=0, truncated=False, refused=isinstance(error, QueryRefusedError | UnsupportedError),
-                     error={"code": error.code, "message": error.message} if error is not None else None)
+                     error={"code": error.code, "message": _text(error.message)} if error is not None else None)
     return entry
 
+
+def _text(value: str) -> str:
+    """A string canonical JSON can hold (lone surrogates escaped)."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
