@@ -6,14 +6,15 @@ The store appends entries (``GraphStore.upsert(..., log=[...])``): each is canon
 is the log's hook into that write (:class:`Checkpointer`, called inside the same transaction):
 
 * it keeps the tree's head in the record ``checkpoint/latest``: origin, size, root, time, the
-  checkpoint note (signed when a key is configured) and the tree's right edge (``frontier``, so a
-  write costs O(log n), not a re-read of the log);
-* with a key, the FIRST entry of every batch carries, under ``checkpoint``, the signed checkpoint
-  of the log as it was before the batch (size = that entry's ``seq``). Those signatures live inside
-  the hashed entries, so they cannot be removed or altered without altering an entry, and they bind
-  every earlier batch: the verifier names the first bad entry to within one batch (exactly, for the
-  one-entry batches governance changes write) even after an attacker rewrote every entry, recomputed
-  every hash and deleted or rewrote the stored checkpoints.
+  checkpoint note (signed when a key is configured) and the tree's right edge (``frontier``), so a
+  write costs O(log n), not a re-read of the log;
+* with a key, EVERY entry carries, under ``checkpoint``, the signed checkpoint of the log before it
+  (size = its ``seq``, plus the previous entry's leaf hash). Those signatures live inside the hashed
+  entries: removing or altering one alters an entry, and each binds every earlier entry. So the
+  verifier names the first bad entry even after an attacker rewrote entries, recomputed every hash
+  and rewrote or deleted the stored head; when the attacker also replaced every later signature, it
+  names the first entry certainly changed and says from which entry on nothing is proven;
+* a signed log refuses a writer without its key (or with another), so it never has unsigned gaps.
 
 A checkpoint note (https://c2sp.org/tlog-checkpoint, https://c2sp.org/signed-note)::
 
@@ -21,6 +22,7 @@ A checkpoint note (https://c2sp.org/tlog-checkpoint, https://c2sp.org/signed-not
     42                           <- tree size
     q1v2Jm...Zb0=                <- root hash, base64
     time 2026-11-26T19:02:11.123456Z
+    prev 3KfT...9w=              <- (in entries only) the leaf hash of entry size - 1, base64
                                  <- blank line, then one signature line per key:
     — steward/8d0c...e1 AbCd...  <- em dash, key name, base64(key id (4 bytes) || Ed25519 signature)
 
