@@ -49,6 +49,8 @@ def test_every_logged_batch_moves_the_head_in_its_own_transaction(store: GraphSt
         store.upsert(records=[Record("token", "", {})], log=[{"type": "c"}])
     with pytest.raises(InvalidInputError):
         store.upsert(log=[{"type": "c", "checkpoint": "forged"}])  # the store sets that key, never the caller
+    with pytest.raises(InvalidInputError, match="written by the log itself"):
+        store.upsert(records=[Record(HEAD_KIND, HEAD_ID, {"size": 0})])
     assert store.get_record(HEAD_KIND, HEAD_ID) == head
     store.retract("t", nodes=["dataset:d"], edges=[], log=[{"type": "d"}])
     assert Checkpoint.parse(store.get_record(HEAD_KIND, HEAD_ID).doc["note"]).size == 3  # type: ignore[union-attr]

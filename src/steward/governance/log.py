@@ -520,7 +520,8 @@ def verify_log(
             head_cp = Checkpoint.parse(str(head.doc.get("note", "")))
         except InvalidInputError as exc:
             problem(None, "head", f"the stored head checkpoint is unreadable: {exc}")
-    origin = head_cp.origin if head_cp else (checkpoints[0].origin if checkpoints else None)
+    # The log's identity: from its first signed entry (the head and exported checkpoints are compared with it).
+    origin: str | None = None
     anchors: list[_Anchor] = []
     leaves: list[bytes] = []
     signed_from: int | None = None  # the first entry that carries a signed checkpoint
@@ -555,14 +556,14 @@ def verify_log(
         except InvalidInputError as exc:
             problem(line.seq, "edited", f"entry {line.seq}'s signed checkpoint is unreadable (edited): {exc}")
             continue
-        if origin is not None and cp.origin != origin:
-            problem(line.seq, "edited", f"entry {line.seq}'s checkpoint is for log {cp.origin}, not {origin}")
-            continue
-        origin = origin or cp.origin
         if public_key is not None and not cp.signed_by(public_key):
             problem(line.seq, "edited",
                     f"entry {line.seq}'s checkpoint is not signed by the key (edited, or forged with another key)")
             continue
+        if origin is not None and cp.origin != origin:
+            problem(line.seq, "edited", f"entry {line.seq}'s checkpoint is for log {cp.origin}, not {origin}")
+            continue
+        origin = origin or cp.origin
         report.signed_entries += 1
         signed_from = line.seq if signed_from is None else signed_from
         # A signed checkpoint speaks of the first cp.size entries wherever it now sits (a moved entry's too).
@@ -579,6 +580,7 @@ def verify_log(
             continue
         problem(line.seq, "moved", f"entry {line.seq} carries the checkpoint of size {cp.size}, which belongs "
                 f"to entry {cp.size} (moved)")
+    origin = origin or (head_cp.origin if head_cp else (checkpoints[0].origin if checkpoints else None))
     report.origin = origin
     n = len(lines)
 

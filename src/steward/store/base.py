@@ -159,6 +159,8 @@ class LogHook(Protocol):
 
 #: Keys a log entry may not carry: the store sets them.
 RESERVED_ENTRY_KEYS = frozenset({"seq", "checkpoint"})
+#: Record kinds only the log hook writes (the log's head).
+RESERVED_RECORD_KINDS = frozenset({"checkpoint"})
 
 
 def utc_now() -> str:
@@ -231,6 +233,8 @@ class GraphStore(abc.ABC):
         for rec in records:
             if not isinstance(rec, Record) or not rec.kind or not rec.id:
                 raise InvalidInputError(f"not a governance record: {rec!r}")
+            if rec.kind in RESERVED_RECORD_KINDS:
+                raise InvalidInputError(f"records of kind {rec.kind!r} are written by the log itself")
         entries = self._entries(log)
         if not nodes and not all_edges and not records and not entries:
             return []
