@@ -275,22 +275,28 @@ def _split(records: Sequence[Record]) -> tuple[list[Node], list[Edge], list[Owne
     return nodes, edges, claims
 
 
-def _write(store: GraphStore, records: Sequence[Record]) -> tuple[int, int]:
+def _write(store: GraphStore, records: Sequence[Record], log_entry: Mapping[str, Any] | None = None) -> tuple[int, int]:
+    """Write in batches; ``log_entry`` (with the counts written added) goes with the last batch."""
     nodes, edges, claims = _split(records)
     all_edges: list[Edge] = edges + [c.to_edge() for c in claims]
-    for i in range(0, max(len(nodes), len(all_edges)), BATCH):
-        store.upsert(nodes=nodes[i : i + BATCH], edges=all_edges[i : i + BATCH])
+    starts = list(range(0, max(len(nodes), len(all_edges)), BATCH)) or [0]
+    log = [{**log_entry, "written": {"nodes": len(nodes), "edges": len(all_edges)}}] if log_entry is not None else []
+    for i in starts:
+        store.upsert(nodes=nodes[i : i + BATCH], edges=all_edges[i : i + BATCH], log=log if i == starts[-1] else ())
     return len(nodes), len(all_edges)
 
 
-def ingest_records(store: GraphStore, records: Sequence[Record]) -> tuple[int, int]:
+def ingest_records(
+    store: GraphStore, records: Sequence[Record], *, log_entry: Mapping[str, Any] | None = None,
+) -> tuple[int, int]:
     """Resolve identities and write records that arrive on their own (the OpenLineage receiver).
 
-    Nothing is removed: such records are incremental by nature.
+    Nothing is removed: such records are incremental by nature. ``log_entry`` is appended to the
+    governance log with the last batch (in its transaction), with the counts written added.
     """
     resolver = Resolver.from_store(store)
     resolver.learn(records)
-    written = _write(store, resolver.rewrite(records))
+    written = _write(store, resolver.rewrite(records), log_entry)
     if may_move_aliases(records):  # the receiver's hot path: OpenLineage events never move an alias
         reresolve_aliases(store)
     return written

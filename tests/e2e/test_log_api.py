@@ -73,3 +73,24 @@ def test_neo4j_queries_are_logged_with_rows_truncation_and_refusals(
     assert (first["rows"], first["truncated"], first["refused"]) == (2, "rows", False)
     assert first["query"] == "UNWIND range(1, 5) AS x RETURN x" and first["actor"] == "anonymous"
     assert second["refused"] is True and second["error"]["code"] == "query_refused" and second["rows"] == 0
+
+
+def test_an_accepted_lineage_post_is_logged_with_its_write_and_a_refused_one_is_not(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'graph.db'}"
+    open_store(uri, create=True).close()
+    event = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "https://airflow.example",
+             "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+             "run": {"runId": "3f5e9a3c-1f5d-4c3b-9a51-6f0d1c1b2a10"}, "job": {"namespace": "a", "name": "b"},
+             "inputs": [{"namespace": "s3://lake", "name": "raw"}],
+             "outputs": [{"namespace": "s3://lake", "name": "x"}]}
+    with LiveServer(Settings(store=uri)) as server:
+        bad = httpx.post(f"{server.url}/api/v1/lineage", json={**event, "run": {}})
+        assert bad.status_code == 422
+        ok = httpx.post(f"{server.url}/api/v1/lineage", json=[event, event])
+        assert ok.status_code == 201, ok.text
+    with open_store(uri) as store:
+        (line,) = store.log_lines()
+    entry = line.data()
+    assert entry["type"] == "ingest.lineage" and entry["events"] == 2 and entry["actor"] == "anonymous"
+    assert entry["written"] == {"nodes": ok.json()["nodes"], "edges": ok.json()["edges"]}
+    assert entry["written"]["edges"] > 0
