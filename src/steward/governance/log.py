@@ -349,8 +349,8 @@ class Checkpoint:
 class Checkpointer:
     """The store's log hook (``GraphStore.log_hook``): seals a batch and moves the log's head.
 
-    Runs inside the write transaction, so the head record, the entries and (with a key) the signed
-    checkpoint in the batch's first entry land together or not at all.
+    Runs inside the write transaction, so the entries (with a key, each with the signed checkpoint of
+    the log before it) and the head record land together or not at all.
     """
 
     def __init__(self, key: Ed25519PrivateKey | None = None) -> None:
@@ -413,12 +413,24 @@ def export_checkpoint(store: GraphStore, key: Ed25519PrivateKey | None = None) -
         stored = Checkpoint.parse(head.doc["note"])
         if stored.size == size and (key is None or stored.signed_by(key.public_key())):
             return stored
-    origin = stored.origin if stored is not None else None
-    if origin is None:
+    lines = store.log_lines(0, size)
+    if not lines:
         raise NotFoundError("the log is empty: there is no checkpoint yet (the first logged change writes one)")
-    leaves = [bytes.fromhex(ln.leaf_hash) for ln in store.log_lines(0, size)]
+    origin = stored.origin if stored is not None else _entry_origin(lines[0])
+    if origin is None:
+        raise InvalidInputError("the log's head is missing and its entries are not signed, so its origin is "
+                                "unknown: run `steward log verify`")
+    leaves = [bytes.fromhex(leaf_hash(ln.entry.encode())) for ln in lines]  # of the entries, as verify reads them
     cp = Checkpoint(origin, len(leaves), Frontier.of(leaves).root(), utc_now())
     return cp.signed(key) if key is not None else cp
+
+
+def _entry_origin(line: LogLine) -> str | None:
+    try:
+        note = line.data().get(ENTRY_KEY)
+        return Checkpoint.parse(note).origin if isinstance(note, str) else None
+    except (ValueError, InvalidInputError):
+        return None
 
 
 # ---- verification ----------------------------------------------------------------------------------------
