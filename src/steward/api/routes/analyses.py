@@ -15,7 +15,7 @@ from steward.analysis.cypher import run_cypher
 from steward.api.auth import PrincipalDep
 from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json
 from steward.api.errors import responses
-from steward.errors import StewardError
+from steward.errors import BackendUnavailableError, StewardError
 from steward.governance.log import query_entry
 from steward.lookup import resolve_node
 from steward.store import GraphStore
@@ -113,6 +113,8 @@ async def post_cypher(
         try:
             result = run_cypher(store, body.query, params=body.params, timeout_s=timeout_s, max_rows=cap,
                                 max_bytes=settings.cypher_max_bytes)
+        except BackendUnavailableError:
+            raise  # the store did not answer: it cannot take the entry either, and the query did not run
         except StewardError as exc:
             store.upsert(log=[query_entry(actor=principal.actor, query=body.query, params=body.params, error=exc)])
             raise
