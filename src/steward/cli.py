@@ -753,6 +753,10 @@ app.add_typer(cli_tokens.app, name="token")
 from steward import cli_owners  # noqa: E402
 
 cli_owners.register(app)  # steward owners set, steward changes list|show|approve|reject
+from steward.cli_log import log_app  # noqa: E402  (sub-apps register after the root's commands)
+
+app.add_typer(log_app)
+
 
 if __name__ == "__main__":
     main()

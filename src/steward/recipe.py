@@ -18,6 +18,7 @@ source no longer says (only after a complete run of that source, and within the 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import logging
@@ -31,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY, read_precedence
 from steward.errors import ConfigError, SafetyLimitError, StewardError
@@ -113,6 +115,15 @@ class Recipe(BaseModel):
         "run (exit 1) and nothing of it is written or removed (as `steward ingest --strict`)",
     )
     base_dir: Path = Field(default_factory=Path.cwd, description="Folder relative paths are resolved against")
+    #: SHA-256 of the recipe file as read (before ``${VAR}`` expansion, so no secret is hashed); the log records it.
+    _digest: str | None = PrivateAttr(None)
+
+    @property
+    def digest(self) -> str:
+        """The recipe's SHA-256: of its file when it was loaded from one, else of its canonical JSON."""
+        if self._digest is not None:
+            return self._digest
+        return hashlib.sha256(rfc8785.dumps(self.model_dump(mode="json", exclude={"base_dir"}))).hexdigest()
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -140,6 +151,10 @@ def _expand_env(value: Any, where: str, env: Mapping[str, str]) -> Any:
 def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
     """Read and validate a recipe file; every problem is a ConfigError naming the file and field."""
     raw = read_mapping(path, what="recipe", shape="a mapping with a 'sources' list")
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
     raw = _expand_env(raw, str(path), os.environ if env is None else env)
     try:
         recipe = Recipe.model_validate({**raw, "base_dir": path.resolve().parent})
@@ -158,6 +173,7 @@ def load_recipe(path: Path, *, env: Mapping[str, str] | None = None) -> Recipe:
     for i, s in enumerate(recipe.sources):  # fail fast on bad settings, before anything runs
         line = line_of(path, "sources", i)
         _build_config(s, f"{path}:{line}: sources[{i}]" if line else f"{path}: sources[{i}]")
+    recipe._digest = digest
     return recipe
 
 
@@ -261,22 +277,28 @@ def _split(records: Sequence[Record]) -> tuple[list[Node], list[Edge], list[Owne
     return nodes, edges, claims
 
 
-def _write(store: GraphStore, records: Sequence[Record]) -> tuple[int, int]:
+def _write(store: GraphStore, records: Sequence[Record], log_entry: Mapping[str, Any] | None = None) -> tuple[int, int]:
+    """Write in batches; ``log_entry`` (with the counts written added) goes with the last batch."""
     nodes, edges, claims = _split(records)
     all_edges: list[Edge] = edges + [c.to_edge() for c in claims]
-    for i in range(0, max(len(nodes), len(all_edges)), BATCH):
-        store.upsert(nodes=nodes[i : i + BATCH], edges=all_edges[i : i + BATCH])
+    starts = list(range(0, max(len(nodes), len(all_edges)), BATCH)) or [0]
+    log = [{**log_entry, "written": {"nodes": len(nodes), "edges": len(all_edges)}}] if log_entry is not None else []
+    for i in starts:
+        store.upsert(nodes=nodes[i : i + BATCH], edges=all_edges[i : i + BATCH], log=log if i == starts[-1] else ())
     return len(nodes), len(all_edges)
 
 
-def ingest_records(store: GraphStore, records: Sequence[Record]) -> tuple[int, int]:
+def ingest_records(
+    store: GraphStore, records: Sequence[Record], *, log_entry: Mapping[str, Any] | None = None,
+) -> tuple[int, int]:
     """Resolve identities and write records that arrive on their own (the OpenLineage receiver).
 
-    Nothing is removed: such records are incremental by nature.
+    Nothing is removed: such records are incremental by nature. ``log_entry`` is appended to the
+    governance log with the last batch (in its transaction), with the counts written added.
     """
     resolver = Resolver.from_store(store)
     resolver.learn(records)
-    written = _write(store, resolver.rewrite(records))
+    written = _write(store, resolver.rewrite(records), log_entry)
     if may_move_aliases(records):  # the receiver's hot path: OpenLineage events never move an alias
         reresolve_aliases(store)
     return written
@@ -342,6 +364,7 @@ def run_recipe(
     force: bool = False,
     progress: Progress | None = None,
     strict: bool = False,
+    actor: str | None = None,
 ) -> RecipeReport:
     """Run every source of ``recipe`` into ``store`` and report what happened.
 
@@ -354,10 +377,34 @@ def run_recipe(
     A dry run (``dry_run``) runs for real into a scratch copy of ``store`` in a temporary folder,
     so it reports exactly what the real run would write and remove (CODEOWNERS links included),
     and leaves ``store`` untouched: see :func:`dry_run_recipe`.
+
+    A real run ends with one ``ingest.run`` entry in the governance log (``actor``: who ran it, default
+    the local operator): per source what was written and removed, and the recipe's digest. A run is
+    many transactions (batches, a retraction per source, CODEOWNERS links, aliases) and its summary
+    exists only after the last of them, so it is an entry of its own, appended right after. A dry run
+    logs nothing.
     """
     if dry_run:
         return dry_run_recipe(recipe, store, force=force, progress=progress, strict=strict)
-    return _run(recipe, store, state_store=store, force=force, progress=progress, strict=strict)
+    report = _run(recipe, store, state_store=store, force=force, progress=progress, strict=strict)
+    if actor is None:
+        from steward.governance.principal import local_operator
+
+        actor = local_operator().actor
+    store.upsert(log=[_run_entry(recipe, report, actor=actor, strict=strict or recipe.strict, force=force)])
+    return report
+
+
+def _run_entry(recipe: Recipe, report: RecipeReport, *, actor: str, strict: bool, force: bool) -> dict[str, Any]:
+    """The log entry of a run: who, which recipe, and per source what changed."""
+    return {
+        "type": "ingest.run", "actor": actor, "recipe_sha256": recipe.digest, "ok": report.ok,
+        "strict": strict, "force": force,
+        "sources": [{"source": o.report.source, "kind": o.report.kind,
+                     "written": {"nodes": o.written_nodes, "edges": o.written_edges},
+                     "removed": {"nodes": o.removed_nodes, "edges": o.removed_edges},
+                     "failures": len(o.report.failures), "refused": o.refused} for o in report.outcomes],
+    }
 
 
 def dry_run_recipe(

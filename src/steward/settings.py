@@ -38,3 +38,6 @@ class Settings(BaseSettings):
     cypher_max_bytes: int = Field(4 * 1024 * 1024, description="Bytes of JSON returned at most by analyst Cypher")
     cypher_workers: int = Field(2, description="Analyst Cypher queries run at once (more wait, then 429)")
     request_timeout_s: float = Field(60.0, description="A data request that takes longer answers 503")
+    log_key: Path | None = Field(
+        None, description="The governance log's signing key (Ed25519, PEM PKCS#8; `steward log keygen`): a file kept "
+        "outside the store and readable only by the service. Without it the log's checkpoints are not signed")

@@ -34,7 +34,19 @@ def open_store(uri: str | None = None, *, settings: Settings | None = None, crea
     exists once the server answers; ``create`` does not apply to it.)
     """
     settings = settings or Settings()
-    uri = uri or settings.store
+    store = _open(uri or settings.store, settings, create)
+    if settings.log_key is not None:  # the log's checkpoints are signed with the key from STEWARD_LOG_KEY
+        from steward.governance.log import Checkpointer, load_private_key
+
+        try:
+            store.log_hook = Checkpointer(load_private_key(settings.log_key))
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+def _open(uri: str, settings: Settings, create: bool) -> GraphStore:
     scheme = urlsplit(uri).scheme.lower()
     if scheme == "sqlite":
         from steward.store.embedded import EmbeddedStore

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Protocol, Self
 
 import rfc8785
 
@@ -33,8 +33,8 @@ from steward.graph import (
 )
 
 __all__ = [
-    "Counts", "GraphStore", "LogLine", "PlanGate", "Reached", "Record", "RetractResult", "SourceRecords", "Truncated",
-    "bfs", "leaf_hash", "seal",
+    "Counts", "GraphStore", "LogHook", "LogLine", "LogTx", "PlanGate", "Reached", "Record", "RetractResult",
+    "SourceRecords", "Truncated", "bfs", "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -137,6 +137,32 @@ def seal(entry: Mapping[str, Any], seq: int) -> LogLine:
     return LogLine(seq, text.decode("utf-8"), leaf_hash(text))
 
 
+class LogTx(Protocol):
+    """What a log hook may read inside the write transaction that appends a batch."""
+
+    def record(self, kind: str, record_id: str) -> Record | None:
+        """A governance record as this transaction sees it."""
+
+    def leaf_hashes(self, stop: int) -> list[str]:
+        """The stored leaf hashes (hex) with ``seq < stop``, by ``seq``."""
+
+
+class LogHook(Protocol):
+    """Seals a batch of log entries inside its write transaction (``steward.governance.log.Checkpointer``:
+    the Merkle tree's head and the signed checkpoints)."""
+
+    def seal_batch(
+        self, start: int, entries: Sequence[Mapping[str, Any]], tx: LogTx,
+    ) -> tuple[list[LogLine], list[Record]]:
+        """The lines to append at ``start``, and records to write with them in the same transaction."""
+
+
+#: Keys a log entry may not carry: the store sets them.
+RESERVED_ENTRY_KEYS = frozenset({"seq", "checkpoint"})
+#: Record kinds only the log hook writes (the log's head).
+RESERVED_RECORD_KINDS = frozenset({"checkpoint"})
+
+
 def utc_now() -> str:
     """Now, as the log writes times: ISO 8601 UTC with microseconds (sorts as text)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -182,6 +208,10 @@ class GraphStore(abc.ABC):
 
     #: The URI the store was opened with (secrets stripped).
     uri: str
+    #: Seals appended log entries (and writes the log's checkpoints) inside the write transaction;
+    #: ``open_store`` attaches one with the signing key from ``STEWARD_LOG_KEY``. None: the default
+    #: (an unsigned :class:`steward.governance.log.Checkpointer`, made on first use).
+    log_hook: LogHook | None = None
 
     # ---- writes --------------------------------------------------------------------------------
     def upsert(
@@ -203,6 +233,8 @@ class GraphStore(abc.ABC):
         for rec in records:
             if not isinstance(rec, Record) or not rec.kind or not rec.id:
                 raise InvalidInputError(f"not a governance record: {rec!r}")
+            if rec.kind in RESERVED_RECORD_KINDS:
+                raise InvalidInputError(f"records of kind {rec.kind!r} are written by the log itself")
         entries = self._entries(log)
         if not nodes and not all_edges and not records and not entries:
             return []
@@ -213,12 +245,24 @@ class GraphStore(abc.ABC):
     def _entries(log: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         out = []
         for entry in log:
-            if not isinstance(entry, Mapping) or "seq" in entry:
-                raise InvalidInputError(f"not a log entry (a mapping without 'seq'): {entry!r}")
+            if not isinstance(entry, Mapping) or RESERVED_ENTRY_KEYS & entry.keys():
+                raise InvalidInputError(f"not a log entry (a mapping without 'seq' or 'checkpoint'): {entry!r}")
             body = dict(entry)
             body.setdefault("at", utc_now())
             out.append(body)
         return out
+
+    def _seal_batch(
+        self, start: int, entries: Sequence[Mapping[str, Any]], tx: LogTx,
+    ) -> tuple[list[LogLine], list[Record]]:
+        """Backends call this inside the write transaction, with the next position taken under the
+        write lock: the lines to append and the records (the log's checkpoint) to write with them."""
+        hook = self.log_hook
+        if hook is None:
+            from steward.governance.log import Checkpointer  # the store does not depend on governance at import
+
+            hook = self.log_hook = Checkpointer()
+        return hook.seal_batch(start, entries, tx)
 
     @abc.abstractmethod
     def _write(

@@ -47,7 +47,6 @@ from steward.store.base import (
     SourceRecords,
     Way,
     group_by_kind,
-    seal,
     search_rank,
 )
 from steward.store.index import CompactIndex, build_index
@@ -139,6 +138,20 @@ def _merge_props(old: Props, new: Props) -> Props:
 def _contains(text: str) -> Callable[[str, str], bool]:
     t = text.lower()
     return lambda i, n: t in i.lower() or t in n.lower()
+
+
+class _SqliteLogTx:
+    """What the log hook reads inside an embedded write transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def record(self, kind: str, record_id: str) -> Record | None:
+        row = self._db.execute("SELECT doc FROM records WHERE kind=? AND id=?", (kind, record_id)).fetchone()
+        return None if row is None else Record(kind, record_id, json.loads(row[0]))
+
+    def leaf_hashes(self, stop: int) -> list[str]:
+        return [str(h) for (h,) in self._db.execute("SELECT leaf_hash FROM log WHERE seq < ? ORDER BY seq", (stop,))]
 
 
 class EmbeddedStore(GraphStore):
@@ -280,16 +293,19 @@ class EmbeddedStore(GraphStore):
                 self._rollback()
                 raise
 
-    @staticmethod
-    def _append(db: sqlite3.Connection, records: Sequence[Record], log: Sequence[Mapping[str, Any]]) -> list[LogLine]:
-        """Replace governance records and append log entries inside the caller's write transaction."""
-        db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
-                       [(r.kind, r.id, json.dumps(r.doc, sort_keys=True)) for r in records])
+    def _append(
+        self, db: sqlite3.Connection, records: Sequence[Record], log: Sequence[Mapping[str, Any]],
+    ) -> list[LogLine]:
+        """Replace governance records and append log entries inside the caller's write transaction
+        (sealed by the log hook, which also gives the log's checkpoint record to write with them)."""
+        put = "INSERT OR REPLACE INTO records VALUES (?, ?, ?)"
+        db.executemany(put, [(r.kind, r.id, json.dumps(r.doc, sort_keys=True)) for r in records])
         if not log:
             return []
         start = int(db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM log").fetchone()[0])
-        lines = [seal(entry, start + i) for i, entry in enumerate(log)]
+        lines, extra = self._seal_batch(start, log, _SqliteLogTx(db))
         db.executemany("INSERT INTO log VALUES (?, ?, ?)", [(ln.seq, ln.entry, ln.leaf_hash) for ln in lines])
+        db.executemany(put, [(r.kind, r.id, json.dumps(r.doc, sort_keys=True)) for r in extra])
         return lines
 
     def _write(

@@ -48,7 +48,6 @@ from steward.store.base import (
     Truncated,
     Way,
     group_by_kind,
-    seal,
     search_rank,
 )
 from steward.store.statements import statement
@@ -93,6 +92,20 @@ def _edge_record(src: str, kind: str, dst: str, props: dict[str, Any]) -> EdgeRe
         src=src, kind=EdgeKind(kind), dst=dst, key=props.get("key", ""), source=props.get("source", ""),
         props={k: v for k, v in sorted(props.items()) if k not in _EDGE_FIELDS}, seen_at=props.get("seen_at", ""),
     )
+
+
+class _Neo4jLogTx:
+    """What the log hook reads inside a Neo4j write transaction."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self._tx = tx
+
+    def record(self, kind: str, record_id: str) -> Record | None:
+        rows = list(self._tx.run(_q("get_records"), kind=kind, ids=[record_id]))
+        return None if not rows else Record(kind, record_id, json.loads(rows[0]["doc"]))
+
+    def leaf_hashes(self, stop: int) -> list[str]:
+        return [str(r["leaf_hash"]) for r in self._tx.run(_q("log_lines"), start=0, stop=stop)]
 
 
 class Neo4jStore(GraphStore):
@@ -196,19 +209,26 @@ class Neo4jStore(GraphStore):
 
     # ---- writes --------------------------------------------------------------------------------
     @staticmethod
-    def _append(tx: ManagedTransaction, records: Sequence[Record], log: Sequence[Mapping[str, Any]]) -> list[LogLine]:
-        """Replace governance records and append log entries inside the caller's write transaction."""
+    def _put_records(tx: ManagedTransaction, records: Sequence[Record]) -> None:
         rows = [{"key": f"{r.kind}/{r.id}", "kind": r.kind, "id": r.id, "doc": json.dumps(r.doc, sort_keys=True)}
                 for r in records]
         for i in range(0, len(rows), CHUNK):
             tx.run(_q("put_records"), rows=rows[i : i + CHUNK]).consume()
+
+    def _append(
+        self, tx: ManagedTransaction, records: Sequence[Record], log: Sequence[Mapping[str, Any]],
+    ) -> list[LogLine]:
+        """Replace governance records and append log entries inside the caller's write transaction
+        (sealed by the log hook, which also gives the log's checkpoint record to write with them)."""
+        self._put_records(tx, records)
         if not log:
             return []
         start = int(tx.run(_q("log_next")).single(strict=True)["start"])
-        lines = [seal(entry, start + i) for i, entry in enumerate(log)]
+        lines, extra = self._seal_batch(start, log, _Neo4jLogTx(tx))
         line_rows = [{"seq": ln.seq, "entry": ln.entry, "leaf_hash": ln.leaf_hash} for ln in lines]
         for i in range(0, len(line_rows), CHUNK):
             tx.run(_q("log_append"), rows=line_rows[i : i + CHUNK]).consume()
+        self._put_records(tx, extra)
         return lines
 
     def _write(

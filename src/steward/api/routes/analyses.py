@@ -12,9 +12,11 @@ from pydantic import BaseModel, Field
 from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate, load_policy
 from steward.analysis.cypher import run_cypher
-from steward.api.auth import require
+from steward.api.auth import PrincipalDep, require
 from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json
 from steward.api.errors import responses
+from steward.errors import BackendUnavailableError, StewardError
+from steward.governance.log import query_entry
 from steward.lookup import resolve_node
 from steward.store import GraphStore
 
@@ -99,13 +101,25 @@ class CypherRequest(BaseModel):
 @router.post("/cypher", response_model=None, dependencies=[Depends(require("viewer"))],
              responses={**OK, **responses(400, 403, 413, 415)})
 async def post_cypher(
-    body: Annotated[CypherRequest, Body()], request: Request, settings: SettingsDep
+    body: Annotated[CypherRequest, Body()], request: Request, settings: SettingsDep, principal: PrincipalDep,
 ) -> Response:
     """Read-only Cypher on the Neo4j store: an allow-list over the plan, the server's timeout, row and byte
-    caps; analyst queries run in a small pool of their own (429 when it is full)."""
+    caps; analyst queries run in a small pool of their own (429 when it is full). Every query is logged
+    (who, the text, the row count, cut or refused) before its answer is given."""
     cap = settings.cypher_row_cap if body.max_rows is None else min(body.max_rows, settings.cypher_row_cap)
     pool: CypherPool = request.app.state.cypher_pool
     timeout_s = settings.cypher_timeout_s
-    return json_response(await pool.run(lambda store: render_json(run_cypher(
-        store, body.query, params=body.params, timeout_s=timeout_s, max_rows=cap,
-        max_bytes=settings.cypher_max_bytes)), timeout_s=timeout_s))
+
+    def work(store: GraphStore) -> bytes:
+        try:
+            result = run_cypher(store, body.query, params=body.params, timeout_s=timeout_s, max_rows=cap,
+                                max_bytes=settings.cypher_max_bytes)
+        except BackendUnavailableError:
+            raise  # the store did not answer: it cannot take the entry either, and the query did not run
+        except StewardError as exc:
+            store.upsert(log=[query_entry(actor=principal.actor, query=body.query, params=body.params, error=exc)])
+            raise
+        store.upsert(log=[query_entry(actor=principal.actor, query=body.query, params=body.params, result=result)])
+        return render_json(result)
+
+    return json_response(await pool.run(work, timeout_s=timeout_s))

@@ -5,8 +5,9 @@ JSON only (``Content-Type: application/json``, else 415: no cross-site form post
 ``producer`` (or ``admin``) token, or ``STEWARD_API_TOKEN`` (checked by :mod:`steward.api.auth`
 before the request reaches this route). Answers 201. A malformed event is refused with 422
 naming the problem (bad JSON, a missing or mistyped field), or 413 when too large or too deeply
-nested, and nothing of the request is written. Clients retry, so a replayed event changes nothing
-(records are MERGEd by id).
+nested, and nothing of the request is written. An accepted request is logged (``ingest.lineage``:
+who, how many events, the nodes and edges written) in the transaction of its last write. Clients
+retry, so a replayed event changes nothing (records are MERGEd by id).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, status
 
-from steward.api.auth import require
+from steward.api.auth import PrincipalDep, require
 from steward.api.deps import HolderDep
 from steward.api.errors import responses
 from steward.api.limits import check_json_depth
@@ -44,7 +45,9 @@ MAX_BATCH_BYTES = 8 * MAX_EVENT_BYTES
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
                  "description": "One OpenLineage event (RunEvent, DatasetEvent, JobEvent) or a list of them",
                  "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}}}}})
-async def receive(request: Request, holder: HolderDep) -> dict[str, Any]:
+async def receive(
+    request: Request, holder: HolderDep, principal: PrincipalDep,
+) -> dict[str, Any]:
     """Accept OpenLineage RunEvents, DatasetEvents and JobEvents (a producer or admin token)."""
     raw = b""
     async for chunk in request.stream():
@@ -67,5 +70,6 @@ async def receive(request: Request, holder: HolderDep) -> dict[str, Any]:
         where = f"events[{i}]" if isinstance(payload, list) else "event"
         check_event_size(len(json.dumps(event)), where=where)
         records.extend(parse_event(event, source=RECEIVER_SOURCE, seen_at=seen_at, where=where))
-    nodes, edges = await holder.run(lambda store: ingest_records(store, records))
+    entry = {"type": "ingest.lineage", "actor": principal.actor, "source": RECEIVER_SOURCE, "events": len(events)}
+    nodes, edges = await holder.run(lambda store: ingest_records(store, records, log_entry=entry))
     return {"status": "accepted", "events": len(events), "nodes": nodes, "edges": edges}
