@@ -13,7 +13,7 @@ from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, explorer, health, lineage, nodes
+from steward.api.routes import analyses, explorer, health, history, lineage, nodes
 from steward.settings import Settings
 
 __all__ = ["create_app"]
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_docs(app)
     app.include_router(health.router)
+    app.include_router(history.router, prefix=API_PREFIX)  # before nodes: /nodes/{id}/history
     app.include_router(nodes.router, prefix=API_PREFIX)
     app.include_router(analyses.router, prefix=API_PREFIX)
     app.include_router(lineage.router, prefix=API_PREFIX)

@@ -16,6 +16,7 @@ a write that began before it may still be committing.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -37,11 +38,12 @@ from steward.store.base import (
 )
 from steward.store.embedded import EmbeddedStore
 
-__all__ = ["AsOfStore", "format_moment", "parse_moment", "view_as_of", "viewing"]
+__all__ = ["AsOfStore", "format_moment", "moment_of", "parse_moment", "view_as_of", "viewing"]
 
 #: Views kept per live store, and how far in the past a moment must be for its view to be kept.
 CACHE_VIEWS = 8
 SETTLED = timedelta(seconds=60)
+_LOCK = threading.Lock()
 _EXAMPLES = "e.g. 2026-11-26, 2026-11-26T14:05:00Z or 2026-11-26T15:05:00+01:00"
 
 
@@ -159,23 +161,31 @@ def view_as_of(store: GraphStore, moment: str | datetime) -> AsOfStore:
     if ts < since:
         raise InvalidInputError(f"{ts} is before this store's history began ({since}): Steward cannot say what "
                                 "the graph was then")
-    views = store._views
-    if views is None:
-        views = store._views = OrderedDict()
-    cached: AsOfStore | None = views.get(ts)
-    if cached is not None:
-        views.move_to_end(ts)
-        return cached
-    started = datetime.now(UTC)
-    nodes, edges = store._rows_at(ts)
-    view = AsOfStore(store, ts, nodes, edges)
-    if ts <= format_moment(started - SETTLED):
-        view.cached = True
-        views[ts] = view
-        while len(views) > CACHE_VIEWS:
-            _, old = views.popitem(last=False)
-            old.close()
-    return view
+    with _LOCK:  # one materialisation at a time (an API server asks from several threads)
+        views = store._views
+        if views is None:
+            views = store._views = OrderedDict()
+        cached: AsOfStore | None = views.get(ts)
+        if cached is not None:
+            views.move_to_end(ts)
+            return cached
+        started = datetime.now(UTC)
+        nodes, edges = store._rows_at(ts)
+        view = AsOfStore(store, ts, nodes, edges)
+        if ts <= format_moment(started - SETTLED):
+            view.cached = True
+            views[ts] = view
+            while len(views) > CACHE_VIEWS:
+                _, old = views.popitem(last=False)
+                old.close()
+        return view
+
+
+def moment_of(store: GraphStore) -> datetime | None:
+    """The moment an as-of view describes (None for a live store: now), for analyses that take ``now``."""
+    if isinstance(store, AsOfStore):
+        return datetime.fromisoformat(store.moment.replace("Z", "+00:00"))
+    return None
 
 
 @contextmanager
