@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from steward.api.auth import require
 from steward.api.deps import HolderDep
 from steward.api.errors import responses
-from steward.errors import NotFoundError
 from steward.governance.history import MAX_LIMIT, history
 from steward.governance.principal import Principal
 from steward.store import GraphStore
@@ -42,14 +41,11 @@ async def get_history(
     Steward. Paged with ``offset`` and ``limit``."""
 
     def work(store: GraphStore) -> dict[str, Any]:
-        try:
-            return history(store, node_id, limit=limit, offset=offset)
-        except NotFoundError:
-            # an id that itself ends in "/history" is a node, not this route
-            whole = f"{node_id}/history"
-            rec = store.get_node(whole)
-            if rec is None:
-                raise
+        # A node whose own id ends in "/history" keeps its address (GET /nodes/{id}, as before this
+        # route); its history is at .../history/history.
+        rec = store.get_node(f"{node_id}/history")
+        if rec is not None:
             return {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
+        return history(store, node_id, limit=limit, offset=offset)
 
     return await holder.run_json(work)
