@@ -699,6 +699,7 @@ def export_cmd(
     down: Annotated[bool, typer.Option("--down", help="With --from: what is downstream (the default).")] = False,
     up: Annotated[bool, typer.Option("--up", help="With --from: what is upstream.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Export the graph (or a subgraph) for analysts and other tools."""
     from steward.export import FORMATS, select, write_export
@@ -706,7 +707,7 @@ def export_cmd(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     kinds = _node_kinds(kind)
-    with opened(store) as st:
+    with opened_at(store, as_of) as st:
         sel = select(st, kinds=kinds, root=root, down=down, up=up)
         if output is None:
             n = write_export(st, sel, fmt, sys.stdout)

@@ -361,3 +361,26 @@ def test_as_of_equals_a_replay_of_the_writes(store: GraphStore, data: Any) -> No
         view = store.as_of(t)
         assert _graph(view) == expected
         view.close()
+
+
+def test_an_import_opens_versions_and_an_export_can_be_of_a_past_moment(store: GraphStore, tmp_path: Path) -> None:
+    from steward.export import import_jsonl, jsonl_lines, select
+    from steward.store import open_store
+
+    with open_store(f"sqlite:///{tmp_path / 'from.db'}", create=True) as origin:
+        origin.upsert(nodes=[Node(ORDERS, NodeKind.DATASET, source="catalog")],
+                      claims=[OwnershipClaim(owner="person:ada@acme.com", artifact=ORDERS, role="owner",
+                                             source="catalog")])
+        then, _ = moment()
+        origin.retract("catalog", nodes=(), edges=[EdgeKey("person:ada@acme.com", EdgeKind.OWNS, ORDERS,
+                                                           "catalog|owner")])
+        past = origin.as_of(then)
+        lines = list(jsonl_lines(past, select(past)))  # the graph as it was: Ada still owns orders
+    before = utc_now()
+    import_jsonl(store, lines)
+    assert [e.src for e in store.edges(kinds=[EdgeKind.OWNS])] == ["person:ada@acme.com"]
+    (claim,) = store.edge_versions("person:ada@acme.com")
+    assert claim.valid_from >= before and claim.valid_to is None
+    assert all(v.valid_from >= before for v in store.node_versions(ORDERS))
+    now, _ = moment()
+    assert _graph(store.as_of(now)) == _graph(store)
