@@ -2,8 +2,8 @@
 // kind, name, props, sources, seen_at}]; kind is checked against the NodeKind allow-list before it
 // gets here. Given props overwrite, others stay; a null prop removes it. The node's sources gain
 // row.sources (which include the sources of the batch's edges touching it); a stub stops being one.
-// History: when what the node says changed (anything but seen_at), its open version closes at $now
-// and a new one opens (a :NodeVersion holding the node's properties prefixed with "p.").
+// Returns the nodes whose content changed (anything but seen_at), with their properties now and
+// whether they existed before: the caller opens their new versions (open_node_versions).
 UNWIND $rows AS row
 MERGE (n:Node {id: row.id})
   ON CREATE SET n.sources = [], n.seen_at = row.seen_at
@@ -17,11 +17,4 @@ SET n += row.props
 REMOVE n.stub
 WITH n, before, properties(n) AS after
 WHERE before{.*, seen_at: 0} <> after{.*, seen_at: 0}
-CALL (n) {
-  MATCH (old:NodeVersion {id: n.id})
-  WHERE old.valid_to IS NULL
-  SET old.valid_to = $now
-}
-CREATE (v:NodeVersion {id: n.id, valid_from: $now})
-WITH v, after
-FOREACH (k IN keys(after) | SET v['p.' + k] = after[k])
+RETURN n.id AS id, after, before.kind IS NOT NULL AS existed
