@@ -202,16 +202,22 @@ def test_history_pages_and_merges_the_log(store: GraphStore) -> None:
     claim = OwnershipClaim(owner="person:ada@acme.com", artifact=ORDERS, role="owner", source="steward")
     store.upsert(claims=[claim], log=[{"type": "ownership.set", "actor": "local:ops", "subject": ORDERS,
                                        "before": [], "after": ["person:ada@acme.com"], "reason": "she built it"}])
-    store.upsert(log=[{"type": "ingest.run", "source": "catalog", "counts": {"added": 1}}])
-    for i in range(5):
+    store.upsert(nodes=[Node(ORDERS, NodeKind.DATASET, source="catalog", props={"n": 0})])
+    store.upsert(log=[{"type": "ingest.run", "sources": [{"source": "catalog", "written": {"nodes": 1}}]}])
+    for i in range(1, 5):
         store.upsert(nodes=[Node(ORDERS, NodeKind.DATASET, source="catalog", props={"n": i})])
+    store.upsert(log=[{"type": "ingest.run", "sources": [{"source": "catalog", "written": {"nodes": 4}}]},
+                      {"type": "ingest.run", "sources": [{"source": "mlflow"}]}])
     whole = history(store, ORDERS)
     assert whole["total"] == 8  # 5 node versions, 1 claim, 1 log entry about it, 1 stub version
     first = history(store, ORDERS, limit=3)
     second = history(store, ORDERS, limit=3, offset=3)
     assert first["events"] + second["events"] == whole["events"][:6] and first["next_offset"] == 3
     assert first["events"][0]["after"]["props"] == {"n": 4}
-    assert first["events"][0]["by"]["ingest_run"]["seq"] == 1
+    # each change is put down to the run that logged itself after it, of its own source
+    runs = {e["after"]["props"]["n"]: e["by"]["ingest_run"]["seq"] for e in whole["events"]
+            if e["what"] == "node" and e["after"]["props"].get("n") is not None}
+    assert runs == {0: 1, 1: 2, 2: 2, 3: 2, 4: 2}
     added = next(e for e in whole["events"] if e.get("edge", {}).get("kind") == "OWNS")
     assert added["by"]["sources"] == ["steward"]
     assert added["by"]["log"][0]["reason"] == "she built it" and added["by"]["log"][0]["actor"] == "local:ops"

@@ -30,6 +30,8 @@ MAX_LIMIT = 1000
 RUN_WINDOW = timedelta(minutes=30)
 STEWARD_WINDOW = timedelta(seconds=5)
 STEWARD_SOURCE = "steward"
+#: Log entries that record an ingest: a recipe's run, and an accepted OpenLineage POST.
+INGEST_TYPES = frozenset({"ingest.run", "ingest.lineage"})
 
 
 def _time(text: object) -> datetime | None:
@@ -105,27 +107,31 @@ def _log_entries(store: GraphStore, node_id: str) -> tuple[list[dict[str, Any]],
             continue
         if entry.get("subject") == node_id:
             about.append(entry)
-        if entry.get("type") == "ingest.run":
+        if entry.get("type") in INGEST_TYPES:
             runs.append(entry)
     return about, runs
 
 
 def _run_sources(entry: dict[str, Any]) -> set[str]:
+    """The sources an ingest entry names: ``source``, or ``sources`` as names or as per-source
+    summaries (``{"source": name, ...}``, as ``steward ingest`` logs them)."""
     found: set[str] = set()
     for key in ("source", "sources"):
         value = entry.get(key)
-        if isinstance(value, str):
-            found.add(value)
-        elif isinstance(value, list):
-            found.update(v for v in value if isinstance(v, str))
-        elif isinstance(value, dict):
-            found.update(k for k in value if isinstance(k, str))
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str):
+                found.add(item)
+            elif isinstance(item, dict) and isinstance(item.get("source"), str):
+                found.add(item["source"])
     return found
 
 
 def _run_of(runs: Iterable[dict[str, Any]], source: str, at: datetime) -> dict[str, Any] | None:
-    """The ingest.run of ``source`` (or of no named source) nearest ``at``, logged within the window,
-    whose start (when it says one) is not after ``at``."""
+    """The ingest behind a change by ``source`` at ``at``: an ``ingest.lineage`` entry (an OpenLineage
+    POST, logged in the transaction of its write) within seconds of it, else the first ``ingest.run``
+    logged at or after it (a run logs itself once its last write is done) within the window. Entries
+    that name sources must name this one."""
     best: tuple[timedelta, dict[str, Any]] | None = None
     for run in runs:
         logged = _time(run.get("at"))
@@ -134,16 +140,18 @@ def _run_of(runs: Iterable[dict[str, Any]], source: str, at: datetime) -> dict[s
         named = _run_sources(run)
         if named and source not in named:
             continue
-        started = _time(run.get("started_at") or run.get("started"))
-        if started is not None and started > at + STEWARD_WINDOW:
-            continue
-        gap = abs(logged - at)
-        if gap <= RUN_WINDOW and (best is None or gap < best[0]):
+        if run.get("type") == "ingest.lineage":
+            gap = abs(logged - at)
+            ok = gap <= STEWARD_WINDOW
+        else:
+            gap = logged - at
+            ok = timedelta(0) <= gap <= RUN_WINDOW
+        if ok and (best is None or gap < best[0]):
             best = (gap, run)
     if best is None:
         return None
     run = best[1]
-    return {k: run[k] for k in ("seq", "at", "actor", "source", "sources", "recipe", "digest") if k in run}
+    return {k: run[k] for k in ("seq", "type", "at", "actor", "ok", "recipe_sha256", "source") if k in run}
 
 
 def _summary(entry: dict[str, Any]) -> dict[str, Any]:

@@ -149,9 +149,9 @@ CREATE TRIGGER IF NOT EXISTS edges_closed AFTER DELETE ON edges BEGIN
 END;
 """
 #: A new row opens its version (``_write``); an edge already open (merely seen again) keeps its own.
-_OPEN_NODE = (f"INSERT INTO node_open VALUES (?1, {_TX_AT}, ?2) ON CONFLICT (id) DO UPDATE SET "
+_OPEN_NODE = ("INSERT INTO node_open VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
               "valid_from = excluded.valid_from, seen_at = excluded.seen_at")
-_OPEN_EDGE = f"INSERT INTO edge_open VALUES (?, ?, ?, ?, {_TX_AT}, ?) ON CONFLICT DO NOTHING"
+_OPEN_EDGE = "INSERT INTO edge_open VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 _IN = "(SELECT value FROM json_each(?))"
 _UPSERT_NODE = (
     "INSERT INTO nodes VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET kind=excluded.kind, "
@@ -218,6 +218,8 @@ class EmbeddedStore(GraphStore):
 
     #: Whether this store keeps the history of its nodes and edges (an as-of view does not).
     _keeps_history = True
+    #: The time of the write transaction under way (``meta`` 'tx_at').
+    _tx_at = ""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
@@ -370,6 +372,8 @@ class EmbeddedStore(GraphStore):
             try:
                 # the transaction's time, as the history triggers stamp versions (never earlier than the last)
                 self._db.execute("UPDATE meta SET value = max(value, ?) WHERE key = 'tx_at'", (utc_now(),))
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'tx_at'").fetchone()
+                self._tx_at = "" if row is None else str(row[0])
                 yield self._db
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -446,12 +450,13 @@ class EmbeddedStore(GraphStore):
             db.executemany(_UPSERT_NODE, node_rows)
             # history: new nodes and edges open a version (here rather than by a trigger, which costs
             # more per row than the insert itself); changes and deletions are the triggers' business
-            db.executemany(_OPEN_NODE, [(r[0], r[5]) for r in node_rows if r[0] not in stored])
+            tx_at = self._tx_at
+            db.executemany(_OPEN_NODE, [(r[0], tx_at, r[5]) for r in node_rows if r[0] not in stored])
             before = db.total_changes
             edge_rows = list(new_edges.values())
             db.executemany(_UPSERT_EDGE, edge_rows)
             if db.total_changes != before:
-                db.executemany(_OPEN_EDGE, [(r[0], r[1], r[2], r[3], r[6]) for r in edge_rows])
+                db.executemany(_OPEN_EDGE, [(r[0], r[1], r[2], r[3], tx_at, r[6]) for r in edge_rows])
             if node_rows or db.total_changes != before:
                 db.execute(_BUMP)
                 self._wrote = True
