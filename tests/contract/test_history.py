@@ -180,20 +180,27 @@ def test_versions_open_change_and_close_with_the_writes(store: GraphStore) -> No
         ({"tier": "raw"}, False), ({"tier": "gold"}, True)]
     first, second = store.node_versions(ORDERS)
     assert first.valid_to == second.valid_from
+    store.upsert(edges=[Edge(ORDERS, EdgeKind.CONSUMED_BY, RUN, source="airflow", props={"w": "2"})])
+    store.upsert(edges=[Edge(ORDERS, EdgeKind.CONSUMED_BY, RUN, source="airflow", props={"w": "2"},
+                             seen_at="2030-01-01T00:00:00Z")])  # seen again: no new version
+    old_edge, new_edge = store.edge_versions(ORDERS)
+    assert (old_edge.record.props, new_edge.record.props) == ({}, {"w": "2"})
+    assert old_edge.valid_to == new_edge.valid_from and new_edge.valid_to is None
     stub = store.node_versions(RUN)
     assert [(v.record.props, v.record.sources) for v in stub] == [({"stub": True}, ("airflow",))]
     # the run's only source withdraws it: the node and its edge close, and stay in the history
     store.retract("airflow", nodes=[RUN], edges=())
     assert store.get_node(RUN) is None
     (run_version,) = store.node_versions(RUN)
-    (edge_version,) = store.edge_versions(RUN)
+    edge_version = store.edge_versions(RUN)[-1]
     assert run_version.valid_to is not None and edge_version.valid_to == run_version.valid_to
     assert edge_version.record.identity == EdgeKey(ORDERS, EdgeKind.CONSUMED_BY, RUN, "airflow")
     before = store.as_of(run_version.valid_from)
     assert before.get_node(RUN) is not None and [e.dst for e in before.edges()] == [RUN]
     events = history(store, RUN)["events"]
     assert [(e["what"], e["change"]) for e in events] == [("edge", "removed"), ("node", "removed"),
-                                                          ("edge", "added"), ("node", "added")]
+                                                          ("edge", "changed"), ("edge", "added"), ("node", "added")]
+    assert events[2]["before"]["props"] == {} and events[2]["after"]["props"] == {"w": "2"}
     with pytest.raises(NotFoundError):
         history(store, "dataset:s3://never/was")
 
@@ -265,7 +272,7 @@ def test_a_store_made_before_history_starts_it_when_opened(tmp_path: Path) -> No
     import sqlite3
 
     db = sqlite3.connect(tmp_path / "old.db")  # what a store made before history was kept looks like
-    for trigger in ("nodes_changed", "nodes_closed", "edges_changed", "edges_closed"):
+    for trigger in ("nodes_changed", "nodes_closed", "edges_closed"):
         db.execute(f"DROP TRIGGER {trigger}")
     for view in ("node_versions", "edge_versions"):
         db.execute(f"DROP VIEW {view}")

@@ -135,13 +135,6 @@ CREATE TRIGGER IF NOT EXISTS nodes_closed AFTER DELETE ON nodes BEGIN
         o.seen_at FROM node_open o WHERE o.id = old.id;
     DELETE FROM node_open WHERE id = old.id;
 END;
-CREATE TRIGGER IF NOT EXISTS edges_changed AFTER UPDATE ON edges
-WHEN old.source IS NOT new.source OR old.props IS NOT new.props BEGIN
-    INSERT INTO edge_closed SELECT old.src, old.kind, old.dst, old.key, old.source, old.props, o.seen_at,
-        o.valid_from, {_TX_AT} FROM edge_open o WHERE {_EDGE_IS_OLD};
-    INSERT INTO edge_open VALUES (new.src, new.kind, new.dst, new.key, {_TX_AT}, new.seen_at)
-        ON CONFLICT (src, kind, dst, key) DO UPDATE SET valid_from = excluded.valid_from, seen_at = excluded.seen_at;
-END;
 CREATE TRIGGER IF NOT EXISTS edges_closed AFTER DELETE ON edges BEGIN
     INSERT INTO edge_closed SELECT old.src, old.kind, old.dst, old.key, old.source, old.props, o.seen_at,
         o.valid_from, {_TX_AT} FROM edge_open o WHERE {_EDGE_IS_OLD};
@@ -152,6 +145,17 @@ END;
 _OPEN_NODE = ("INSERT INTO node_open VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
               "valid_from = excluded.valid_from, seen_at = excluded.seen_at")
 _OPEN_EDGE = "INSERT INTO edge_open VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+_REOPEN_EDGE = ("UPDATE edge_open SET valid_from = ?, seen_at = ? WHERE src = ? AND kind = ? AND dst = ? AND key = ?")
+#: The stored edges a batch changes (source or props), with their open version: they close. (Found by
+#: one query per batch rather than an update trigger on ``edges``, which cost SQLite as much per
+#: upserted row as the upsert itself, changed or not.)
+_CHANGED_EDGES = (
+    "SELECT e.src, e.kind, e.dst, e.key, e.source, e.props, o.seen_at, o.valid_from FROM json_each(?) j "
+    "JOIN edges e ON e.src = json_extract(j.value, '$[0]') AND e.kind = json_extract(j.value, '$[1]') "
+    "AND e.dst = json_extract(j.value, '$[2]') AND e.key = json_extract(j.value, '$[3]') "
+    "JOIN edge_open o ON o.src = e.src AND o.kind = e.kind AND o.dst = e.dst AND o.key = e.key "
+    "WHERE e.source IS NOT json_extract(j.value, '$[4]') OR e.props IS NOT json_extract(j.value, '$[5]')"
+)
 _IN = "(SELECT value FROM json_each(?))"
 _UPSERT_NODE = (
     "INSERT INTO nodes VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET kind=excluded.kind, "
@@ -448,15 +452,23 @@ class EmbeddedStore(GraphStore):
             # only rows that change are written (a dataset read by many events is written once)
             node_rows = [row for row in map(_node_row, pending.values()) if stored.get(row[0]) != row]
             db.executemany(_UPSERT_NODE, node_rows)
-            # history: new nodes and edges open a version (here rather than by a trigger, which costs
-            # more per row than the insert itself); changes and deletions are the triggers' business
+            # history: new nodes and edges open a version, changed edges close theirs and open a new one
+            # (here rather than by triggers, which cost SQLite more per row than the insert itself);
+            # node changes and all deletions are the triggers' business
             tx_at = self._tx_at
             db.executemany(_OPEN_NODE, [(r[0], tx_at, r[5]) for r in node_rows if r[0] not in stored])
-            before = db.total_changes
             edge_rows = list(new_edges.values())
+            # only an edge between two nodes that existed before this batch can exist already
+            known = [r for r in edge_rows if r[0] in stored and r[2] in stored]
+            changed = db.execute(_CHANGED_EDGES, (json.dumps(known),)).fetchall() if known else []
+            db.executemany("INSERT INTO edge_closed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(*r, tx_at) for r in changed])
+            before = db.total_changes
             db.executemany(_UPSERT_EDGE, edge_rows)
             if db.total_changes != before:
                 db.executemany(_OPEN_EDGE, [(r[0], r[1], r[2], r[3], tx_at, r[6]) for r in edge_rows])
+                db.executemany(_REOPEN_EDGE, [(tx_at, new_edges[EdgeKey(r[0], EdgeKind(r[1]), r[2], r[3])][6], *r[:4])
+                                              for r in changed])
             if node_rows or db.total_changes != before:
                 db.execute(_BUMP)
                 self._wrote = True
