@@ -56,7 +56,29 @@ FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output: table (for people), json (the contract), markdown, csv.")
 ]
 
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Answer as the graph was at this moment (ISO 8601: 2026-11-26, "
+                 "2026-11-26T14:05:00Z, 2026-11-26T15:05:00+01:00; a date is its start in UTC).")
+]
+
 _state: dict[str, bool] = {"verbose": False}
+
+
+@contextmanager
+def opened_at(store_uri: str | None, as_of: str | None) -> Iterator[GraphStore]:
+    """The store, or (with ``--as-of``) the graph as it was at that moment (read-only)."""
+    from steward.store.asof import viewing
+
+    with opened(store_uri) as live, viewing(live, as_of) as st:
+        yield st
+
+
+def _as_of(payload: dict[str, Any], st: GraphStore) -> dict[str, Any]:
+    """The payload, saying the moment it describes when it is not now."""
+    from steward.store.asof import AsOfStore
+
+    return {**payload, "as_of": st.moment} if isinstance(st, AsOfStore) else payload
 
 
 def _console() -> Console:
@@ -260,14 +282,15 @@ def show(
     node: Annotated[str, typer.Argument(help="A node id, or an unambiguous search term.")],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
+    as_of: AsOfOpt = None,
 ) -> None:
     """One node: its properties, sources and relationships."""
     from steward.lookup import resolve_node
 
-    with opened(store) as st:
+    with opened_at(store, as_of) as st:
         rec = resolve_node(st, node)
         edges = st.neighbours(rec.id)
-    payload = {**rec.to_json(), "edges": [e.to_json() for e in edges]}
+        payload = _as_of({**rec.to_json(), "edges": [e.to_json() for e in edges]}, st)
     emit(payload, [
         Table(f"{rec.kind.value} {rec.id}", ["field", "value"],
               [["name", rec.name], ["sources", list(rec.sources)], ["seen_at", rec.seen_at],
@@ -325,13 +348,15 @@ def blast_radius_cmd(
         typer.Option("--edge", "-e", help="Only follow these lineage edge kinds (repeatable), e.g. CONSUMED_BY."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="List at most this many impacted artifacts.")] = 10_000,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Everything downstream of NODE, its owners, who to page, and what has no active owner."""
     from steward.analysis import blast_radius
     from steward.lookup import resolve_node
 
-    with opened(store) as st:
-        result = blast_radius(st, resolve_node(st, node).id, max_depth=max_depth, edge_kinds=edge, limit=limit)
+    with opened_at(store, as_of) as st:
+        result = _as_of(blast_radius(st, resolve_node(st, node).id, max_depth=max_depth, edge_kinds=edge,
+                                     limit=limit), st)
         names = _readable_names(st, result["impacted"])
     root = result["root"]
     note = "TRUNCATED: raise --max-depth/--limit to see everything" if result["truncated"] else None
@@ -410,15 +435,17 @@ def audit_cmd(
         str | None,
         typer.Option("--fail-on", help="Exit 8 when a finding is at least this severe: error or warning."),
     ] = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Ownership gaps against a policy. With --fail-on it is a CI gate (exit 8 on failure)."""
     from steward.analysis.audit import audit, gate, load_policy
+    from steward.store.asof import moment_of
 
     if fail_on is not None and fail_on not in ("error", "warning"):
         raise typer.BadParameter("--fail-on takes 'error' or 'warning'")
     pol = load_policy(policy)
-    with opened(store) as st:
-        result = audit(st, policy=pol)
+    with opened_at(store, as_of) as st:
+        result = _as_of(audit(st, policy=pol, now=moment_of(st)), st)
     emit(result, [Table(f"Audit: {len(result['findings'])} finding(s) over {result['audited']} artifacts",
                         ["severity", "rule", "artifact", "message"],
                         [[f["severity"], f["rule"], f["artifact"], f["message"]] for f in result["findings"]],
@@ -692,6 +719,7 @@ def export_cmd(
     down: Annotated[bool, typer.Option("--down", help="With --from: what is downstream (the default).")] = False,
     up: Annotated[bool, typer.Option("--up", help="With --from: what is upstream.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Export the graph (or a subgraph) for analysts and other tools."""
     from steward.export import FORMATS, select, write_export
@@ -699,7 +727,7 @@ def export_cmd(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     kinds = _node_kinds(kind)
-    with opened(store) as st:
+    with opened_at(store, as_of) as st:
         sel = select(st, kinds=kinds, root=root, down=down, up=up)
         if output is None:
             n = write_export(st, sel, fmt, sys.stdout)
@@ -757,6 +785,7 @@ from steward.cli_log import log_app  # noqa: E402  (sub-apps register after the 
 
 app.add_typer(log_app)
 
+import steward.cli_history  # noqa: E402,F401  (steward history)
 
 if __name__ == "__main__":
     main()

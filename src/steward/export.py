@@ -15,6 +15,10 @@
   OpenLineage form and are left out. A run id that is not a UUID (MLflow's) becomes a UUID derived
   from it, and the Steward id is kept in the run facet ``steward``.
 
+History does not travel: an export is the graph at one moment (now, or ``steward export --as-of
+MOMENT``). Importing writes through ``upsert`` like any source, so the importing store's own history
+records the import: every imported node and edge opens a version at that moment.
+
 A subgraph: ``kinds`` keeps nodes of those kinds (and the edges between them); ``root`` with
 ``down``/``up`` keeps the root, what is downstream/upstream of it (the analyses' walks, containers
 included), and the owners and members attached to those nodes.

@@ -18,7 +18,7 @@ function Page({ path, query, onLogin }: { path: string; query: URLSearchParams; 
   if (path === "/") return <HomePage />;
   if (under("blast-radius")) return <BlastPage id={idFrom(path, "blast-radius")} query={query} />;
   if (under("upstream")) return <UpstreamPage id={idFrom(path, "upstream")} query={query} />;
-  if (under("nodes")) return <NodePage id={idFrom(path, "nodes")} />;
+  if (under("nodes")) return <NodePage id={idFrom(path, "nodes")} query={query} />;
   if (under("people")) return <OwnerPage key={path} id={idFrom(path, "people")} kind="person" />;
   if (under("teams")) return <OwnerPage key={path} id={idFrom(path, "teams")} kind="team" />;
   if (path === "/spof") return <SpofPage />;

@@ -14,7 +14,7 @@ from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, changes, explorer, health, lineage, nodes, session
+from steward.api.routes import analyses, changes, explorer, health, history, lineage, nodes, session
 from steward.api.routes import log as log_routes
 from steward.settings import Settings
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_docs(app)
     app.include_router(health.router)
+    app.include_router(history.router, prefix=API_PREFIX)  # before nodes: /nodes/{id}/history
     app.include_router(nodes.router, prefix=API_PREFIX)
     app.include_router(analyses.router, prefix=API_PREFIX)
     app.include_router(lineage.router, prefix=API_PREFIX)

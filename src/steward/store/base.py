@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,8 +34,8 @@ from steward.graph import (
 )
 
 __all__ = [
-    "Counts", "GraphStore", "LogHook", "LogLine", "LogTx", "PlanGate", "Reached", "Record", "RetractResult",
-    "SourceRecords", "Truncated", "bfs", "leaf_hash", "seal",
+    "Counts", "EdgeVersion", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion", "PlanGate", "Reached",
+    "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -122,6 +123,31 @@ class LogLine:
     def data(self) -> dict[str, Any]:
         parsed: dict[str, Any] = json.loads(self.entry)
         return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class NodeVersion:
+    """One version of a node, valid in transaction time from ``valid_from`` (inclusive) to ``valid_to``
+    (exclusive; None while it is the current version). ``record.seen_at`` is when this version was
+    first seen: a source seeing the same thing again does not make a new version."""
+
+    record: NodeRecord
+    valid_from: str
+    valid_to: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeVersion:
+    """One version of an edge (an ownership claim is an ``OWNS`` edge), with its validity interval."""
+
+    record: EdgeRecord
+    valid_from: str
+    valid_to: str | None
+
+
+#: Rows of the embedded store's tables (JSON text for props and sources): what an as-of view is made of.
+NodeRow = tuple[str, str, str, str, str, str]
+EdgeRow = tuple[str, str, str, str, str, str, str]
 
 
 def leaf_hash(entry: bytes) -> str:
@@ -212,6 +238,8 @@ class GraphStore(abc.ABC):
     #: ``open_store`` attaches one with the signing key from ``STEWARD_LOG_KEY``. None: the default
     #: (an unsigned :class:`steward.governance.log.Checkpointer`, made on first use).
     log_hook: LogHook | None = None
+    #: Views of the graph at past moments, kept by :meth:`as_of` (closed with the store).
+    _views: OrderedDict[str, Any] | None = None
 
     # ---- writes --------------------------------------------------------------------------------
     def upsert(
@@ -318,6 +346,37 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def set_state(self, key: str, value: str) -> None: ...
+
+    # ---- history (issue 9): every version of every node and edge, and the graph as of a moment -----
+    def history_since(self) -> str | None:
+        """When this store began keeping history (ISO UTC text), None if it holds none."""
+        raise UnsupportedError(f"{type(self).__name__} keeps no history")
+
+    def node_versions(self, node_id: str) -> list[NodeVersion]:
+        """Every version of the node ``node_id``, oldest first."""
+        raise UnsupportedError(f"{type(self).__name__} keeps no history")
+
+    def edge_versions(self, node_id: str) -> list[EdgeVersion]:
+        """Every version of every edge from or to ``node_id`` (ownership claims included), by identity, then
+        oldest first."""
+        raise UnsupportedError(f"{type(self).__name__} keeps no history")
+
+    def _rows_at(self, moment: str) -> tuple[list[NodeRow], list[EdgeRow]]:
+        """Backend: the node and edge versions valid at ``moment`` (``valid_from <= moment < valid_to``)."""
+        raise UnsupportedError(f"{type(self).__name__} keeps no history")
+
+    def _close_views(self) -> None:
+        views, self._views = self._views, None
+        for view in (views or {}).values():
+            view.close()
+
+    def as_of(self, moment: str | datetime) -> GraphStore:
+        """A read-only store holding the graph as it was at ``moment`` (ISO 8601 text or a datetime):
+        the analyses run on it unchanged. Materialised once per moment and cached (see
+        :mod:`steward.store.asof`); a moment before the store's history began is an InvalidInputError."""
+        from steward.store.asof import view_as_of
+
+        return view_as_of(self, moment)
 
     # ---- reads ---------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -39,8 +39,12 @@ from steward.graph import (
 )
 from steward.store.base import (
     Counts,
+    EdgeRow,
+    EdgeVersion,
     GraphStore,
     LogLine,
+    NodeRow,
+    NodeVersion,
     Reached,
     Record,
     RetractResult,
@@ -48,6 +52,7 @@ from steward.store.base import (
     Way,
     group_by_kind,
     search_rank,
+    utc_now,
 )
 from steward.store.index import CompactIndex, build_index
 
@@ -77,6 +82,79 @@ CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf_hash TEXT NOT NULL);
 """
+#: History (issue 9): every version of every node and edge with its validity interval in transaction
+#: time, kept beside the current tables by triggers, so the current tables (and every walk and analysis
+#: over them) stay as they are. The current version of a row IS its row in ``nodes``/``edges``:
+#: ``node_open``/``edge_open`` only add when it became valid (and when it was first seen), and a
+#: version is copied to ``node_closed``/``edge_closed`` when it stops being valid. So a new row costs
+#: one small insert more, and only changes copy rows. A version changes when what a record says
+#: changes (kind, name, props, sources; an edge's source and props), not when it is merely seen again
+#: (``seen_at``). The views ``node_versions``/``edge_versions`` show both halves. The transaction's time
+#: is in ``meta`` ('tx_at'), set first thing in every write transaction.
+_TX_AT = "(SELECT value FROM meta WHERE key = 'tx_at')"
+_EDGE_IS_OLD = "o.src = old.src AND o.kind = old.kind AND o.dst = old.dst AND o.key = old.key"
+_HISTORY_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS node_open (id TEXT PRIMARY KEY, valid_from TEXT NOT NULL, seen_at TEXT NOT NULL)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS node_closed (
+    id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL,
+    kind TEXT NOT NULL, name TEXT NOT NULL, props TEXT NOT NULL, sources TEXT NOT NULL, seen_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS node_closed_id ON node_closed (id);
+CREATE TABLE IF NOT EXISTS edge_open (
+    src TEXT NOT NULL, kind TEXT NOT NULL, dst TEXT NOT NULL, key TEXT NOT NULL,
+    valid_from TEXT NOT NULL, seen_at TEXT NOT NULL, PRIMARY KEY (src, kind, dst, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edge_closed (
+    src TEXT NOT NULL, kind TEXT NOT NULL, dst TEXT NOT NULL, key TEXT NOT NULL,
+    source TEXT NOT NULL, props TEXT NOT NULL, seen_at TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS edge_closed_src ON edge_closed (src);
+CREATE INDEX IF NOT EXISTS edge_closed_dst ON edge_closed (dst);
+CREATE VIEW IF NOT EXISTS node_versions AS
+    SELECT id, kind, name, props, sources, seen_at, valid_from, valid_to FROM node_closed
+    UNION ALL
+    SELECT n.id, n.kind, n.name, n.props, n.sources, o.seen_at, o.valid_from, NULL
+    FROM nodes n JOIN node_open o ON o.id = n.id;
+CREATE VIEW IF NOT EXISTS edge_versions AS
+    SELECT src, kind, dst, key, source, props, seen_at, valid_from, valid_to FROM edge_closed
+    UNION ALL
+    SELECT e.src, e.kind, e.dst, e.key, e.source, e.props, o.seen_at, o.valid_from, NULL
+    FROM edges e JOIN edge_open o ON o.src = e.src AND o.kind = e.kind AND o.dst = e.dst AND o.key = e.key;
+CREATE TRIGGER IF NOT EXISTS nodes_changed AFTER UPDATE ON nodes
+WHEN old.kind IS NOT new.kind OR old.name IS NOT new.name OR old.props IS NOT new.props
+    OR old.sources IS NOT new.sources BEGIN
+    INSERT INTO node_closed SELECT old.id, o.valid_from, {_TX_AT}, old.kind, old.name, old.props, old.sources,
+        o.seen_at FROM node_open o WHERE o.id = old.id;
+    INSERT INTO node_open VALUES (new.id, {_TX_AT}, new.seen_at) ON CONFLICT (id) DO UPDATE SET
+        valid_from = excluded.valid_from, seen_at = excluded.seen_at;
+END;
+CREATE TRIGGER IF NOT EXISTS nodes_closed AFTER DELETE ON nodes BEGIN
+    INSERT INTO node_closed SELECT old.id, o.valid_from, {_TX_AT}, old.kind, old.name, old.props, old.sources,
+        o.seen_at FROM node_open o WHERE o.id = old.id;
+    DELETE FROM node_open WHERE id = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS edges_closed AFTER DELETE ON edges BEGIN
+    INSERT INTO edge_closed SELECT old.src, old.kind, old.dst, old.key, old.source, old.props, o.seen_at,
+        o.valid_from, {_TX_AT} FROM edge_open o WHERE {_EDGE_IS_OLD};
+    DELETE FROM edge_open WHERE src = old.src AND kind = old.kind AND dst = old.dst AND key = old.key;
+END;
+"""
+#: A new row opens its version (``_write``); an edge already open (merely seen again) keeps its own.
+_OPEN_NODE = ("INSERT INTO node_open VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+              "valid_from = excluded.valid_from, seen_at = excluded.seen_at")
+_OPEN_EDGE = "INSERT INTO edge_open VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+_REOPEN_EDGE = ("UPDATE edge_open SET valid_from = ?, seen_at = ? WHERE src = ? AND kind = ? AND dst = ? AND key = ?")
+#: The stored edges a batch changes (source or props), with their open version: they close. (Found by
+#: one query per batch rather than an update trigger on ``edges``, which cost SQLite as much per
+#: upserted row as the upsert itself, changed or not.)
+_CHANGED_EDGES = (
+    "SELECT e.src, e.kind, e.dst, e.key, e.source, e.props, o.seen_at, o.valid_from FROM json_each(?) j "
+    "JOIN edges e ON e.src = json_extract(j.value, '$[0]') AND e.kind = json_extract(j.value, '$[1]') "
+    "AND e.dst = json_extract(j.value, '$[2]') AND e.key = json_extract(j.value, '$[3]') "
+    "JOIN edge_open o ON o.src = e.src AND o.kind = e.kind AND o.dst = e.dst AND o.key = e.key "
+    "WHERE e.source IS NOT json_extract(j.value, '$[4]') OR e.props IS NOT json_extract(j.value, '$[5]')"
+)
 _IN = "(SELECT value FROM json_each(?))"
 _UPSERT_NODE = (
     "INSERT INTO nodes VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET kind=excluded.kind, "
@@ -91,8 +169,6 @@ _BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version
 
 T = TypeVar("T")
 _CACHE_MAX = 500_000
-NodeRow = tuple[str, str, str, str, str, str]
-EdgeRow = tuple[str, str, str, str, str, str, str]
 
 
 def missing_store_message(path: Path) -> str:
@@ -157,6 +233,11 @@ class _SqliteLogTx:
 class EmbeddedStore(GraphStore):
     """``sqlite:///path/to/graph.db``: zero services, the default."""
 
+    #: Whether this store keeps the history of its nodes and edges (an as-of view does not).
+    _keeps_history = True
+    #: The time of the write transaction under way (``meta`` 'tx_at').
+    _tx_at = ""
+
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         self.uri = f"sqlite:///{path}"
@@ -197,12 +278,37 @@ class EmbeddedStore(GraphStore):
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
             self.store_id = str(self._db.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()[0])
+            if self._keeps_history and \
+                    self._db.execute("SELECT 1 FROM sqlite_master WHERE name='edges_closed'").fetchone() is None:
+                self._start_history()
             self._db.execute("SELECT count(*) FROM (SELECT 1 FROM nodes LIMIT 1)").fetchone()
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise BackendUnavailableError(damaged_store_message(path, exc)) from exc
         except BaseException:
             self._db.close()
+            raise
+
+    def _start_history(self) -> None:
+        """Create the history tables and triggers (a store made before history was kept gets them on
+        its first open): every node and edge present then opens a version at that moment, which is
+        when the store's history begins (``history_since``)."""
+        now = utc_now()  # our own text, safe to put in the script
+        script = (
+            "BEGIN IMMEDIATE;" + _HISTORY_SCHEMA
+            + f"INSERT OR IGNORE INTO node_open SELECT id, '{now}', seen_at FROM nodes "
+            "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'history_since');"
+            + f"INSERT OR IGNORE INTO edge_open SELECT src, kind, dst, key, '{now}', seen_at FROM edges "
+            "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'history_since');"
+            + f"INSERT OR IGNORE INTO meta VALUES ('history_since', '{now}');"
+            + f"INSERT OR IGNORE INTO meta VALUES ('tx_at', '{now}');"
+            + "COMMIT;"
+        )
+        try:
+            self._db.executescript(script)
+        except BaseException:
+            if self._db.in_transaction:
+                self._rollback()
             raise
 
     # ---- plumbing ------------------------------------------------------------------------------
@@ -281,6 +387,10 @@ class EmbeddedStore(GraphStore):
         with self._lock:
             self._begin_write()
             try:
+                # the transaction's time, as the history triggers stamp versions (never earlier than the last)
+                self._db.execute("UPDATE meta SET value = max(value, ?) WHERE key = 'tx_at'", (utc_now(),))
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'tx_at'").fetchone()
+                self._tx_at = "" if row is None else str(row[0])
                 yield self._db
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -358,8 +468,23 @@ class EmbeddedStore(GraphStore):
             # only rows that change are written (a dataset read by many events is written once)
             node_rows = [row for row in map(_node_row, pending.values()) if stored.get(row[0]) != row]
             db.executemany(_UPSERT_NODE, node_rows)
+            # history: new nodes and edges open a version, changed edges close theirs and open a new one
+            # (here rather than by triggers, which cost SQLite more per row than the insert itself);
+            # node changes and all deletions are the triggers' business
+            tx_at = self._tx_at
+            db.executemany(_OPEN_NODE, [(r[0], tx_at, r[5]) for r in node_rows if r[0] not in stored])
+            edge_rows = list(new_edges.values())
+            # only an edge between two nodes that existed before this batch can exist already
+            known = [r for r in edge_rows if r[0] in stored and r[2] in stored]
+            changed = db.execute(_CHANGED_EDGES, (json.dumps(known),)).fetchall() if known else []
+            db.executemany("INSERT INTO edge_closed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(*r, tx_at) for r in changed])
             before = db.total_changes
-            db.executemany(_UPSERT_EDGE, list(new_edges.values()))
+            db.executemany(_UPSERT_EDGE, edge_rows)
+            if db.total_changes != before:
+                db.executemany(_OPEN_EDGE, [(r[0], r[1], r[2], r[3], tx_at, r[6]) for r in edge_rows])
+                db.executemany(_REOPEN_EDGE, [(tx_at, new_edges[EdgeKey(r[0], EdgeKind(r[1]), r[2], r[3])][6], *r[:4])
+                                              for r in changed])
             if node_rows or db.total_changes != before:
                 db.execute(_BUMP)
                 self._wrote = True
@@ -450,6 +575,46 @@ class EmbeddedStore(GraphStore):
     def log_size(self) -> int:
         row = self._guard(lambda: self._db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM log").fetchone())
         return int(row[0])
+
+    # ---- history ---------------------------------------------------------------------------------
+    def history_since(self) -> str | None:
+        row = self._guard(lambda: self._db.execute("SELECT value FROM meta WHERE key='history_since'").fetchone())
+        return None if row is None else str(row[0])
+
+    def node_versions(self, node_id: str) -> list[NodeVersion]:
+        def read() -> list[NodeVersion]:
+            rows = self._db.execute(
+                "SELECT id, kind, name, props, sources, seen_at, valid_from, valid_to FROM node_versions "
+                "WHERE id = ? AND valid_from IS NOT valid_to ORDER BY valid_from, valid_to IS NULL, valid_to",
+                (node_id,))
+            return [NodeVersion(_node_rec(r[:6]), r[6], r[7]) for r in rows]
+
+        return self._guard(read)
+
+    def edge_versions(self, node_id: str) -> list[EdgeVersion]:
+        def read() -> list[EdgeVersion]:
+            with self._snapshot() as db:
+                rows = db.execute(
+                    "SELECT * FROM edge_versions WHERE src = ?1 AND valid_from IS NOT valid_to UNION ALL "
+                    "SELECT * FROM edge_versions WHERE dst = ?1 AND src <> ?1 AND valid_from IS NOT valid_to",
+                    (node_id,)).fetchall()
+            rows.sort(key=lambda r: (r[0], r[1], r[2], r[3], r[7], r[8] is None, r[8] or ""))
+            return [EdgeVersion(_edge_rec(r[:7]), r[7], r[8]) for r in rows]
+
+        return self._guard(read)
+
+    def _rows_at(self, moment: str) -> tuple[list[NodeRow], list[EdgeRow]]:
+        def read() -> tuple[list[NodeRow], list[EdgeRow]]:
+            with self._snapshot() as db:
+                nodes = db.execute(
+                    "SELECT id, kind, name, props, sources, seen_at FROM node_versions "
+                    "WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)", (moment,)).fetchall()
+                edges = db.execute(
+                    "SELECT src, kind, dst, key, source, props, seen_at FROM edge_versions "
+                    "WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)", (moment,)).fetchall()
+            return nodes, edges
+
+        return self._guard(read)
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
@@ -568,6 +733,7 @@ class EmbeddedStore(GraphStore):
                 raise BackendUnavailableError(f"embedded store {self.path} does not answer: {exc}") from exc
 
     def close(self) -> None:
+        self._close_views()
         with self._lock:
             try:
                 if self._wrote:  # leave the index current, so the next process starts answering at once

@@ -38,8 +38,12 @@ from steward.graph import (
 from steward.settings import Settings
 from steward.store.base import (
     Counts,
+    EdgeRow,
+    EdgeVersion,
     GraphStore,
     LogLine,
+    NodeRow,
+    NodeVersion,
     PlanGate,
     Reached,
     Record,
@@ -49,6 +53,7 @@ from steward.store.base import (
     Way,
     group_by_kind,
     search_rank,
+    utc_now,
 )
 from steward.store.statements import statement
 
@@ -60,7 +65,10 @@ CHUNK = 5000
 _NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
 _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
-                     "schema_log_seq", "schema_log_head")
+                     "schema_log_seq", "schema_log_head", "schema_node_version_id", "schema_edge_version_eid",
+                     "schema_edge_version_dst")
+#: Joins an edge's identity into one text, the key of its versions (cypher/merge_edges.cypher).
+EID_SEP = "\x1f"
 #: Driver timeouts (seconds): fail fast and honestly when Neo4j is down or frozen.
 CONNECT_TIMEOUT_S = 3.0
 ACQUIRE_TIMEOUT_S = 4.0
@@ -85,6 +93,29 @@ def _node_record(n: Any) -> NodeRecord:
         props={k: v for k, v in sorted(p.items()) if k not in _NODE_FIELDS},
         sources=tuple(sorted(p.get("sources") or ())), seen_at=p.get("seen_at", ""),
     )
+
+
+def _eid(src: str, kind: str, dst: str, key: str) -> str:
+    return EID_SEP.join((src, kind, dst, key))
+
+
+def _prefixed(props: dict[str, Any]) -> dict[str, Any]:
+    """A node's or edge's properties as its version node keeps them (``p.`` + name: apart from the
+    version's own fields)."""
+    return {f"p.{k}": v for k, v in props.items() if v is not None}
+
+
+def _content(v: dict[str, Any]) -> dict[str, Any]:
+    """What a version node holds of its node or edge: its properties stored with the prefix ``p.``."""
+    return {k[2:]: value for k, value in v.items() if k.startswith("p.")}
+
+
+def _node_version(v: dict[str, Any]) -> NodeVersion:
+    return NodeVersion(_node_record(_content(v)), v["valid_from"], v.get("valid_to"))
+
+
+def _edge_version(v: dict[str, Any]) -> EdgeVersion:
+    return EdgeVersion(_edge_record(v["src"], v["kind"], v["dst"], _content(v)), v["valid_from"], v.get("valid_to"))
 
 
 def _edge_record(src: str, kind: str, dst: str, props: dict[str, Any]) -> EdgeRecord:
@@ -206,6 +237,13 @@ class Neo4jStore(GraphStore):
         with self._session() as s:
             for name in SCHEMA_STATEMENTS:
                 s.run(_q(name)).consume()
+            # History begins the first time a Steward that keeps it connects: what is present then
+            # opens a version at that moment (a store made before history was kept; nothing if empty).
+            now = utc_now()
+            started = s.run(_q("history_start"), now=now).single(strict=True)["started"]
+            if started:
+                s.run(_q("history_seed_nodes"), now=now).consume()
+                s.run(_q("history_seed_edges"), now=now).consume()
 
     # ---- writes --------------------------------------------------------------------------------
     @staticmethod
@@ -264,14 +302,33 @@ class Neo4jStore(GraphStore):
             props.update(key=e.key, source=e.source, seen_at=e.seen_at)
             kind_value = EdgeKind(e.kind).value
             edge_rows[(e.src, kind_value, e.dst, e.key)] = {
-                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props}
-        steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values())),
-                 (_q("merge_edges"), list(edge_rows.values()))]
+                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props,
+                "eid": _eid(e.src, kind_value, e.dst, e.key)}
+        node_steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values()))]
+        edges_by_eid = {row["eid"]: row for row in edge_rows.values()}
+        q_edges, q_open_nodes, q_open_edges = _q("merge_edges"), _q("open_node_versions"), _q("open_edge_versions")
 
         def work(tx: ManagedTransaction) -> list[LogLine]:
-            for query, rows in steps:
+            now = utc_now()  # the transaction's time: the versions it opens or closes carry it
+            # History: the merges return what changed (nothing, when a source only saw it again), and
+            # the versions of those open in separate statements, so a re-ingest costs no more than before.
+            opened: list[dict[str, Any]] = []
+            for query, rows in node_steps:
                 for i in range(0, len(rows), CHUNK):
-                    tx.run(query, rows=rows[i : i + CHUNK]).consume()
+                    for rec in tx.run(query, rows=rows[i : i + CHUNK]):
+                        version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
+                        opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
+            changed: list[dict[str, Any]] = []
+            rows = list(edge_rows.values())
+            for i in range(0, len(rows), CHUNK):
+                for rec in tx.run(q_edges, rows=rows[i : i + CHUNK]):
+                    row = edges_by_eid[rec["eid"]]
+                    version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
+                               "valid_from": now, **_prefixed(row["props"])}
+                    changed.append({"eid": row["eid"], "existed": rec["existed"], "version": version})
+            for query, versions in ((q_open_nodes, opened), (q_open_edges, changed)):
+                for i in range(0, len(versions), CHUNK):
+                    tx.run(query, rows=versions[i : i + CHUNK], now=now).consume()
             return self._append(tx, records, log)
 
         with self._session() as s:
@@ -280,17 +337,20 @@ class Neo4jStore(GraphStore):
     def _retract(
         self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
     ) -> RetractResult:
-        edge_rows = [{"src": k.src, "kind": EdgeKind(k.kind).value, "dst": k.dst, "key": k.key} for k in edges]
+        edge_rows = [{"src": k.src, "kind": EdgeKind(k.kind).value, "dst": k.dst, "key": k.key,
+                      "eid": _eid(k.src, EdgeKind(k.kind).value, k.dst, k.key)} for k in edges]
         ids = sorted(set(nodes))
         q_edges, q_nodes = _q("retract_edges"), _q("retract_nodes")
 
         def work(tx: ManagedTransaction) -> RetractResult:
+            now = utc_now()
             deleted_edges = 0
             for i in range(0, len(edge_rows), CHUNK):
-                deleted_edges += tx.run(q_edges, rows=edge_rows[i : i + CHUNK], source=source).single(strict=True)["n"]
+                deleted_edges += tx.run(q_edges, rows=edge_rows[i : i + CHUNK], source=source,
+                                        now=now).single(strict=True)["n"]
             deleted = detached = 0
             for i in range(0, len(ids), CHUNK):
-                rec = tx.run(q_nodes, ids=ids[i : i + CHUNK], source=source).single()
+                rec = tx.run(q_nodes, ids=ids[i : i + CHUNK], source=source, now=now).single()
                 if rec is not None:
                     deleted += rec["deleted"] or 0
                     detached += rec["detached"] or 0
@@ -326,6 +386,40 @@ class Neo4jStore(GraphStore):
 
     def log_size(self) -> int:
         return int(self._read("log_size")[0]["size"])
+
+    # ---- history ---------------------------------------------------------------------------------
+    def history_since(self) -> str | None:
+        rows = self._read("history_since")
+        since = rows[0]["since"] if rows else None
+        return None if since is None else str(since)
+
+    def node_versions(self, node_id: str) -> list[NodeVersion]:
+        found = [v for r in self._read("node_versions", id=node_id)
+                 if (v := _node_version(r["v"])).valid_from != v.valid_to]
+        return sorted(found, key=lambda v: (v.valid_from, v.valid_to is None, v.valid_to or ""))
+
+    def edge_versions(self, node_id: str) -> list[EdgeVersion]:
+        found = [v for r in self._read("edge_versions", id=node_id, prefix=node_id + EID_SEP)
+                 if (v := _edge_version(r["v"])).valid_from != v.valid_to]
+        return sorted(found, key=lambda v: (v.record.identity, v.valid_from, v.valid_to is None, v.valid_to or ""))
+
+    def _rows_at(self, moment: str) -> tuple[list[NodeRow], list[EdgeRow]]:
+        def work(tx: ManagedTransaction) -> tuple[list[NodeRow], list[EdgeRow]]:
+            nodes: list[NodeRow] = []
+            for r in tx.run(_q("node_versions_at"), at=moment):
+                n = _node_record(_content(r["v"]))
+                nodes.append((n.id, n.kind.value, n.name, json.dumps(n.props, sort_keys=True),
+                              json.dumps(list(n.sources)), n.seen_at))
+            edges: list[EdgeRow] = []
+            for r in tx.run(_q("edge_versions_at"), at=moment):
+                v = r["v"]
+                e = _edge_record(v["src"], v["kind"], v["dst"], _content(v))
+                edges.append((e.src, e.kind.value, e.dst, e.key, e.source, json.dumps(e.props, sort_keys=True),
+                               e.seen_at))
+            return nodes, edges
+
+        with self._session() as s:
+            return s.execute_read(work)
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Collection[str]) -> dict[str, NodeRecord]:
@@ -494,4 +588,5 @@ class Neo4jStore(GraphStore):
         self._read("ping")
 
     def close(self) -> None:
+        self._close_views()
         self._driver.close()

@@ -15,10 +15,12 @@ from steward.analysis.cypher import run_cypher
 from steward.api.auth import PrincipalDep, require
 from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json
 from steward.api.errors import responses
+from steward.api.routes.history import AsOfQuery
 from steward.errors import BackendUnavailableError, StewardError
 from steward.governance.log import query_entry
 from steward.lookup import resolve_node
 from steward.store import GraphStore
+from steward.store.asof import AsOfStore, moment_of, viewing
 
 router = APIRouter(tags=["analyses"], responses=responses(404, 422, 429, 503))
 #: Results are rendered to JSON in the store pool (never on the event loop): documented as objects.
@@ -30,6 +32,11 @@ NodeId = Annotated[str, Path(min_length=1, max_length=2048, description="A node 
 MaxDepth = Annotated[int | None, Query(ge=1, le=10_000, description="Follow at most this many hops")]
 
 
+def _as_of(payload: dict[str, Any], store: GraphStore) -> dict[str, Any]:
+    """The payload, saying the moment it describes when it is not now."""
+    return {**payload, "as_of": store.moment} if isinstance(store, AsOfStore) else payload
+
+
 @router.get("/blast-radius/{node_id:path}", response_model=None, responses=OK)
 async def get_blast_radius(
     node_id: NodeId,
@@ -38,10 +45,16 @@ async def get_blast_radius(
     edge: Annotated[list[Annotated[str, Query(max_length=64)]] | None,
                     Query(max_length=32, description="Only these lineage edge kinds")] = None,
     limit: Annotated[int, Query(ge=1, le=1_000_000, description="List at most this many impacted artifacts")] = 10_000,
+    as_of: AsOfQuery = None,
 ) -> Response:
     """Everything downstream of a node, with owners, the paging list and the unowned."""
-    return await holder.run_json(lambda store: blast_radius(
-        store, resolve_node(store, node_id).id, max_depth=max_depth, edge_kinds=edge, limit=limit))
+
+    def work(live: GraphStore) -> dict[str, Any]:
+        with viewing(live, as_of) as store:
+            return _as_of(blast_radius(store, resolve_node(store, node_id).id, max_depth=max_depth, edge_kinds=edge,
+                                       limit=limit), store)
+
+    return await holder.run_json(work)
 
 
 @router.get("/upstream/{node_id:path}", response_model=None, responses=OK)
@@ -71,12 +84,14 @@ async def get_audit(
     settings: SettingsDep,
     fail_on: Annotated[str | None, Query(pattern="^(error|warning)$",
                                          description="Answer 409 when a finding is at least this severe")] = None,
+    as_of: AsOfQuery = None,
 ) -> Response:
     """Ownership gaps against the default policy (or STEWARD_AUDIT_POLICY on the server)."""
     policy = load_policy(FilePath(settings.audit_policy) if settings.audit_policy else None)
 
-    def work(store: GraphStore) -> tuple[bytes, int]:
-        result = audit(store, policy=policy)
+    def work(live: GraphStore) -> tuple[bytes, int]:
+        with viewing(live, as_of) as store:
+            result = _as_of(audit(store, policy=policy, now=moment_of(store)), store)
         if not gate(result, fail_on):
             return render_json({**result, "gate": "failed"}), 409
         return render_json(result), 200

@@ -10,25 +10,30 @@ from fastapi.responses import Response
 from steward import lookup
 from steward.api.deps import HolderDep
 from steward.api.errors import responses
+from steward.api.routes.history import AsOfQuery
 from steward.errors import InvalidInputError, NotFoundError
 from steward.graph import NodeKind
 from steward.store import GraphStore
+from steward.store.asof import AsOfStore, viewing
 
 router = APIRouter(tags=["nodes"], responses=responses(404, 422, 429, 503))
 
 
 @router.get("/nodes/{node_id:path}", response_model=None, responses={200: {
     "description": "The node with its edges", "content": {"application/json": {"schema": {"type": "object"}}}}})
-async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)], holder: HolderDep) -> Response:
+async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)], holder: HolderDep,
+                   as_of: AsOfQuery = None) -> Response:
     """One node with its relationships. Ids contain ``/`` and ``:``; they go in the path as they are."""
 
-    def work(store: GraphStore) -> dict[str, Any]:
-        rec = store.get_node(node_id)
-        if rec is None:
-            raise NotFoundError(f"no node {node_id!r}")
-        if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
-            rec = lookup.resolve_node(store, node_id)
-        return {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
+    def work(live: GraphStore) -> dict[str, Any]:
+        with viewing(live, as_of) as store:
+            rec = store.get_node(node_id)
+            if rec is None:
+                raise NotFoundError(f"no node {node_id!r}" + (f" as of {as_of}" if as_of else ""))
+            if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
+                rec = lookup.resolve_node(store, node_id)
+            body = {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
+            return {**body, "as_of": store.moment} if isinstance(store, AsOfStore) else body
 
     return await holder.run_json(work)
 

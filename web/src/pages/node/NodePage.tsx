@@ -5,17 +5,20 @@ import { KindBadge, NodeLink, Section, Status } from "../../components";
 import { Link, pageUrl } from "../../lib/router";
 import { useApi } from "../../lib/useApi";
 import { OwnershipForm } from "../changes/OwnershipForm";
+import { AsOfControl } from "../history/AsOfControl";
+import { HistorySection } from "../history/HistorySection";
 
 const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_OF", "DEPLOYED_TO", "IN_REPO"]);
 
-export function NodePage({ id }: { id: string }) {
+export function NodePage({ id, query }: { id: string; query?: URLSearchParams }) {
+  const asOf = query?.get("as_of") || null;
   const [version, setVersion] = useState(0);
-  const r = useApi(`node:${id}:${version}`, async (signal) => {
-    const node = await apiGet("/api/v1/nodes/{node_id}", { path: { node_id: id }, signal });
+  const r = useApi(`node:${id}:${asOf ?? ""}:${version}`, async (signal) => {
+    const node = await apiGet("/api/v1/nodes/{node_id}", { path: { node_id: id }, query: { as_of: asOf ?? undefined }, signal });
     // Claims as the analyses decide them (effective or overridden, inherited); people and teams own
-    // nothing, so only artifacts ask.
+    // nothing, so only artifacts ask. (As of a past moment, the claims are the node's OWNS edges then.)
     const kind = str(field(node, "kind"));
-    const claims = kind === "Person" || kind === "Team" ? null
+    const claims = kind === "Person" || kind === "Team" || asOf ? null
       : await apiGet("/api/v1/explorer/owners/{node_id}", { path: { node_id: str(field(node, "id"), id) }, signal });
     return {
       node, owners: arr(field(claims, "owners")).map(owner),
@@ -33,12 +36,15 @@ export function NodePage({ id }: { id: string }) {
   return (
     <>
       <h1>{n ? <><KindBadge kind={ref.kind} /> {ref.name}</> : <code>{id}</code>}</h1>
+      <AsOfControl key={asOf ?? ""} asOf={asOf} />
+      {asOf ? <p role="note" className="as-of-note" data-testid="as-of-note">As the graph was at <code>{str(field(n, "as_of"), asOf)}</code>.</p> : null}
       <Status loading={r.loading} error={r.error}>
         {n ? (
           <>
-            <p><code>{ref.id}</code> · <Link to={pageUrl("blast-radius", ref.id)}>Blast radius</Link> · <Link to={pageUrl("upstream", ref.id)}>Upstream</Link></p>
+            <p><code>{ref.id}</code> · <Link to={pageUrl("blast-radius", ref.id)}>Blast radius</Link> · <Link to={pageUrl("upstream", ref.id)}>Upstream</Link> · <a href="#history">History</a></p>
             <Section title="Owners and stewards" id="owners">
-              {r.data ? (
+              {asOf ? <p>Ownership claims at that moment (who was active then: the blast radius or audit as of it).</p> : null}
+              {r.data && !asOf ? (
                 <p data-testid="active-owners">
                   {r.data.activeOwners.length ? <>Active owners: {r.data.activeOwners.map((p) => <span key={p}><NodeLink id={p} /> </span>)}</>
                     : <strong className="bad">No active owner.</strong>}{" "}
@@ -90,11 +96,12 @@ export function NodePage({ id }: { id: string }) {
         ) : null}
       </Status>
       {/* outside Status: the form (and what it answered) stays while the page reloads the claims it changed */}
-      {!id.startsWith("person:") && !id.startsWith("team:") ? (
+      {!id.startsWith("person:") && !id.startsWith("team:") && !asOf ? (
         <Section title="Change owners" id="change-owners">
           <OwnershipForm id={id} onApplied={() => setVersion((v) => v + 1)} />
         </Section>
       ) : null}
+      <HistorySection id={id} />
     </>
   );
 }

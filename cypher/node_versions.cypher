@@ -1,0 +1,3 @@
+// Every version of the node $id.
+MATCH (v:NodeVersion {id: $id})
+RETURN properties(v) AS v
