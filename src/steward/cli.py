@@ -262,18 +262,21 @@ def show(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One node: its properties, sources and relationships."""
+    from steward.incidents.core import artifact_context
     from steward.lookup import resolve_node
 
     with opened(store) as st:
         rec = resolve_node(st, node)
         edges = st.neighbours(rec.id)
-    payload = {**rec.to_json(), "edges": [e.to_json() for e in edges]}
+        context = artifact_context(st, rec)
+    payload = {**rec.to_json(), "edges": [e.to_json() for e in edges], **context}
     emit(payload, [
         Table(f"{rec.kind.value} {rec.id}", ["field", "value"],
               [["name", rec.name], ["sources", list(rec.sources)], ["seen_at", rec.seen_at],
                *[[k, v] for k, v in rec.props.items()]]),
         Table("Relationships", ["from", "kind", "to", "source", "props"],
               [[e.src, e.kind.value, e.dst, e.source, json.dumps(e.props)] for e in edges]),
+        *steward.cli_incidents.context_tables(context),
     ], fmt)
 
 
@@ -726,6 +729,8 @@ def main() -> None:
                                    "(run with -v for a traceback)", highlight=False)
         sys.exit(1)
 
+
+import steward.cli_incidents  # noqa: E402  (registers `steward incident|incidents|suspect` on app)
 
 if __name__ == "__main__":
     main()

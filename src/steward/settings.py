@@ -35,3 +35,8 @@ class Settings(BaseSettings):
     cypher_max_bytes: int = Field(4 * 1024 * 1024, description="Bytes of JSON returned at most by analyst Cypher")
     cypher_workers: int = Field(2, description="Analyst Cypher queries run at once (more wait, then 429)")
     request_timeout_s: float = Field(60.0, description="A data request that takes longer answers 503")
+    paging_webhook: SecretStr | None = Field(
+        None, description="Default webhook for `steward incident page` and POST /api/v1/incidents/{id}/page "
+        "(a secret: Slack and PagerDuty URLs authorise whoever holds them)")
+    paging_format: str = Field("steward", description="Default paging payload: steward, slack or pagerduty")
+    pagerduty_routing_key: SecretStr | None = Field(None, description="PagerDuty Events API v2 routing key")

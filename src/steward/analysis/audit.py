@@ -15,6 +15,7 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
       unresolved-identity: {severity: warning}   # a name that maps to no known person
       unresolved-owner:    {severity: warning}   # an artifact whose effective owner or steward is such a name
       unknown-reference:   {severity: error}     # a deployment serves or depends on something no source describes
+      suspect:             {severity: warning}   # under an unresolved incident, or downstream of one
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 RULES = (
     "no-owner", "inactive-owner", "no-steward", "no-lineage", "stale-runs", "owner-conflict",
     "dangling-owner", "empty-team", "unresolved-identity", "unresolved-owner", "unknown-reference",
+    "suspect",
 )
 
 
@@ -65,6 +67,7 @@ def _default_rules() -> dict[str, Rule]:
         "unresolved-identity": Rule(severity="warning"),
         "unresolved-owner": Rule(severity="warning"),
         "unknown-reference": Rule(severity="error"),
+        "suspect": Rule(severity="warning"),
     }
 
 
@@ -192,6 +195,14 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                 what = "serves" if e.kind is EdgeKind.DEPLOYED_TO else "depends on"
                 add("unknown-reference", e.dst, f"{parse_id(e.dst)[1]} {what} {e.src}, which no source describes")
 
+    if on("suspect"):
+        from steward.incidents.core import suspect_index  # incidents build on the analyses
+
+        for artifact, marks in sorted(suspect_index(store).items()):
+            said = "; ".join(f"{m['incident']} ({m['severity']}, {m['status']}): {m['title']}"
+                             + ("" if m["distance"] == 0 else f", {m['distance']} step(s) downstream of {m['root']}")
+                             for m in marks)
+            add("suspect", artifact, f"suspect while incident(s) are unresolved: {said}")
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
     summary = Counter(f["rule"] for f in findings)
     return {

@@ -28,7 +28,10 @@ async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)],
             raise NotFoundError(f"no node {node_id!r}")
         if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
             rec = lookup.resolve_node(store, node_id)
-        return {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
+        from steward.incidents.core import artifact_context  # suspect marks, incident history, playbooks
+
+        edges = [e.to_json() for e in store.neighbours(rec.id)]
+        return {**rec.to_json(), "edges": edges, **artifact_context(store, rec)}
 
     return await holder.run_json(work)
 
