@@ -43,7 +43,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "body": json.loads(body)})
@@ -139,7 +139,7 @@ def test_gives_up_with_a_clear_error_and_records_the_failure(
 def test_client_errors_are_not_retried(embedded_store: GraphStore, incident: dict[str, Any],
                                        receiver: Receiver) -> None:
     receiver.statuses = [400, 200]
-    with pytest.raises(PagingError, match="refused.*HTTP 400"):
+    with pytest.raises(PagingError, match=r"refused.*HTTP 400"):
         _page(embedded_store, incident, receiver.url)
     assert len(receiver.requests) == 1
 
