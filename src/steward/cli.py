@@ -529,6 +529,8 @@ def demo(
     with opened(store_uri) as st:
         blast = blast_radius(st, result.key_dataset)
         points = spof(st)
+        farthest = blast["impacted"][-1]["id"]  # the past incident is upstream of it
+        history = steward.cli_incidents.demo_tables(st, farthest)
     _heading(console, f"If {result.key_dataset} is corrupted")
     emit(None, [
         Table("Who to page (the dataset's own owners first)", ["person", "name", "deployments hit", "artifacts hit"],
@@ -548,12 +550,15 @@ def demo(
         Table("Chokepoints", ["id", "deployments", "dominates"],
               [[c["id"], len(c["deployments"]), len(c["dominates"])] for c in points["chokepoints"]]),
     ], Format.table)
+    _heading(console, f"Incidents of {farthest} and upstream of it, and its playbooks")
+    emit(None, history, Format.table)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     # One command a line, never wrapped (a line cut after `export` cannot be pasted).
     console.print("\nTry:", highlight=False)
     for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
                     f"steward upstream {result.deployments[0]} --days 7",
+                    f"steward incidents --artifact {farthest}",
                     f"steward ingest {result.recipe} --dry-run"):
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:

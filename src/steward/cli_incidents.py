@@ -285,3 +285,13 @@ def context_tables(context: dict[str, Any]) -> list[Table]:
                         [[p["id"], p["name"], "; ".join(p["matched_by"])] for p in context["playbooks"]],
                         empty="no playbook applies"))
     return tables
+
+
+def demo_tables(store: GraphStore, artifact: str) -> list[Table]:
+    """What `steward demo` shows of incidents: the history upstream of a deployment, and its playbooks."""
+    from steward.incidents.core import artifact_context
+
+    rec = store.get_node(artifact)
+    if rec is None:
+        return []
+    return context_tables(artifact_context(store, rec))

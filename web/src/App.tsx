@@ -3,6 +3,8 @@ import { idFrom, Link, useLocation } from "./lib/router";
 import { AuditPage } from "./pages/audit/AuditPage";
 import { BlastPage } from "./pages/blast/BlastPage";
 import { HomePage } from "./pages/home/HomePage";
+import { IncidentPage } from "./pages/incidents/IncidentPage";
+import { IncidentsPage } from "./pages/incidents/IncidentsPage";
 import { SearchBox } from "./pages/home/SearchBox";
 import { NodePage } from "./pages/node/NodePage";
 import { OwnerPage } from "./pages/owner/OwnerPage";
@@ -19,6 +21,8 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
   if (under("teams")) return <OwnerPage key={path} id={idFrom(path, "teams")} kind="team" />;
   if (path === "/spof") return <SpofPage />;
   if (path === "/audit") return <AuditPage query={query} />;
+  if (path === "/incidents") return <IncidentsPage query={query} />;
+  if (under("incidents")) return <IncidentPage key={path} id={idFrom(path, "incidents")} />;
   return (
     <>
       <h1>Not found</h1>
@@ -40,6 +44,7 @@ export function App() {
           <Link to="/" className="brand">Steward</Link>
           <Link to="/spof">Single points of failure</Link>
           <Link to="/audit">Audit</Link>
+          <Link to="/incidents">Incidents</Link>
           <a href="/docs">API</a>
         </nav>
         {path !== "/" ? <SearchBox /> : null}

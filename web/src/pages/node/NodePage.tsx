@@ -3,6 +3,7 @@ import { arr, field, isObj, nodeRef, owner, str, strs, text } from "../../api/mo
 import { KindBadge, NodeLink, Section, Status } from "../../components";
 import { Link, pageUrl } from "../../lib/router";
 import { useApi } from "../../lib/useApi";
+import { ArtifactIncidents, OpenIncident, SuspectBanner, suspectMarks } from "../incidents/ArtifactIncidents";
 
 const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_OF", "DEPLOYED_TO", "IN_REPO"]);
 
@@ -34,6 +35,8 @@ export function NodePage({ id }: { id: string }) {
         {n ? (
           <>
             <p><code>{ref.id}</code> · <Link to={pageUrl("blast-radius", ref.id)}>Blast radius</Link> · <Link to={pageUrl("upstream", ref.id)}>Upstream</Link></p>
+            <SuspectBanner marks={suspectMarks(n)} />
+            {field(n, "incidents") !== undefined ? <OpenIncident artifact={ref.id} /> : null}
             <Section title="Owners and stewards" id="owners">
               {r.data ? (
                 <p data-testid="active-owners">
@@ -60,6 +63,7 @@ export function NodePage({ id }: { id: string }) {
                 <ul>{claims.map((c) => <li key={c.src + c.source + c.role}><NodeLink id={c.src} /> · {c.role || "owner"} · from {c.source}</li>)}</ul>
               ) : <p className="bad">No owner claims.</p>}
             </Section>
+            {field(n, "incidents") !== undefined ? <ArtifactIncidents node={n} /> : null}
             <Section title="Properties and links" id="props">
               <dl className="props">
                 {Object.entries(props).map(([k, v]) => (
