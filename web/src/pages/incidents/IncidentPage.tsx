@@ -49,7 +49,7 @@ function Incident({ doc, suspects, onChange }: { doc: unknown; suspects: unknown
   return (
     <>
       <p data-testid="incident-status" className={`status-line status-${status}`}>
-        <strong>{status}</strong> · {str(field(doc, "severity"))} · on <NodeLink id={artifact.id} name={artifact.name} kind={artifact.kind} /> · opened {str(field(doc, "opened_at"))} by {str(field(doc, "opened_by"))}
+        <strong>{status}</strong> · {str(field(doc, "severity"))} · on <NodeLink id={artifact.id} name={artifact.name} /> ({artifact.kind}) · opened {str(field(doc, "opened_at"))} by {str(field(doc, "opened_by"))}
       </p>
       {str(field(doc, "summary")) ? <p>{str(field(doc, "summary"))}</p> : null}
       {str(field(field(doc, "resolution"), "reason")) ? <p data-testid="resolution">Resolution: {str(field(field(doc, "resolution"), "reason"))}</p> : null}

@@ -35,7 +35,7 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
                 <tr key={i.id}>
                   <td><Link to={pageUrl("incidents", i.id)}>{i.title}</Link> <code>{i.id}</code></td>
                   <td>{i.severity}</td><td>{i.status}</td>
-                  <td><NodeLink id={i.artifact.id} name={i.artifact.name} kind={i.artifact.kind} /></td>
+                  <td><NodeLink id={i.artifact.id} name={i.artifact.name} /> ({i.artifact.kind})</td>
                   <td>{i.openedAt}</td><td>{i.resolution}</td>
                 </tr>
               ))}
