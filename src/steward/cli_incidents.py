@@ -78,6 +78,14 @@ def _show(doc: dict[str, Any], fmt: Format) -> None:
     emit(doc, _incident_tables(doc), fmt)
 
 
+def _changed(doc: dict[str, Any], fmt: Format, what: str) -> None:
+    """After a change: one line for a person (``steward incident show`` has the rest), the record otherwise."""
+    if fmt is Format.table:
+        typer.echo(f"incident {doc['id']} ({doc['status']}): {what}")
+    else:
+        _show(doc, fmt)
+
+
 @incident_app.command("open")
 def open_cmd(
     artifact: Annotated[str, typer.Argument(help="The artifact that broke: a node id or an unambiguous search term.",
@@ -115,7 +123,7 @@ def _move(action: str, incident: str, reason: str | None, store: str | None, fmt
 
     with opened(store) as st:
         doc = transition(st, incident, action, actor=actor(st, token), reason=reason)
-    _show(doc, fmt)
+    _changed(doc, fmt, f"{action} by {doc['status_history'][-1]['by']}")
 
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", "-r", help="Why (kept in the timeline and the log).")]
@@ -153,7 +161,7 @@ def note_cmd(incident: IncidentArg, text: Annotated[str, typer.Argument(help="Th
 
     with opened(store) as st:
         doc = add_note(st, incident, text, actor=actor(st, token))
-    _show(doc, fmt)
+    _changed(doc, fmt, f"note added by {doc['notes'][-1]['by']}")
 
 
 @incident_app.command("assign")
@@ -169,7 +177,7 @@ def assign_cmd(
 
     with opened(store) as st:
         doc = assign(st, incident, people, actor=actor(st, token), remove=remove)
-    _show(doc, fmt)
+    _changed(doc, fmt, f"assignees: {', '.join(doc['assignees']) or 'nobody'}")
 
 
 @incident_app.command("link")
@@ -186,7 +194,7 @@ def link_cmd(
 
     with opened(store) as st:
         doc = add_link(st, incident, url, kind=kind, title=title, actor=actor(st, token))
-    _show(doc, fmt)
+    _changed(doc, fmt, f"{kind} link added: {doc['links'][-1]['url']}")
 
 
 @incident_app.command("page")

@@ -117,6 +117,7 @@ def _checklist(result: dict[str, Any]) -> str:
         lines.append("Owns and stewards nothing: no handoff needed.")
         return "\n".join(lines) + "\n"
     lines.append(f"{len(result['items'])} artifact(s) to hand over.")
+    read: set[str] = set()
     for item in result["items"]:
         a = item["artifact"]
         succ = item["successor"]
@@ -144,6 +145,9 @@ def _checklist(result: dict[str, Any]) -> str:
         if prov["commits"]:
             lines.append("- [ ] Review the code: " + ", ".join(f"`{x}`" for x in prov["commits"]))
         for inc in item.get("incidents", []):
+            if inc["id"] in read:
+                continue  # named once per checklist, under the first artifact it concerns
+            read.add(inc["id"])
             how = f"resolved: {inc['resolution']['reason']}" if inc.get("resolution") else \
                 f"{inc['status']}, unresolved"
             where = "" if inc["artifact"]["id"] == a["id"] else f" (on `{inc['artifact']['id']}`, upstream)"
