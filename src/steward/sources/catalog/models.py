@@ -133,8 +133,8 @@ class _PlaybookItem(_Strict):
     owners: OwnerList = Field(default_factory=list, description="Who does it (people or teams)")
 
 
-PlaybookItems = Annotated[list[Annotated[_PlaybookItem, BeforeValidator(_item, json_schema_input_type=NonEmpty |
-                                                                                _PlaybookItem)]], _ONE_OR_MANY]
+#: A list of items, each plain text or ``{text, owners}``.
+PlaybookItems = list[Annotated[_PlaybookItem, BeforeValidator(_item, json_schema_input_type=NonEmpty | _PlaybookItem)]]
 
 
 class _PlaybookAppliesTo(_Strict):
