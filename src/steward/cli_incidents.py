@@ -7,15 +7,15 @@ operator; every change is written with its log entry in one transaction.
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated, Any
 
 import typer
 
 from steward import cli
 from steward.cli import FormatOpt, StoreOpt, emit, opened
-from steward.errors import ConfigError
-from steward.governance.principal import Principal, local_operator
+from steward.errors import ConfigError, ForbiddenError
+from steward.governance.principal import Principal
+from steward.governance.tokens import cli_principal
 from steward.render import Format, Table
 from steward.settings import Settings
 from steward.store import GraphStore
@@ -33,14 +33,10 @@ IncidentArg = Annotated[str, typer.Argument(help="The incident id (inc-...).", s
 
 
 def actor(store: GraphStore, token: str | None) -> Principal:
-    """The CLI's caller: the token's principal, or the local operator."""
-    if not token:
-        return local_operator()
-    try:
-        tokens = importlib.import_module("steward.governance.tokens")
-    except ImportError as exc:
-        raise ConfigError("--token needs token support, which this version of Steward does not have") from exc
-    principal: Principal = tokens.cli_principal(store, token)
+    """The CLI's caller for a change: the token's principal (which must be an editor), or the local operator."""
+    principal = cli_principal(store, token)
+    if not principal.may("editor"):
+        raise ForbiddenError(f"role {principal.role} may not change incidents (needs editor)")
     return principal
 
 

@@ -4,15 +4,33 @@ artifact and blast-radius pages, the incidents list; no console errors, no faile
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from io import StringIO
 from typing import Any
 
-from steward.demo import story
-from tests.e2e.test_api import LiveServer
-from tests.e2e.test_explorer import api, browser, built, demo_server, graph_ready, open_page, seg
+import pytest
+from rich.console import Console
 
-__all__ = ["browser", "built", "demo_server", "open_page"]  # fixtures shared by import
+from steward.demo import run_demo, story
+from steward.settings import Settings
+from tests.auth_helpers import mint_at
+from tests.e2e.test_api import LiveServer
+from tests.e2e.test_explorer import api, browser, built, graph_ready, open_page, seg
+
+__all__ = ["browser", "built", "open_page"]  # fixtures shared by import
 
 RAW_EVENTS = story.KEY_DATASET
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[LiveServer]:
+    """The offline demo served with auth on; the browser logs in with an editor's token."""
+    base = tmp_path_factory.mktemp("incidents-demo")
+    uri = f"sqlite:///{base / 'demo.db'}"
+    result = run_demo(workspace=base / "ws", store_uri=uri, mlflow="off", console=Console(file=StringIO(), width=200))
+    assert result.report.ok
+    with LiveServer(Settings(store=uri), token=mint_at(uri, "editor", person=story.PEOPLE["grace"].id)) as server:
+        yield server
 
 
 def test_open_follow_and_resolve_an_incident_in_the_browser(demo_server: LiveServer, open_page: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from steward.store import open_store
+from tests.auth_helpers import mint_at
 from tests.contract.test_analyses import ADA, API, CURATED, MV2, RAW, build
 from tests.e2e.test_cli import steward
 from tests.integration.test_paging_webhook import SECRET_PATH, Receiver
@@ -32,8 +33,8 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
-def run_json(*args: str, check: int = 0) -> Any:
-    return json.loads(steward(*args, "-f", "json", check=check).stdout)
+def run_json(*args: str, check: int = 0, env: dict[str, str] | None = None) -> Any:
+    return json.loads(steward(*args, "-f", "json", check=check, env=env).stdout)
 
 
 def test_walk_through_from_open_to_resolved(uri: str) -> None:
@@ -98,3 +99,21 @@ def test_page_through_a_webhook(uri: str, receiver: Receiver, tmp_path: Path) ->
     assert "gave up after 2 attempt(s)" in failed.stderr and SECRET_PATH not in failed.stderr
     pages = run_json("incident", "show", iid, "-s", uri)["pages"]
     assert [p["ok"] for p in pages] == [True, True, False]
+
+
+def test_token_decides_who_acts(uri: str) -> None:
+    editor = mint_at(uri, "editor", person=ADA)
+    viewer = mint_at(uri, "viewer", person="person:bob@corp.com")
+    # A viewer's token may read but not open or change an incident; nothing is written.
+    refused = steward("incident", "open", CURATED, "--title", "x", "--severity", "sev3", "-s", uri,
+                      "--token", viewer, check=5)
+    assert "needs editor" in refused.stderr
+    assert run_json("incidents", "-s", uri) == {"incidents": []}
+    steward("incident", "open", CURATED, "--title", "x", "--severity", "sev3", "-s", uri, "--token", "stw_bad_x",
+            check=5)
+    doc = run_json("incident", "open", CURATED, "--title", "x", "--severity", "sev3", "-s", uri,
+                   env={"STEWARD_TOKEN": editor})
+    assert doc["opened_by"] == ADA
+    steward("incident", "ack", doc["id"], "-s", uri, "--token", viewer, check=5)
+    acked = run_json("incident", "ack", doc["id"], "-s", uri, "--token", editor)
+    assert acked["status_history"][-1]["by"] == ADA

@@ -1,6 +1,8 @@
-// Changes through the API: POST with a JSON body, typed on the generated schema's POST paths.
+// Changes through the API: POST with a JSON body over the log-in session (apiSend adds the CSRF
+// token), typed on the generated schema's POST paths.
 import type { paths } from "./schema";
 import { ApiError } from "./client";
+import { apiSend } from "../auth/session";
 
 type PostPath = { [P in keyof paths]: paths[P] extends { post: unknown } ? P : never }[keyof paths];
 
@@ -10,11 +12,7 @@ export async function apiPost<P extends PostPath>(path: P, pathParams: Record<st
     if (value === undefined) throw new Error(`missing path parameter ${name}`);
     return encodeURIComponent(value);
   });
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { Accept: "application/json", "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const response = await apiSend("POST", url, body);
   const data: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const err = (data as { error?: { code?: string; message?: string } } | null) ?? {};
