@@ -27,6 +27,7 @@ from steward.api import create_app
 from steward.api.explorer_static import PAGES
 from steward.governance.principal import Principal, Role
 from steward.governance.tokens import KIND, create_token
+from steward.incidents import open_incident
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
 from tests.auth_helpers import ADMIN, bearer, mint, revoke
@@ -53,6 +54,18 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/session": "viewer",
     "POST /api/v1/session": "public",
     "DELETE /api/v1/session": "viewer",
+    "GET /api/v1/incidents": "viewer",
+    "GET /api/v1/incidents/{incident_id}": "viewer",
+    "GET /api/v1/suspects": "viewer",
+    "GET /api/v1/playbooks": "viewer",
+    "POST /api/v1/incidents": "editor",
+    "POST /api/v1/incidents/{incident_id}/ack": "editor",
+    "POST /api/v1/incidents/{incident_id}/mitigate": "editor",
+    "POST /api/v1/incidents/{incident_id}/resolve": "editor",
+    "POST /api/v1/incidents/{incident_id}/notes": "editor",
+    "POST /api/v1/incidents/{incident_id}/links": "editor",
+    "POST /api/v1/incidents/{incident_id}/assignees": "editor",
+    "POST /api/v1/incidents/{incident_id}/page": "editor",
 }
 
 CREDENTIALS = ("none", "bad", "expired", "revoked", "producer", "viewer", "editor", "admin")
@@ -79,6 +92,12 @@ EXAMPLES: dict[str, Callable[[Rig], tuple[dict[str, Any], Any]]] = {
     "POST /api/v1/cypher": lambda rig: ({}, {"query": "MATCH (n:Node) RETURN count(n) AS n"}),
     "POST /api/v1/lineage": lambda rig: ({}, _event()),
     "POST /api/v1/session": lambda rig: ({}, {"token": rig.tokens["viewer"]}),
+    "GET /api/v1/playbooks": lambda rig: ({"artifact": RAW}, None),
+    "POST /api/v1/incidents": lambda rig: ({}, {"artifact": RAW, "title": "matrix", "severity": "sev3"}),
+    "POST /api/v1/incidents/{incident_id}/resolve": lambda rig: ({}, {"reason": "matrix"}),
+    "POST /api/v1/incidents/{incident_id}/notes": lambda rig: ({}, {"text": "matrix"}),
+    "POST /api/v1/incidents/{incident_id}/links": lambda rig: ({}, {"url": "https://wiki.example/matrix"}),
+    "POST /api/v1/incidents/{incident_id}/assignees": lambda rig: ({}, {"people": [ADA]}),
 }
 #: Values for path parameters, by name (anything else gets an id that exists).
 PATH_VALUES = {"person_id": ADA, "owner_id": ADA, "node_id": RAW}
@@ -119,6 +138,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     tokens["expired"] = expired.plaintext
     tokens["revoked"] = mint(store, "admin", person=ADA)
     revoke(store, tokens["revoked"])
+    PATH_VALUES["incident_id"] = open_incident(store, RAW, title="matrix", severity="sev3", actor=ADMIN)["id"]
     time.sleep(1.1)  # the expired admin token is now past its second
     with TestClient(create_app(Settings(store=uri))) as client:
         yield Rig(client, store, tokens)
