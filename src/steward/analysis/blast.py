@@ -116,7 +116,7 @@ def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:
     """Artifacts under an unresolved incident get ``suspect`` (the incidents), and the answer a count."""
     from steward.incidents.core import suspect_index  # incidents build on the blast radius
 
-    marks = suspect_index(store)
+    marks = suspect_index(store, only=[i["id"] for i in result["impacted"]])
     hit = [i for i in result["impacted"] if i["id"] in marks]
     for item in hit:
         item["suspect"] = marks[item["id"]]

@@ -58,8 +58,9 @@ __all__ = [
     "validate_url",
 ]
 
-#: The record kind this package owns.
+#: The record kinds this package owns: the incidents, and the suspect index beside them.
 KIND = "incident"
+INDEX_KIND = "incident_suspects"
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 Status = Literal["open", "acknowledged", "mitigated", "resolved"]
 STATUSES: tuple[Status, ...] = ("open", "acknowledged", "mitigated", "resolved")
@@ -127,9 +128,24 @@ def get_incident(store: GraphStore, incident_id: str) -> dict[str, Any]:
     return rec.doc
 
 
+def _marker(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"incident": doc["id"], "title": doc["title"], "severity": doc["severity"], "status": doc["status"],
+            "root": doc["artifact"]["id"]}
+
+
 def save_incident(store: GraphStore, doc: dict[str, Any], entry: Mapping[str, Any]) -> dict[str, Any]:
-    """Write the incident and its log entry in one transaction."""
-    store.upsert(records=[Record(KIND, doc["id"], doc)], log=[entry])
+    """Write the incident, its entry in the suspect index, and its log entry in one transaction.
+
+    The index (records of kind ``incident_suspects``, one per incident) holds what suspect marks need
+    and nothing else: the marker and the frozen ids of an unresolved incident; ``{"open": false}``
+    once resolved. Blast radius and audit read it, never the full incident documents.
+    """
+    if doc["status"] == "resolved":
+        index: dict[str, Any] = {"open": False}
+    else:
+        index = {"open": True, "marker": _marker(doc),
+                 "frozen": [[i["id"], i["distance"]] for i in doc["frozen"]["impacted"]]}
+    store.upsert(records=[Record(KIND, doc["id"], doc), Record(INDEX_KIND, doc["id"], index)], log=[entry])
     return doc
 
 
@@ -312,23 +328,23 @@ def incident_history(store: GraphStore, artifact: str) -> list[dict[str, Any]]:
     return list(list_incidents(store, artifact=artifact)["incidents"])
 
 
-def suspect_index(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
+def suspect_index(store: GraphStore, *, only: Collection[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """artifact id -> the unresolved incidents it is suspect under (the incident's own artifact at
-    distance 0, everything frozen downstream of it, and whatever lineage leads to from it now)."""
+    distance 0, everything frozen downstream of it, and whatever lineage leads to from it now); only
+    for the ids in ``only`` when given."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for rec in store.get_records(KIND):
-        doc = rec.doc
-        if doc.get("status") == "resolved":
+    wanted = None if only is None else set(only)
+    for rec in store.get_records(INDEX_KIND):
+        if not rec.doc.get("open"):
             continue
-        frozen = {i["id"]: i["distance"] for i in doc.get("frozen", {}).get("impacted", [])}
+        marker = rec.doc["marker"]
+        frozen = {str(i): int(d) for i, d in rec.doc.get("frozen", [])}
         live: dict[str, int] = {}
-        root = store.get_node(doc["artifact"]["id"])
+        root = store.get_node(marker["root"])
         if root is not None:
             live = {n: r.distance for n, r in walk_down(store, root).items()}
             live[root.id] = 0
-        marker = {"incident": doc["id"], "title": doc["title"], "severity": doc["severity"],
-                  "status": doc["status"], "root": doc["artifact"]["id"]}
-        for node in sorted(set(frozen) | set(live)):
+        for node in (set(frozen) | set(live)) if wanted is None else (set(frozen) | set(live)) & wanted:
             dist = live.get(node, frozen.get(node, 0))
             out.setdefault(node, []).append({**marker, "distance": dist, "frozen": node in frozen})
     for markers in out.values():
@@ -367,7 +383,7 @@ def artifact_context(store: GraphStore, rec: NodeRecord) -> dict[str, Any]:
     if rec.kind not in ARTIFACT_KINDS:
         return {}
     return {
-        "suspect": suspect_index(store).get(rec.id, []),
+        "suspect": suspect_index(store, only=[rec.id]).get(rec.id, []),
         "incidents": list_incidents(store, artifact=rec.id)["incidents"],
         "playbooks": matching_playbooks(store, rec),
     }
