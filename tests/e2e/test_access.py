@@ -401,3 +401,37 @@ def test_every_refusal_over_http_is_the_live_server_too(tmp_path: Path) -> None:
         with open_store(uri) as store:
             assert _state(store) == state
         assert httpx.post(f"{server.url}/api/v1/lineage", json=_event(), headers=bearer(producer)).status_code == 201
+
+
+def test_the_demo_serves_with_tokens_it_prints(tmp_path: Path) -> None:
+    """`steward demo` serves with auth on: it issues an admin token (explorer) and a producer token (lineage)."""
+    import re
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")} | {"NO_COLOR": "1"}
+    proc = subprocess.Popen([STEWARD, "demo", "--mlflow", "off", "--store", f"sqlite:///{tmp_path / 'd.db'}",
+                             "--workspace", str(tmp_path / "ws"), "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, f"the demo ended: {proc.stderr.read() if proc.stderr else ''}"
+            seen.append(line)
+            if line.startswith("Steward API on"):
+                break
+        text = "".join(seen)
+        admin, producer = re.findall(r"^\s+(stw_\S+)$", text, re.M)
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{url}/api/v1/spof").status_code == 401
+        assert httpx.get(f"{url}/api/v1/session", headers=bearer(admin)).json()["role"] == "admin"
+        assert httpx.get(f"{url}/api/v1/spof", headers=bearer(producer)).status_code == 403
+        assert httpx.post(f"{url}/api/v1/lineage", json=_event(), headers=bearer(producer)).status_code == 201
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
