@@ -285,18 +285,22 @@ def show(
     as_of: AsOfOpt = None,
 ) -> None:
     """One node: its properties, sources and relationships."""
+    from steward.incidents.core import artifact_context
     from steward.lookup import resolve_node
 
     with opened_at(store, as_of) as st:
         rec = resolve_node(st, node)
         edges = st.neighbours(rec.id)
-        payload = _as_of({**rec.to_json(), "edges": [e.to_json() for e in edges]}, st)
+        # incidents and playbooks are today's records: shown on the live view only
+        context = artifact_context(st, rec) if as_of is None else {}
+        payload = _as_of({**rec.to_json(), "edges": [e.to_json() for e in edges], **context}, st)
     emit(payload, [
         Table(f"{rec.kind.value} {rec.id}", ["field", "value"],
               [["name", rec.name], ["sources", list(rec.sources)], ["seen_at", rec.seen_at],
                *[[k, v] for k, v in rec.props.items()]]),
         Table("Relationships", ["from", "kind", "to", "source", "props"],
               [[e.src, e.kind.value, e.dst, e.source, json.dumps(e.props)] for e in edges]),
+        *steward.cli_incidents.context_tables(context),
     ], fmt)
 
 
@@ -564,6 +568,8 @@ def demo(
     with opened(store_uri) as st:
         blast = blast_radius(st, result.key_dataset)
         points = spof(st)
+        farthest = blast["impacted"][-1]["id"]  # the past incident is upstream of it
+        history = steward.cli_incidents.demo_tables(st, farthest)
     _heading(console, f"If {result.key_dataset} is corrupted")
     emit(None, [
         Table("Who to page (the dataset's own owners first)", ["person", "name", "deployments hit", "artifacts hit"],
@@ -583,12 +589,15 @@ def demo(
         Table("Chokepoints", ["id", "deployments", "dominates"],
               [[c["id"], len(c["deployments"]), len(c["dominates"])] for c in points["chokepoints"]]),
     ], Format.table)
+    _heading(console, f"Incidents of {farthest} and upstream of it, and its playbooks")
+    emit(None, history, Format.table)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     # One command a line, never wrapped (a line cut after `export` cannot be pasted).
     console.print("\nTry:", highlight=False)
     for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
                     f"steward upstream {result.deployments[0]} --days 7",
+                    f"steward incidents --artifact {farthest}",
                     f"steward ingest {result.recipe} --dry-run"):
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:
@@ -785,7 +794,8 @@ from steward.cli_log import log_app  # noqa: E402  (sub-apps register after the 
 
 app.add_typer(log_app)
 
-import steward.cli_history  # noqa: E402,F401  (steward history)
+import steward.cli_history  # noqa: E402  (steward history)
+import steward.cli_incidents  # noqa: E402  (registers `steward incident|incidents|suspect` on app)
 
 if __name__ == "__main__":
     main()

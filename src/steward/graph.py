@@ -66,6 +66,8 @@ class NodeKind(StrEnum):
     EVALUATION = "Evaluation"
     PERSON = "Person"
     TEAM = "Team"
+    #: A catalog playbook (failure modes, rollback criteria, ...): knowledge about artifacts, not an artifact.
+    PLAYBOOK = "Playbook"
 
     @property
     def prefix(self) -> str:
@@ -85,6 +87,7 @@ _PREFIX: dict[NodeKind, str] = {
     NodeKind.EVALUATION: "evaluation",
     NodeKind.PERSON: "person",
     NodeKind.TEAM: "team",
+    NodeKind.PLAYBOOK: "playbook",
 }
 _KIND_BY_PREFIX: dict[str, NodeKind] = {p: k for k, p in _PREFIX.items()}
 
@@ -137,8 +140,8 @@ MEMBER_EDGE: dict[NodeKind, EdgeKind] = {member: edge for member, edge in CONTAI
 OWNERSHIP_EDGES: frozenset[EdgeKind] = frozenset(
     {EdgeKind.OWNS, EdgeKind.MEMBER_OF, EdgeKind.AUTHORED, EdgeKind.LAUNCHED}
 )
-#: Everything but people and teams.
-ARTIFACT_KINDS: frozenset[NodeKind] = frozenset(NodeKind) - {NodeKind.PERSON, NodeKind.TEAM}
+#: Everything but people, teams and playbooks.
+ARTIFACT_KINDS: frozenset[NodeKind] = frozenset(NodeKind) - {NodeKind.PERSON, NodeKind.TEAM, NodeKind.PLAYBOOK}
 
 Role = Literal["owner", "steward"]
 Direction = Literal["out", "in", "both"]

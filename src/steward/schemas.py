@@ -81,6 +81,8 @@ def catalog_schema() -> dict[str, Any]:
         "Team": "A team: members, a CODEOWNERS handle, and its place in the hierarchy (parent, children).",
         "Ownership": "Who owns (and who stewards) an artifact, by node id (e.g. model:churn).",
         "Deployment": "A deployment in an environment: what it serves, what it depends on, who owns it.",
+        "Playbook": "What to do when an artifact breaks: failure modes, rollback criteria, data-integrity checks "
+        "and communication, with owners; applies to kinds, tags or named artifacts.",
     }
     for kind, spec in c._STEWARD_SPECS.items():
         b = branch(steward_api, kind, spec, about[kind])

@@ -41,3 +41,8 @@ class Settings(BaseSettings):
     log_key: Path | None = Field(
         None, description="The governance log's signing key (Ed25519, PEM PKCS#8; `steward log keygen`): a file kept "
         "outside the store and readable only by the service. Without it the log's checkpoints are not signed")
+    paging_webhook: SecretStr | None = Field(
+        None, description="Default webhook for `steward incident page` and POST /api/v1/incidents/{id}/page "
+        "(a secret: Slack and PagerDuty URLs authorise whoever holds them)")
+    paging_format: str = Field("steward", description="Default paging payload: steward, slack or pagerduty")
+    pagerduty_routing_key: SecretStr | None = Field(None, description="PagerDuty Events API v2 routing key")

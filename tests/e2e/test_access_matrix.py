@@ -27,6 +27,7 @@ from steward.api import create_app
 from steward.api.explorer_static import PAGES
 from steward.governance.principal import Principal, Role
 from steward.governance.tokens import KIND, create_token
+from steward.incidents import open_incident
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
 from tests.auth_helpers import ADMIN, bearer, mint, revoke
@@ -59,6 +60,18 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/changes/{change_id}/approve": "editor",
     "POST /api/v1/changes/{change_id}/reject": "editor",
     "POST /api/v1/handoff/{person_id}/apply": "editor",
+    "GET /api/v1/incidents": "viewer",
+    "GET /api/v1/incidents/{incident_id}": "viewer",
+    "GET /api/v1/suspects": "viewer",
+    "GET /api/v1/playbooks": "viewer",
+    "POST /api/v1/incidents": "editor",
+    "POST /api/v1/incidents/{incident_id}/ack": "editor",
+    "POST /api/v1/incidents/{incident_id}/mitigate": "editor",
+    "POST /api/v1/incidents/{incident_id}/resolve": "editor",
+    "POST /api/v1/incidents/{incident_id}/notes": "editor",
+    "POST /api/v1/incidents/{incident_id}/links": "editor",
+    "POST /api/v1/incidents/{incident_id}/assignees": "editor",
+    "POST /api/v1/incidents/{incident_id}/page": "editor",
 }
 
 CREDENTIALS = ("none", "bad", "expired", "revoked", "producer", "viewer", "editor", "admin")
@@ -89,6 +102,12 @@ EXAMPLES: dict[str, Callable[[Rig], tuple[dict[str, Any], Any]]] = {
     "POST /api/v1/changes/{change_id}/approve": lambda rig: ({}, {"reason": "matrix"}),
     "POST /api/v1/changes/{change_id}/reject": lambda rig: ({}, {"reason": "matrix"}),
     "POST /api/v1/handoff/{person_id}/apply": lambda rig: ({}, {"to": BOB, "reason": "matrix"}),
+    "GET /api/v1/playbooks": lambda rig: ({"artifact": RAW}, None),
+    "POST /api/v1/incidents": lambda rig: ({}, {"artifact": RAW, "title": "matrix", "severity": "sev3"}),
+    "POST /api/v1/incidents/{incident_id}/resolve": lambda rig: ({}, {"reason": "matrix"}),
+    "POST /api/v1/incidents/{incident_id}/notes": lambda rig: ({}, {"text": "matrix"}),
+    "POST /api/v1/incidents/{incident_id}/links": lambda rig: ({}, {"url": "https://wiki.example/matrix"}),
+    "POST /api/v1/incidents/{incident_id}/assignees": lambda rig: ({}, {"people": [ADA]}),
 }
 #: Values for path parameters, by name (anything else gets an id that exists).
 PATH_VALUES = {"person_id": ADA, "owner_id": ADA, "node_id": RAW, "change_id": "chg-matrix"}
@@ -129,6 +148,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     tokens["expired"] = expired.plaintext
     tokens["revoked"] = mint(store, "admin", person=ADA)
     revoke(store, tokens["revoked"])
+    PATH_VALUES["incident_id"] = open_incident(store, RAW, title="matrix", severity="sev3", actor=ADMIN)["id"]
     time.sleep(1.1)  # the expired admin token is now past its second
     with TestClient(create_app(Settings(store=uri))) as client:
         yield Rig(client, store, tokens)

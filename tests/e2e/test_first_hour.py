@@ -110,7 +110,7 @@ def test_shipped_example_runs_from_a_fresh_clone_as_written(tmp_path: Path) -> N
     env = {**_env(tmp_path), "STEWARD_STORE": f"sqlite:///{tmp_path / 'graph.db'}"}
     (tmp_path / "home").mkdir()
     out = _run("steward ingest ingest/examples/recipe.yaml --format csv", ROOT, env)
-    assert "catalog,catalog,28,9,19,0,0,0" in out
+    assert "catalog,catalog,29,10,19,0,0,0" in out
     assert "openlineage,openlineage,32,18,14,0,0,0" in out
 
 

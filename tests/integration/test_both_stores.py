@@ -49,7 +49,7 @@ def test_recipe_gives_identical_graphs_in_both_stores(
                 report = run_recipe(recipe, store)
                 assert report.ok, report.to_json()
             assert set(emb.counts().nodes) == {"Commit", "Dataset", "Deployment", "Job", "Model", "ModelVersion",
-                                               "Person", "Repo", "Run", "Team"}
+                                               "Person", "Playbook", "Repo", "Run", "Team"}
             assert dump(neo) == dump(emb)
             counts = (emb.counts(), neo.counts())
             for _ in range(3):

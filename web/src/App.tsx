@@ -5,6 +5,8 @@ import { AuditPage } from "./pages/audit/AuditPage";
 import { BlastPage } from "./pages/blast/BlastPage";
 import { ChangesPage } from "./pages/changes/ChangesPage";
 import { HomePage } from "./pages/home/HomePage";
+import { IncidentPage } from "./pages/incidents/IncidentPage";
+import { IncidentsPage } from "./pages/incidents/IncidentsPage";
 import { LoginPage } from "./pages/login/LoginPage";
 import { SearchBox } from "./pages/home/SearchBox";
 import { NodePage } from "./pages/node/NodePage";
@@ -24,6 +26,8 @@ function Page({ path, query, onLogin }: { path: string; query: URLSearchParams; 
   if (path === "/spof") return <SpofPage />;
   if (path === "/audit") return <AuditPage query={query} />;
   if (path === "/changes") return <ChangesPage query={query} />;
+  if (path === "/incidents") return <IncidentsPage query={query} />;
+  if (under("incidents")) return <IncidentPage key={path} id={idFrom(path, "incidents")} />;
   return (
     <>
       <h1>Not found</h1>
@@ -70,6 +74,7 @@ export function App() {
           <Link to="/spof">Single points of failure</Link>
           <Link to="/audit">Audit</Link>
           <Link to="/changes">Changes</Link>
+          <Link to="/incidents">Incidents</Link>
           <a href="/docs">API</a>
         </nav>
         {path !== "/" && path !== "/login" ? <SearchBox /> : null}

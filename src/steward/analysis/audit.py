@@ -16,6 +16,7 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
       unresolved-owner:    {severity: warning}   # an artifact whose effective owner or steward is such a name
       unknown-reference:   {severity: error}     # a deployment serves or depends on something no source describes
       handoff-pending:     {severity: warning}   # a leaver's handoff transfer (change request) not yet decided
+      suspect:             {severity: warning}   # under an unresolved incident, or downstream of one
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ RULES = (
     "no-owner", "inactive-owner", "no-steward", "no-lineage", "stale-runs", "owner-conflict",
     "dangling-owner", "empty-team", "unresolved-identity", "unresolved-owner", "unknown-reference",
     "handoff-pending",
+    "suspect",
 )
 
 
@@ -68,6 +70,7 @@ def _default_rules() -> dict[str, Rule]:
         "unresolved-owner": Rule(severity="warning"),
         "unknown-reference": Rule(severity="error"),
         "handoff-pending": Rule(severity="warning"),
+        "suspect": Rule(severity="warning"),
     }
 
 
@@ -204,6 +207,14 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                     f"handoff from {handing.get('from')} to {handing.get('to')} awaits approval (change {change.id}, "
                     f"requested by {doc.get('requested_by')})")
 
+    if on("suspect"):
+        from steward.incidents.core import suspect_index  # incidents build on the analyses
+
+        for artifact, marks in sorted(suspect_index(store).items()):
+            said = "; ".join(f"{m['incident']} ({m['severity']}, {m['status']}): {m['title']}"
+                             + ("" if m["distance"] == 0 else f", {m['distance']} step(s) downstream of {m['root']}")
+                             for m in marks)
+            add("suspect", artifact, f"suspect while incident(s) are unresolved: {said}")
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
     summary = Counter(f["rule"] for f in findings)
     return {

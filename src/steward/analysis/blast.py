@@ -105,7 +105,20 @@ def blast_radius(
         "edge_kinds": sorted(k.value for k in kinds),
         "max_depth": max_depth,
     }
+    _mark_suspects(store, result)
     if root.kind in CONTAINERS:
         result["members"] = sorted(n for n, r in reached.items() if r.distance == 1 and r.parent == root.id
                                    and n in records and records[n].kind is CONTAINERS[root.kind][0])
     return result
+
+
+def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:
+    """Artifacts under an unresolved incident get ``suspect`` (the incidents), and the answer a count."""
+    from steward.incidents.core import suspect_index  # incidents build on the blast radius
+
+    marks = suspect_index(store, only=[i["id"] for i in result["impacted"]])
+    hit = [i for i in result["impacted"] if i["id"] in marks]
+    for item in hit:
+        item["suspect"] = marks[item["id"]]
+    if hit:
+        result["counts"]["suspect"] = len(hit)

@@ -29,6 +29,8 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
         raise NotFoundError(f"no person {person_id!r}")
     if person.kind is not NodeKind.PERSON:
         raise InvalidInputError(f"{person_id} is a {person.kind.value}, not a person")
+    from steward.incidents.core import incidents_on  # incidents build on the analyses
+
     now = now or datetime.now(UTC)
     owned = view.owned_by(person.id)
     records = store.get_nodes(sorted(owned))
@@ -49,6 +51,7 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
             "successor": candidates[0] if candidates else None,
             "candidates": candidates,
             "provenance": _provenance(store, rec, upstream=ups),
+            "incidents": incidents_on(store, {rec.id, *ups}),
         })
     result = {
         "person": {**summary(person), "active": view.is_active(person.id), "teams": view.teams_of.get(person.id, [])},
@@ -114,6 +117,7 @@ def _checklist(result: dict[str, Any]) -> str:
         lines.append("Owns and stewards nothing: no handoff needed.")
         return "\n".join(lines) + "\n"
     lines.append(f"{len(result['items'])} artifact(s) to hand over.")
+    read: set[str] = set()
     for item in result["items"]:
         a = item["artifact"]
         succ = item["successor"]
@@ -140,4 +144,13 @@ def _checklist(result: dict[str, Any]) -> str:
             lines.append("- [ ] Review recent runs: " + ", ".join(f"`{x}`" for x in prov["runs"]))
         if prov["commits"]:
             lines.append("- [ ] Review the code: " + ", ".join(f"`{x}`" for x in prov["commits"]))
+        for inc in item.get("incidents", []):
+            if inc["id"] in read:
+                continue  # named once per checklist, under the first artifact it concerns
+            read.add(inc["id"])
+            how = f"resolved: {inc['resolution']['reason']}" if inc.get("resolution") else \
+                f"{inc['status']}, unresolved"
+            where = "" if inc["artifact"]["id"] == a["id"] else f" (on `{inc['artifact']['id']}`, upstream)"
+            pm = f"; postmortem: {', '.join(inc['postmortems'])}" if inc["postmortems"] else ""
+            lines.append(f"- [ ] Read incident `{inc['id']}` ({inc['severity']}) {inc['title']}{where} — {how}{pm}")
     return "\n".join(lines) + "\n"

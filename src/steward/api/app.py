@@ -14,7 +14,7 @@ from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, changes, explorer, health, history, lineage, nodes, session
+from steward.api.routes import analyses, changes, explorer, health, history, incidents, lineage, nodes, session
 from steward.api.routes import log as log_routes
 from steward.settings import Settings
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analyses.router, prefix=API_PREFIX)
     app.include_router(lineage.router, prefix=API_PREFIX)
     app.include_router(explorer.router, prefix=API_PREFIX)
+    app.include_router(incidents.router, prefix=API_PREFIX)
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(changes.router, prefix=API_PREFIX)
     app.include_router(log_routes.router, prefix=API_PREFIX)

@@ -214,6 +214,7 @@ def write_catalog(path: Path, now: datetime, versions: Mapping[int, str]) -> Non
         if d.description:
             dspec["description"] = d.description
         docs.append(_doc("Deployment", d.name, dspec))
+    docs.append(_doc("Playbook", story.PLAYBOOK[0], story.PLAYBOOK[2], title=story.PLAYBOOK[1]))
     header = (
         "# The demo's catalog: people, teams, who owns what, and where models are deployed.\n"
         "# Steward's own kinds (apiVersion steward/v1) and Backstage User/Group/Component documents\n"

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from steward.demo import story
 from steward.demo.build import build_repo, mlflow_seed_spec, recipe_text, write_catalog, write_lineage
+from steward.demo.incident import record_past_incident
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import now_iso
 from steward.recipe import RecipeReport, load_recipe, run_recipe
@@ -70,6 +71,8 @@ class DemoResult:
     lineage_runs: list[str]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The past (resolved) incident the demo recorded on the key dataset.
+    incident: str | None = None
 
 
 def _mlflow_mode(mlflow: str) -> tuple[str, str | None]:
@@ -258,6 +261,7 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
             store.set_state(DEMO_STATE_KEY, now_iso())
             say(f"Ingesting into {store.uri}")
             report = run_recipe(recipe, store)
+            incident = record_past_incident(store)
             store_uri_clean = store.uri
         finally:
             store.close()
@@ -298,5 +302,5 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
         champion=f"model_version:{story.MODEL}/{champion}" if champion else None,
         mlflow_runs=dict(seeded.get("runs", {})), model_versions=model_versions, commits=shas,
         lineage_runs=lineage_runs, notes=notes,
-        seconds=time.monotonic() - started,
+        seconds=time.monotonic() - started, incident=incident,
     )

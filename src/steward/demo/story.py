@@ -31,7 +31,9 @@ __all__ = [
     "NO_OWNER_DATASET",
     "OL_RUNS",
     "OWNERSHIP",
+    "PAST_INCIDENT",
     "PEOPLE",
+    "PLAYBOOK",
     "REPO_URL",
     "TEAMS",
     "Commit",
@@ -327,3 +329,33 @@ OWNERSHIP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 #: Declared through a Backstage Component annotated with ``steward/artifact``.
 BACKSTAGE_COMPONENT = ("churn-daily-dag", f"job:{AIRFLOW}/{DAG}", "group:data-platform")
+
+#: A catalog Playbook: what to do when event data is corrupted or late (applies to every dataset and job,
+#: and to the production deployments through their environment).
+PLAYBOOK: tuple[str, str, dict[str, object]] = ("corrupted-events", "Corrupted or late event data", {
+    "description": "The lake's event data is wrong or late: stop it spreading into models and scores.",
+    "applies_to": {"kinds": ["Dataset", "Job"], "tags": ["prod"]},
+    "owners": ["team:data-platform"],
+    "failure_modes": [
+        {"text": "A partition lands with nulls or duplicated sessions", "owners": ["team:data-platform"]},
+        "The upstream export is late and the daily DAG trains on yesterday's data",
+    ],
+    "rollback_criteria": ["More than 1% nulls in a partition: serve the previous champion and pause the daily DAG"],
+    "data_integrity_checks": [
+        {"text": "Row counts within 5% of the same weekday last week", "owners": ["grace@acme.example"]},
+        "No session without a customer id",
+    ],
+    "communication": [{"text": "#churn-incidents first, then the CRM team (consumers of churn-api)",
+                       "owners": ["margaret@acme.example"]}],
+})
+#: A past incident the demo records (opened, worked and resolved through Steward, with a postmortem).
+PAST_INCIDENT: dict[str, str] = {
+    "artifact": KEY_DATASET,
+    "title": "Duplicated sessions in raw/events",
+    "severity": "sev2",
+    "summary": "A replayed export doubled one day of sessions; the nightly scores drifted.",
+    "note": "Duplicates traced to a replayed export; deduplicating the partition.",
+    "mitigation": "Served the previous champion while the partition was rebuilt",
+    "resolution": "Partition deduplicated and the export made idempotent",
+    "postmortem": "https://wiki.acme.example/postmortems/raw-events-duplicates",
+}

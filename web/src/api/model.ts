@@ -38,7 +38,7 @@ export const nodeRef = (x: unknown): NodeRef => {
 const PREFIX_KIND: Record<string, string> = {
   dataset: "Dataset", job: "Job", run: "Run", commit: "Commit", repo: "Repo", model: "Model",
   modelversion: "ModelVersion", model_version: "ModelVersion", deployment: "Deployment",
-  evaluation: "Evaluation", person: "Person", team: "Team",
+  evaluation: "Evaluation", person: "Person", team: "Team", playbook: "Playbook",
 };
 /** A kind for display when only an id is known (ids start with their kind's prefix). */
 export function kindOfId(id: string): string {

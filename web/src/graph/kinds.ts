@@ -11,5 +11,6 @@ export const KIND_STYLE: Record<string, { color: string; icon: string }> = {
   Evaluation: { color: "#9a6700", icon: "✓" },
   Person: { color: "#0969da", icon: "☺" },
   Team: { color: "#0550ae", icon: "☷" },
+  Playbook: { color: "#953800", icon: "☰" },
 };
 export const kindStyle = (kind: string) => KIND_STYLE[kind] ?? { color: "#57606a", icon: "?" };

@@ -26,6 +26,8 @@ async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)],
     """One node with its relationships. Ids contain ``/`` and ``:``; they go in the path as they are."""
 
     def work(live: GraphStore) -> dict[str, Any]:
+        from steward.incidents.core import artifact_context  # suspect marks, incident history, playbooks
+
         with viewing(live, as_of) as store:
             rec = store.get_node(node_id)
             if rec is None:
@@ -33,7 +35,10 @@ async def get_node(node_id: Annotated[str, Path(min_length=1, max_length=2048)],
             if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
                 rec = lookup.resolve_node(store, node_id)
             body = {**rec.to_json(), "edges": [e.to_json() for e in store.neighbours(rec.id)]}
-            return {**body, "as_of": store.moment} if isinstance(store, AsOfStore) else body
+            if isinstance(store, AsOfStore):
+                return {**body, "as_of": store.moment}
+        # incidents and playbooks are today's records: shown on the live view only
+        return {**body, **artifact_context(live, rec)}
 
     return await holder.run_json(work)
 

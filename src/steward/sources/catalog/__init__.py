@@ -2,7 +2,7 @@
 
 Two dialects share the Backstage envelope (``apiVersion``, ``kind``, ``metadata.name``, ``spec``):
 
-* Steward's own kinds under ``apiVersion: steward/v1`` -- ``Person``, ``Team``, ``Ownership``,
+* Steward's own kinds under ``apiVersion: steward/v1`` -- ``Person``, ``Team``, ``Ownership``, ``Playbook``,
   ``Deployment``. Their ``spec`` is checked strictly (unknown keys are an error), because a typo
   such as ``stewrads:`` would otherwise silently drop a backup owner.
 * Backstage documents (``apiVersion: backstage.io/v1alpha1``) that teams already keep: ``User``

@@ -123,6 +123,37 @@ class _DeploymentSpec(_Strict):
     stewards: OwnerList = Field(default_factory=list)
 
 
+def _item(value: object) -> object:
+    """A playbook item may be written as plain text."""
+    return {"text": value} if isinstance(value, str) else value
+
+
+class _PlaybookItem(_Strict):
+    text: NonEmpty = Field(description="What to check, do or say")
+    owners: OwnerList = Field(default_factory=list, description="Who does it (people or teams)")
+
+
+#: A list of items, each plain text or ``{text, owners}``.
+PlaybookItems = list[Annotated[_PlaybookItem, BeforeValidator(_item, json_schema_input_type=NonEmpty | _PlaybookItem)]]
+
+
+class _PlaybookAppliesTo(_Strict):
+    kinds: TextList = Field(default_factory=list, description="Node kinds (Dataset, ModelVersion, Deployment, ...)")
+    tags: TextList = Field(default_factory=list, description="Tags: an artifact's 'tags' property or a "
+                           "deployment's environment")
+    artifacts: TextList = Field(default_factory=list, description="Artifacts by node id")
+
+
+class _PlaybookSpec(_Strict):
+    description: str | None = None
+    applies_to: _PlaybookAppliesTo
+    owners: OwnerList = Field(default_factory=list, description="Who keeps this playbook current")
+    failure_modes: PlaybookItems = Field(default_factory=list)
+    rollback_criteria: PlaybookItems = Field(default_factory=list)
+    data_integrity_checks: PlaybookItems = Field(default_factory=list)
+    communication: PlaybookItems = Field(default_factory=list)
+
+
 class _BsProfile(_Open):
     email: str | None = None
     displayName: str | None = None
@@ -149,6 +180,7 @@ _STEWARD_SPECS: dict[str, type[BaseModel]] = {
     "Team": _TeamSpec,
     "Ownership": _OwnershipSpec,
     "Deployment": _DeploymentSpec,
+    "Playbook": _PlaybookSpec,
 }
 _BACKSTAGE_SPECS: dict[str, type[BaseModel]] = {
     "User": _BsUserSpec,

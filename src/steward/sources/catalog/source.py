@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -13,7 +14,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from steward.errors import InvalidInputError
-from steward.graph import ARTIFACT_KINDS, EdgeKind, NodeKind, is_email, parse_id
+from steward.graph import ARTIFACT_KINDS, EdgeKind, NodeKind, PropValue, is_email, parse_id
 from steward.refs import normalise_ref
 from steward.sources.base import Record, Source, SourceConfig
 from steward.sources.catalog.files import _line_of, expand_paths, read_documents
@@ -31,6 +32,7 @@ from steward.sources.catalog.models import (
     _Envelope,
     _OwnershipSpec,
     _PersonSpec,
+    _PlaybookSpec,
     _TeamSpec,
 )
 from steward.sources.catalog.validate import _DocError, _validate
@@ -153,6 +155,8 @@ class CatalogSource(Source[CatalogSourceConfig]):
                 _dependency(spec.serves, ("spec", "serves"))
             for i, ref in enumerate(spec.depends_on):
                 _dependency(ref, ("spec", "depends_on", i))
+        elif isinstance(spec, _PlaybookSpec):
+            _check_playbook(spec, self._check_artifact)
         elif isinstance(spec, _TeamSpec) and spec.handle is not None and not spec.handle.startswith("@"):
             raise _DocError(f"spec.handle: {spec.handle!r} should be written as CODEOWNERS does, e.g. '@org/team'",
                             ("spec", "handle"))
@@ -255,6 +259,10 @@ class CatalogSource(Source[CatalogSourceConfig]):
             for i, ref in enumerate(spec.depends_on):
                 yield self.edge(_dependency(ref, ("spec", "depends_on", i)), EdgeKind.FEEDS, did)
             yield from claims(did, spec.owners, spec.stewards)
+        elif isinstance(spec, _PlaybookSpec):
+            pid = f"playbook:{meta.name}"
+            once(pid)
+            yield self.node(NodeKind.PLAYBOOK, pid, meta.title or meta.name, **_playbook_props(spec, person))
         elif isinstance(spec, _BsUserSpec):
             name_id = self._bs_user_name(doc)
             pid = person(name_id)
@@ -277,6 +285,49 @@ class CatalogSource(Source[CatalogSourceConfig]):
         elif isinstance(spec, _BsOwnedSpec) and spec.owner is not None:
             artifact = (meta.annotations or {})[ARTIFACT_ANNOTATION]
             yield self.claim(person(spec.owner), artifact, "owner")
+
+
+#: Playbook sections, in the order a responder reads them.
+PLAYBOOK_SECTIONS = ("failure_modes", "rollback_criteria", "data_integrity_checks", "communication")
+
+
+def _artifact_kind(name: str) -> NodeKind | None:
+    wanted = name.strip().lower()
+    for k in ARTIFACT_KINDS:
+        if wanted in (k.value.lower(), k.prefix):
+            return k
+    return None
+
+
+def _check_playbook(spec: _PlaybookSpec, check_artifact: Callable[[str, tuple[str | int, ...]], None]) -> None:
+    applies = spec.applies_to
+    if not (applies.kinds or applies.tags or applies.artifacts):
+        raise _DocError("spec.applies_to: names no kinds, tags or artifacts", ("spec", "applies_to"))
+    for i, k in enumerate(applies.kinds):
+        if _artifact_kind(k) is None:
+            kinds = ", ".join(sorted(x.value for x in ARTIFACT_KINDS))
+            raise _DocError(f"spec.applies_to.kinds.{i}: {k!r} is not an artifact kind ({kinds})",
+                            ("spec", "applies_to", "kinds", i))
+    for i, a in enumerate(applies.artifacts):
+        check_artifact(a, ("spec", "applies_to", "artifacts", i))
+    if not any(getattr(spec, name) for name in PLAYBOOK_SECTIONS):
+        raise _DocError(f"spec: a playbook needs at least one of {', '.join(PLAYBOOK_SECTIONS)}", ("spec",))
+
+
+def _playbook_props(spec: _PlaybookSpec, person: Callable[[str], str]) -> dict[str, PropValue]:
+    """A playbook as node properties: what it applies to as lists, its sections as one JSON text
+    (node properties are flat; the incidents package reads it back)."""
+    kinds = [k.value for k in (_artifact_kind(x) for x in spec.applies_to.kinds) if k is not None]
+    sections = {name: [{"text": item.text, "owners": [person(o) for o in item.owners]}
+                       for item in getattr(spec, name)] for name in PLAYBOOK_SECTIONS}
+    return {
+        "description": spec.description,
+        "applies_kinds": sorted(set(kinds)),
+        "applies_tags": sorted(set(spec.applies_to.tags)),
+        "applies_artifacts": sorted(set(spec.applies_to.artifacts)),
+        "owners": [person(o) for o in spec.owners],
+        "sections": json.dumps(sections, sort_keys=True),
+    }
 
 
 def _identity(data: object) -> dict[str, str]:

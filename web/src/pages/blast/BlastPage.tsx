@@ -7,6 +7,7 @@ import { collapse, pathEdges, pathTo, treeFrom, type ExtraEdge, type TreeNode } 
 import { Link, nodeUrl, pageUrl, setQuery } from "../../lib/router";
 import { useApi } from "../../lib/useApi";
 import { FreshnessTable, useOverview } from "../freshness";
+import { SuspectSection } from "../incidents/SuspectSection";
 import { pagingCsv, pagingText } from "./paging";
 
 const DEPTHS = ["1", "2", "3", "5", "all"];
@@ -64,6 +65,7 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
         {b.truncated ? "Truncated" : "Complete"}: {impacted.length} impacted artifact(s), {deployments} deployment(s),{" "}
         {b.unowned.length} without an active owner{b.truncated ? " — the depth or size cap cut the walk; raise the depth for the rest." : "."}
       </p>
+      <SuspectSection raw={b.extra} />
       <Section title={`Who to page (${b.page.length})`} id="paging"
         actions={<>
           <CopyButton label="Copy for chat" text={() => pagingText(b, window.location.href)} />

@@ -7,6 +7,7 @@ import { useApi } from "../../lib/useApi";
 import { OwnershipForm } from "../changes/OwnershipForm";
 import { AsOfControl } from "../history/AsOfControl";
 import { HistorySection } from "../history/HistorySection";
+import { ArtifactIncidents, OpenIncident, SuspectBanner, suspectMarks } from "../incidents/ArtifactIncidents";
 
 const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_OF", "DEPLOYED_TO", "IN_REPO"]);
 
@@ -42,6 +43,8 @@ export function NodePage({ id, query }: { id: string; query?: URLSearchParams })
         {n ? (
           <>
             <p><code>{ref.id}</code> · <Link to={pageUrl("blast-radius", ref.id)}>Blast radius</Link> · <Link to={pageUrl("upstream", ref.id)}>Upstream</Link> · <a href="#history">History</a></p>
+            <SuspectBanner marks={suspectMarks(n)} />
+            {field(n, "incidents") !== undefined ? <OpenIncident artifact={ref.id} /> : null}
             <Section title="Owners and stewards" id="owners">
               {asOf ? <p>Ownership claims at that moment (who was active then: the blast radius or audit as of it).</p> : null}
               {r.data && !asOf ? (
@@ -69,6 +72,7 @@ export function NodePage({ id, query }: { id: string; query?: URLSearchParams })
                 <ul>{claims.map((c) => <li key={c.src + c.source + c.role}><NodeLink id={c.src} /> · {c.role || "owner"} · from {c.source}</li>)}</ul>
               ) : <p className="bad">No owner claims.</p>}
             </Section>
+            {field(n, "incidents") !== undefined ? <ArtifactIncidents node={n} /> : null}
             <Section title="Properties and links" id="props">
               <dl className="props">
                 {Object.entries(props).map(([k, v]) => (
