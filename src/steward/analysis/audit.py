@@ -15,6 +15,11 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
       unresolved-identity: {severity: warning}   # a name that maps to no known person
       unresolved-owner:    {severity: warning}   # an artifact whose effective owner or steward is such a name
       unknown-reference:   {severity: error}     # a deployment serves or depends on something no source describes
+      review-overdue:      {severity: warning}   # a review the policy's `reviews` cadence asks for is overdue
+      attestation-expired: {severity: warning}   # an ownership re-attestation the cadence asks for is overdue
+    reviews: []   # review cadences (steward.governance.reviews.ReviewCadence), e.g.
+                  # - {type: drift, every_days: 30, kinds: [ModelVersion], environments: [production]}
+                  # - {type: ownership, every_days: 90, at_risk: true}
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConfigError
+from steward.governance.reviews import ReviewCadence, review_findings
 from steward.graph import STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
@@ -40,6 +46,7 @@ SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 RULES = (
     "no-owner", "inactive-owner", "no-steward", "no-lineage", "stale-runs", "owner-conflict",
     "dangling-owner", "empty-team", "unresolved-identity", "unresolved-owner", "unknown-reference",
+    "review-overdue", "attestation-expired",
 )
 
 
@@ -65,6 +72,8 @@ def _default_rules() -> dict[str, Rule]:
         "unresolved-identity": Rule(severity="warning"),
         "unresolved-owner": Rule(severity="warning"),
         "unknown-reference": Rule(severity="error"),
+        "review-overdue": Rule(severity="warning"),
+        "attestation-expired": Rule(severity="warning"),
     }
 
 
@@ -77,6 +86,7 @@ class Policy(BaseModel):
         description="Artifact kinds that must have owners and stewards",
     )
     rules: dict[str, Rule] = Field(default_factory=_default_rules, description="Rule settings by name")
+    reviews: list[ReviewCadence] = Field(default_factory=list, description="Review cadences (none by default)")
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -191,6 +201,11 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
             if e.src not in known or known[e.src].props.get(STUB_PROP):
                 what = "serves" if e.kind is EdgeKind.DEPLOYED_TO else "depends on"
                 add("unknown-reference", e.dst, f"{parse_id(e.dst)[1]} {what} {e.src}, which no source describes")
+
+    review_rules = [r for r in ("review-overdue", "attestation-expired") if on(r)]
+    if policy.reviews and review_rules:
+        for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk, rules=review_rules):
+            findings.append({**f, "severity": policy.rules[f["rule"]].severity})
 
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
     summary = Counter(f["rule"] for f in findings)
