@@ -727,5 +727,7 @@ def main() -> None:
         sys.exit(1)
 
 
+import steward.cli_reviews  # noqa: E402,F401  (registers review, reviews, oncall)
+
 if __name__ == "__main__":
     main()

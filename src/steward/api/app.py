@@ -13,7 +13,7 @@ from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, explorer, health, lineage, nodes
+from steward.api.routes import analyses, explorer, health, lineage, nodes, reviews
 from steward.settings import Settings
 
 __all__ = ["create_app"]
@@ -60,5 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analyses.router, prefix=API_PREFIX)
     app.include_router(lineage.router, prefix=API_PREFIX)
     app.include_router(explorer.router, prefix=API_PREFIX)
+    app.include_router(reviews.router, prefix=API_PREFIX)
     install_explorer(app)
     return app

@@ -149,7 +149,10 @@ def record_review(
         raise InvalidInputError(f"review type {review_type!r}: choose one of {', '.join(TYPES)}")
     if outcome not in OUTCOMES:
         raise InvalidInputError(f"outcome {outcome!r}: choose one of {', '.join(OUTCOMES)}")
-    when = (reviewed_at or now).astimezone(UTC)
+    try:
+        when = (reviewed_at or now).astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidInputError("reviewed_at is out of range") from exc
     if when > now + timedelta(minutes=5):
         raise InvalidInputError(f"a review cannot be dated in the future ({to_iso(when)})")
     rec = _artifact(store, artifact)

@@ -196,8 +196,11 @@ def on_call(store: GraphStore, team: str, at: datetime) -> dict[str, Any]:
     rot = rotations(store, ids).get(tid)
     if rot is None:
         raise InvalidInputError(f"team {tid} declares no on-call rotation (add spec.rotation to its catalog Team)")
-    now = rot.shift(at, ids)
-    after = rot.shift(now.ends if now else _next_start(rot, at), ids)
+    try:
+        now = rot.shift(at, ids)
+        after = rot.shift(now.ends if now else _next_start(rot, at), ids)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidInputError(f"{at.isoformat()} is out of range") from exc
     return {
         "team": {"id": tid, "name": ids.name(tid)},
         "at": to_iso(at),
