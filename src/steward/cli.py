@@ -545,17 +545,25 @@ def demo(
         Table("Chokepoints", ["id", "deployments", "dominates"],
               [[c["id"], len(c["deployments"]), len(c["dominates"])] for c in points["chokepoints"]]),
     ], Format.table)
+    if result.policy is not None:
+        from steward.cli_reviews import demo_reviews
+
+        demo_reviews(console, store_uri, result.policy)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     # One command a line, never wrapped (a line cut after `export` cannot be pasted).
     console.print("\nTry:", highlight=False)
     for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
                     f"steward upstream {result.deployments[0]} --days 7",
-                    f"steward ingest {result.recipe} --dry-run"):
+                    f"steward ingest {result.recipe} --dry-run",
+                    f"steward reviews due --days 14 --policy {result.policy}", "steward oncall team:data-platform"):
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:
         import os
         import secrets
+
+        if result.policy is not None:  # the served audit and due list use the demo's review cadences
+            os.environ.setdefault("STEWARD_AUDIT_POLICY", str(result.policy))
 
         if not os.environ.get("STEWARD_API_TOKEN"):
             # Writes need a token; the demo makes one for this run and says it.

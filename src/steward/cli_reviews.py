@@ -165,3 +165,23 @@ def oncall_cmd(
     emit(result, [Table(f"On call for {result['team']['id']} at {result['at']}",
                         ["shift", "person", "name", "contact", "from", "until"],
                         [row("now", result["on_call"]), row("next", result["next"])])], fmt)
+
+
+def demo_reviews(console: Any, store_uri: str, policy: Path) -> None:
+    """The demo's section: overdue reviews and expired attestations, and who is on call for data-platform."""
+    from steward.analysis.audit import audit, load_policy
+    from steward.cli import _heading
+    from steward.governance.rotations import on_call
+
+    now = datetime.now(UTC)
+    with opened(store_uri) as st:
+        findings = [f for f in audit(st, policy=load_policy(policy), now=now)["findings"]
+                    if f["rule"] in ("review-overdue", "attestation-expired")]
+        shift = on_call(st, "team:data-platform", now)["on_call"]
+    _heading(console, "Reviews and on-call")
+    emit(None, [
+        Table(f"Overdue reviews (cadences in {policy})", ["rule", "artifact", "message"],
+              [[f["rule"], f["artifact"], f["message"]] for f in findings], empty="nothing overdue"),
+        Table("On call for team:data-platform now", ["person", "name", "until"],
+              [[shift["person"], shift.get("name"), shift["ends"]]] if shift else [], empty="nobody"),
+    ], Format.table)

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from steward.demo import story
 from steward.demo.build import build_repo, mlflow_seed_spec, recipe_text, write_catalog, write_lineage
+from steward.demo.reviews import POLICY_FILE, record_demo_reviews, write_policy
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import now_iso
 from steward.recipe import RecipeReport, load_recipe, run_recipe
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 DEMO_STATE_KEY = "steward.demo"
 MARKER = ".steward-demo"
 #: Everything the demo writes in its workspace (and removes before writing again).
-_OURS = ("repo", "lineage.jsonl", "catalog.yaml", "recipe.yaml", "mlflow", ".gitignore", MARKER)
+_OURS = ("repo", "lineage.jsonl", "catalog.yaml", "recipe.yaml", "mlflow", ".gitignore", MARKER, "policy.yaml")
 _SEED_SCRIPT = Path(__file__).with_name("seed_mlflow.py")
 _SEED_TIMEOUT_S = 300.0
 _REFUSED = 3
@@ -70,6 +71,8 @@ class DemoResult:
     lineage_runs: list[str]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The audit policy with the demo's review cadences (``steward audit --policy``).
+    policy: Path | None = None
 
 
 def _mlflow_mode(mlflow: str) -> tuple[str, str | None]:
@@ -258,6 +261,8 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
             store.set_state(DEMO_STATE_KEY, now_iso())
             say(f"Ingesting into {store.uri}")
             report = run_recipe(recipe, store)
+            reviews = record_demo_reviews(store, now)
+            say(f"  reviews: {reviews} past reviews recorded; cadences in {write_policy(workspace)}")
             store_uri_clean = store.uri
         finally:
             store.close()
@@ -298,5 +303,5 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
         champion=f"model_version:{story.MODEL}/{champion}" if champion else None,
         mlflow_runs=dict(seeded.get("runs", {})), model_versions=model_versions, commits=shas,
         lineage_runs=lineage_runs, notes=notes,
-        seconds=time.monotonic() - started,
+        seconds=time.monotonic() - started, policy=workspace / POLICY_FILE,
     )
