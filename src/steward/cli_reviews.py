@@ -155,6 +155,9 @@ def oncall_cmd(
 
     with opened(store) as st:
         result = on_call(st, team, _when(at, "--at") or datetime.now(UTC))
+    if result["rotation"] is None:
+        raise InvalidInputError(f"team {result['team']['id']} declares no on-call rotation "
+                                "(add spec.rotation to its catalog Team)")
 
     def row(label: str, s: dict[str, Any] | None) -> list[Any]:
         if s is None:

@@ -46,6 +46,11 @@ spec:
       - {start: 2026-12-28, person: bob@corp.com}
 ---
 apiVersion: steward/v1
+kind: Team
+metadata: {name: infra}
+spec: {members: [ada@corp.com]}
+---
+apiVersion: steward/v1
 kind: Deployment
 metadata: {name: churn-api}
 spec: {environment: prod, serves: "dataset:s3://lake/scores", owners: [team:churn]}
@@ -86,6 +91,8 @@ def test_rotation_review_and_due_list_on_the_command_line(org: tuple[str, Path])
     assert ada["on_call"]["person"] == "person:ada@corp.com"
     table = steward("oncall", "team:churn", "--at", "2026-12-28T15:00:00Z", "--store", uri).stdout
     assert "person:bob@corp.com" in table and "now" in table
+    assert "declares no on-call rotation" in steward("oncall", "team:infra", "--store", uri, check=5).stderr
+    assert "no team" in steward("oncall", "team:nobody", "--store", uri, check=4).stderr
 
     # the paging list names who is on call for the team-owned deployment
     blast = json.loads(steward("blast-radius", "dataset:s3://lake/scores", "--store", uri, "-f", "json").stdout)
@@ -174,6 +181,7 @@ def test_reviews_over_http(org: tuple[str, Path]) -> None:
         oncall = httpx.get(f"{base}/oncall/team:churn", params={"at": "2026-11-09T14:00:00Z"}).json()
         assert oncall["on_call"]["person"] == "person:bob@corp.com"
         assert httpx.get(f"{base}/oncall/team:nobody").status_code == 404
+        assert httpx.get(f"{base}/oncall/team:infra").json()["rotation"] is None
         bad = httpx.post(f"{base}/reviews", json={"artifact": "deployment:prod/churn-api", "type": "drift",
                                                   "by": "zed@corp.com"})
         assert bad.status_code == 404 and "no known person" in bad.json()["error"]["message"]

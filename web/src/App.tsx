@@ -6,6 +6,7 @@ import { HomePage } from "./pages/home/HomePage";
 import { SearchBox } from "./pages/home/SearchBox";
 import { NodePage } from "./pages/node/NodePage";
 import { OwnerPage } from "./pages/owner/OwnerPage";
+import { DuePage } from "./pages/reviews/DuePage";
 import { SpofPage } from "./pages/spof/SpofPage";
 import { UpstreamPage } from "./pages/upstream/UpstreamPage";
 
@@ -19,6 +20,7 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
   if (under("teams")) return <OwnerPage key={path} id={idFrom(path, "teams")} kind="team" />;
   if (path === "/spof") return <SpofPage />;
   if (path === "/audit") return <AuditPage query={query} />;
+  if (path === "/reviews/due") return <DuePage query={query} />;
   return (
     <>
       <h1>Not found</h1>
@@ -40,6 +42,7 @@ export function App() {
           <Link to="/" className="brand">Steward</Link>
           <Link to="/spof">Single points of failure</Link>
           <Link to="/audit">Audit</Link>
+          <Link to="/reviews/due">Reviews due</Link>
           <a href="/docs">API</a>
         </nav>
         {path !== "/" ? <SearchBox /> : null}

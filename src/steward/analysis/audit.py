@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConfigError
-from steward.governance.reviews import ReviewCadence, review_findings
+from steward.governance.cadence import ReviewCadence
 from steward.graph import STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
@@ -204,6 +204,8 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
 
     review_rules = [r for r in ("review-overdue", "attestation-expired") if on(r)]
     if policy.reviews and review_rules:
+        from steward.governance.reviews import review_findings
+
         for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk, rules=review_rules):
             findings.append({**f, "severity": policy.rules[f["rule"]].severity})
 

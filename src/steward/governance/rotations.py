@@ -185,7 +185,8 @@ def _of(rec: NodeRecord, ids: Identities) -> Rotation | None:
 
 
 def on_call(store: GraphStore, team: str, at: datetime) -> dict[str, Any]:
-    """The team's rotation and who is on call at ``at`` (the JSON of ``steward oncall``)."""
+    """The team's rotation and who is on call at ``at`` (the JSON of ``steward oncall``); for a team
+    without a rotation, ``rotation``, ``on_call`` and ``next`` are null."""
     from steward.errors import InvalidInputError, NotFoundError
 
     ids = Identities.load(store)
@@ -195,7 +196,8 @@ def on_call(store: GraphStore, team: str, at: datetime) -> dict[str, Any]:
         raise NotFoundError(f"no team {team!r}")
     rot = rotations(store, ids).get(tid)
     if rot is None:
-        raise InvalidInputError(f"team {tid} declares no on-call rotation (add spec.rotation to its catalog Team)")
+        return {"team": {"id": tid, "name": ids.name(tid)}, "at": to_iso(at), "on_call": None, "next": None,
+                "rotation": None}
     try:
         now = rot.shift(at, ids)
         after = rot.shift(now.ends if now else _next_start(rot, at), ids)

@@ -3,6 +3,7 @@ import { arr, field, isObj, nodeRef, owner, str, strs, text } from "../../api/mo
 import { KindBadge, NodeLink, Section, Status } from "../../components";
 import { Link, pageUrl } from "../../lib/router";
 import { useApi } from "../../lib/useApi";
+import { ReviewsSection } from "../reviews/ReviewsSection";
 
 const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_OF", "DEPLOYED_TO", "IN_REPO"]);
 
@@ -60,6 +61,7 @@ export function NodePage({ id }: { id: string }) {
                 <ul>{claims.map((c) => <li key={c.src + c.source + c.role}><NodeLink id={c.src} /> · {c.role || "owner"} · from {c.source}</li>)}</ul>
               ) : <p className="bad">No owner claims.</p>}
             </Section>
+            {ref.kind !== "Person" && ref.kind !== "Team" ? <ReviewsSection id={ref.id} /> : null}
             <Section title="Properties and links" id="props">
               <dl className="props">
                 {Object.entries(props).map(([k, v]) => (
