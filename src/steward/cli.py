@@ -338,7 +338,9 @@ def blast_radius_cmd(
 
     def why(p: dict[str, Any]) -> str:
         via = ", ".join(p["teams"]) + (f" (through {', '.join(p['through'])})" if p["through"] else "")
-        return ("owns the root; " if p["root"] else "") + "/".join(p["roles"]) + (f" via {via}" if via else "")
+        on_call = f"ON CALL for {', '.join(p['on_call'])}; " if p.get("on_call") else ""
+        root = "owns the root; " if p["root"] else ""
+        return on_call + root + "/".join(p["roles"]) + (f" via {via}" if via else "")
 
     emit(result, [
         Table("Page these people (the root's owners first, then by impacted deployments of theirs, then artifacts)",
