@@ -99,7 +99,8 @@ def main() -> None:
         with open_store(uri, create=True) as store:
             root = synthetic_org(store, fanout=args.fanout)
             nodes = store.counts().total_nodes
-        with LiveServer(Settings(store=uri)) as server, sync_playwright() as pw:
+        # Loopback and about rendering, not access: auth off (the token check is one indexed read per request).
+        with LiveServer(Settings(store=uri, auth=False)) as server, sync_playwright() as pw:
             api_url = f"{server.url}/api/v1/blast-radius/{quote(root, safe='')}?limit=1000000"
             api_ms = []
             body: dict[str, Any] = {}

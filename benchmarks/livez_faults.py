@@ -35,13 +35,14 @@ sys.path.insert(0, str(ROOT))
 from steward.local.neo4j_server import start_local_neo4j  # noqa: E402
 from steward.settings import Settings  # noqa: E402
 from steward.store.neo4j import Neo4jStore  # noqa: E402
+from tests.auth_helpers import bearer, mint  # noqa: E402
 from tests.contract.test_analyses import build  # noqa: E402
 from tests.integration.neo4j.test_faults import GETS, TOKEN, ServeProcess  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def _load(base: str, stop_at: float) -> None:
+def _load(base: str, stop_at: float, headers: dict[str, str]) -> None:
     """50 clients, each looping over the data routes until ``stop_at`` (a separate process)."""
 
     async def client_loop(client: httpx.AsyncClient, i: int) -> None:
@@ -53,7 +54,7 @@ def _load(base: str, stop_at: float) -> None:
 
     async def run() -> None:
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=limits, headers=headers) as client:
             await asyncio.gather(*(client_loop(client, i) for i in range(50)))
 
     asyncio.run(run())
@@ -73,9 +74,9 @@ def _probe(base: str, probes: int) -> dict[str, float]:
             "max_ms": took[-1] * 1000, "probes": len(took)}
 
 
-def _under_load(base: str, probes: int) -> dict[str, float]:
+def _under_load(base: str, probes: int, headers: dict[str, str]) -> dict[str, float]:
     stop_at = time.time() + probes * 0.06 + 5
-    loader = multiprocessing.Process(target=_load, args=(base, stop_at))
+    loader = multiprocessing.Process(target=_load, args=(base, stop_at, headers))
     loader.start()
     time.sleep(1.0)  # let the 50 requests get in flight
     try:
@@ -98,18 +99,19 @@ def main() -> None:
                             api_token=SecretStr(TOKEN))
         with Neo4jStore.connect(server.uri, settings=settings) as store:
             build(store)
+            reader = bearer(mint(store, "viewer"))  # the data requests are authenticated, as deployed
         api = ServeProcess(settings)
         try:
             rows["idle (no load), Neo4j healthy"] = _probe(api.url, args.probes)
-            rows["50 requests in flight, Neo4j healthy"] = _under_load(api.url, args.probes)
+            rows["50 requests in flight, Neo4j healthy"] = _under_load(api.url, args.probes, reader)
             assert server.pid is not None
             os.killpg(server.pid, signal.SIGSTOP)
             try:
-                rows["50 requests in flight, Neo4j frozen (SIGSTOP)"] = _under_load(api.url, args.probes)
+                rows["50 requests in flight, Neo4j frozen (SIGSTOP)"] = _under_load(api.url, args.probes, reader)
             finally:
                 os.killpg(server.pid, signal.SIGCONT)
             os.killpg(server.pid, signal.SIGKILL)
-            rows["50 requests in flight, Neo4j killed (kill -9)"] = _under_load(api.url, args.probes)
+            rows["50 requests in flight, Neo4j killed (kill -9)"] = _under_load(api.url, args.probes, reader)
         finally:
             api.stop()
     finally:

@@ -118,9 +118,21 @@ class Serve:
             self.process.kill()
 
 
+def viewer_token(store: str) -> str:
+    """An API token to read with, issued as `steward token create --role viewer` does."""
+    from steward.governance.principal import local_operator
+    from steward.governance.tokens import create_token
+    from steward.store import open_store
+
+    with open_store(store, create=True) as st:
+        return create_token(st, person="person:load@acme.example", role="viewer", actor=local_operator(),
+                            name="load test").plaintext
+
+
 async def run_load(url: str, token: str, args: argparse.Namespace, rng: random.Random,
-                   datasets: list[str], first_job: int) -> dict[str, Any]:
+                   datasets: list[str], first_job: int, reader: str) -> dict[str, Any]:
     auth = {"Authorization": f"Bearer {token}"}
+    read_auth = {"Authorization": f"Bearer {reader}"}
     limits = httpx.Limits(max_connections=args.concurrency + 4, max_keepalive_connections=args.concurrency + 4)
     latencies: dict[str, list[float]] = {}
     errors: list[str] = []
@@ -157,7 +169,7 @@ async def run_load(url: str, token: str, args: argparse.Namespace, rng: random.R
                     if body is not None:
                         resp = await client.post(path, json=body, headers=auth)
                     else:
-                        resp = await client.get(path)
+                        resp = await client.get(path, headers=read_auth)
                     ok = resp.is_success
                     detail = f"{kind} {resp.status_code} {resp.text[:200]}"
                 except httpx.HTTPError as exc:
@@ -245,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tmp = tempfile.TemporaryDirectory(prefix="steward-load-")
     store = args.store or f"sqlite:///{Path(tmp.name) / 'graph.db'}"
     load_before = os.getloadavg()
+    reader = viewer_token(store)  # every read is authenticated (the token is checked on each request)
     serve = Serve(store, token)
     try:
         events = seed_events(args.seed_jobs, rng)
@@ -254,7 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             headers={"Authorization": f"Bearer {token}"}).raise_for_status()
         datasets = sorted({d["name"] for e in events for d in e["inputs"] + e["outputs"]})
         idle = asyncio.run(livez_idle(serve.url))
-        load = asyncio.run(run_load(serve.url, token, args, rng, datasets, first_job=args.seed_jobs))
+        load = asyncio.run(run_load(serve.url, token, args, rng, datasets, first_job=args.seed_jobs,
+                                    reader=reader))
     finally:
         serve.stop()
         tmp.cleanup()

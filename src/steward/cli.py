@@ -561,17 +561,28 @@ def demo(
                     f"steward reviews due --days 14 --policy {result.policy}", "steward oncall team:data-platform"):
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:
-        import os
-        import secrets
+        from steward.demo import story
+        from steward.governance.principal import local_operator
+        from steward.governance.tokens import create_token
 
         if result.policy is not None:  # the served audit and due list use the demo's review cadences
-            os.environ.setdefault("STEWARD_AUDIT_POLICY", str(result.policy))
+            import os
 
-        if not os.environ.get("STEWARD_API_TOKEN"):
-            # Writes need a token; the demo makes one for this run and says it.
-            os.environ["STEWARD_API_TOKEN"] = secrets.token_urlsafe(24)
-            console.print(f"\nPOST /api/v1/lineage needs: Authorization: Bearer {os.environ['STEWARD_API_TOKEN']}"
-                          "  (a token made for this demo run; set STEWARD_API_TOKEN to choose one)", highlight=False)
+            os.environ.setdefault("STEWARD_AUDIT_POLICY", str(result.policy))
+        # Every route needs a token: the demo issues two for its run (an admin to log in to the
+        # explorer, a producer for POST /api/v1/lineage), to one of its people, expiring in a day.
+        person = next(p.id for p in story.PEOPLE.values() if p.active)
+        with opened(store_uri) as st:
+            admin = create_token(st, person=person, role="admin", actor=local_operator(), expires_days=1,
+                                 name="steward demo: explorer")
+            producer = create_token(st, person=person, role="producer", actor=local_operator(), expires_days=1,
+                                    name="steward demo: OpenLineage")
+        url = f"http://{host}:{port}"
+        console.print(f"\nLog in to the explorer at {url}/login with this admin token (for this demo, a day):",
+                      highlight=False)
+        console.print(f"  {admin.plaintext}", markup=False, highlight=False, soft_wrap=True)
+        console.print("POST /api/v1/lineage takes the producer token: Authorization: Bearer", highlight=False)
+        console.print(f"  {producer.plaintext}", markup=False, highlight=False, soft_wrap=True)
         serve(store=store_uri, host=host, port=port, no_auth=False)
 
 
@@ -581,13 +592,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
     no_auth: Annotated[bool, typer.Option(
-        "--no-auth", help="Serve without STEWARD_API_TOKEN: anyone who can reach the port may POST lineage. "
-        "Only on a loopback --host.")] = False,
+        "--no-auth", help="Serve WITHOUT authentication: anyone who can reach the port reads everything and "
+        "may change anything. Only on a loopback --host.")] = False,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs) and the OpenLineage receiver (POST /api/v1/lineage).
+    """Run the HTTP API (OpenAPI docs at /docs), the web explorer and the OpenLineage receiver.
 
-    Writes (POST /api/v1/lineage) need 'Authorization: Bearer $STEWARD_API_TOKEN': without the variable
-    the server refuses to start, unless --no-auth on a loopback host (for a laptop).
+    Every /api/v1 route and explorer page needs an API token ('Authorization: Bearer <token>', or the
+    explorer's log-in): make one with `steward token create --person ID --role viewer|editor|admin|producer`.
+    STEWARD_API_TOKEN, when set, is a static producer credential for POST /api/v1/lineage.
     """
     import uvicorn
 
@@ -596,22 +608,20 @@ def serve(
 
     settings = Settings() if store is None else Settings(store=store)
     if no_auth:
+        settings = settings.model_copy(update={"auth": False})
+    if not settings.auth:
         if not _is_loopback(host):
             raise ConfigError(f"--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost), not "
-                              f"{host!r}; set STEWARD_API_TOKEN instead")
-        if settings.api_token is not None:
-            raise ConfigError("--no-auth and STEWARD_API_TOKEN both given; unset one")
+                              f"{host!r}; create API tokens with `steward token create` instead")
         Console(stderr=True).print(
-            "[bold red]WARNING[/bold red]: serving WITHOUT AUTHENTICATION (--no-auth): any process or web page "
-            f"that can reach {host}:{port} may write lineage. Set STEWARD_API_TOKEN for anything but a laptop.",
-            highlight=False)
-    elif settings.api_token is None or not settings.api_token.get_secret_value().strip():
-        raise ConfigError("steward serve needs STEWARD_API_TOKEN (writes to POST /api/v1/lineage require "
-                          "'Authorization: Bearer <token>'); or pass --no-auth on a loopback host")
+            "[bold red]WARNING: serving WITHOUT AUTHENTICATION (--no-auth)[/bold red]: any process or web page "
+            f"that can reach {host}:{port} reads everything and may change anything, as an anonymous admin. "
+            "Never use it beyond a laptop.", highlight=False)
     application = create_app(settings)
     sock = _listen(host, port)  # bind first: the banner below is printed only once the port is ours
     url = f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
-    typer.echo(f"Steward API on {url}  (docs: {url}/docs, store: {settings.store})")
+    typer.echo(f"Steward API on {url}  (docs: {url}/docs, store: {settings.store}"
+               + (", auth: API tokens from `steward token create`)" if settings.auth else ", NO AUTH)"))
     config = uvicorn.Config(application, host=host, port=port, log_level="info" if _state["verbose"] else "warning")
     try:
         uvicorn.Server(config).run(sockets=[sock])
@@ -737,6 +747,9 @@ def main() -> None:
         sys.exit(1)
 
 
+from steward import cli_tokens  # noqa: E402  (sub-commands register at the end)
+
+app.add_typer(cli_tokens.app, name="token")
 import steward.cli_reviews  # noqa: E402,F401  (registers review, reviews, oncall)
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Registered on :data:`steward.cli.app` when :mod:`steward.cli` imports this modul
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,18 +14,14 @@ import typer
 
 from steward.analysis.common import parse_time
 from steward.cli import FormatOpt, StoreOpt, app, emit, opened
-from steward.errors import InvalidInputError
-from steward.governance.principal import Principal, local_operator
+from steward.cli_tokens import TokenOpt, acting_as
+from steward.errors import ForbiddenError, InvalidInputError
+from steward.governance.principal import Principal
 from steward.render import Format, Table
 from steward.store import GraphStore
 
 __all__ = ["review_app", "reviews_app"]
 
-TokenOpt = Annotated[
-    str | None,
-    typer.Option("--token", envvar="STEWARD_TOKEN", show_envvar=False,
-                 help="Act as this API token's person and role (default: the local operator)."),
-]
 PolicyOpt = Annotated[
     Path | None,
     typer.Option("--policy", "-p", help="Audit policy YAML whose `reviews` list holds the review cadences."),
@@ -39,18 +34,11 @@ app.add_typer(review_app, name="review")
 app.add_typer(reviews_app, name="reviews")
 
 
-def cli_principal(store: GraphStore, token: str | None) -> Principal:
-    """The token's principal when a token is given (token support from steward.governance.tokens),
-    else the local operator."""
-    if not token:
-        return local_operator()
-    try:
-        tokens = importlib.import_module("steward.governance.tokens")
-    except ImportError as exc:
-        raise InvalidInputError("--token is not supported by this build (no token support)") from exc
-    principal = tokens.cli_principal(store, token)
-    if not isinstance(principal, Principal):
-        raise InvalidInputError("the token names no principal")
+def _writer(store: GraphStore, token: str | None) -> Principal:
+    """Who records: the token's person and role (an editor at least, as over HTTP), else the local operator."""
+    principal = acting_as(store, token)
+    if not principal.may("editor"):
+        raise ForbiddenError(f"role {principal.role} may not record reviews (needs editor)")
     return principal
 
 
@@ -86,7 +74,7 @@ def record(
 
     with opened(store) as st:
         result = record_review(st, artifact, review_type=review_type, by=by, outcome=outcome, notes=notes,
-                               principal=cli_principal(st, token), reviewed_at=_when(at, "--at"))
+                               principal=_writer(st, token), reviewed_at=_when(at, "--at"))
     emit(result, [Table("Review recorded", ["at", "artifact", "type", "outcome", "by", "notes", "id"],
                         _review_rows([result]))], fmt)
 

@@ -27,8 +27,11 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = Field(None, description="Neo4j password")
     neo4j_database: str | None = Field(None, description="Neo4j database (default: the server's default)")
     api_token: SecretStr | None = Field(
-        None, description="When set, POST /api/v1/lineage requires 'Authorization: Bearer <token>'"
+        None, description="A static producer credential: 'Authorization: Bearer <this>' may POST /api/v1/lineage "
+        "(and nothing else); API tokens from `steward token create --role producer` do the same, per person"
     )
+    auth: bool = Field(True, description="Every /api/v1 route and explorer page needs a token (off only with "
+                       "`steward serve --no-auth`, on a loopback address)")
     audit_policy: str | None = Field(None, description="Audit policy YAML used by the HTTP API")
     cypher_timeout_s: float = Field(10.0, description="Timeout for analyst Cypher queries, seconds")
     cypher_row_cap: int = Field(1000, description="Rows returned at most by analyst Cypher queries")

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from steward.api import create_app
 from steward.graph import EdgeKind
 from steward.settings import Settings
 from steward.store import open_store
+from tests.auth_helpers import bearer, mint_at
 from tests.contract.test_analyses import API, BOB, RAW, build
 
 PRODUCER = "https://github.com/acme/pipelines"
@@ -40,7 +42,12 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings) -> None:
+    """A real uvicorn server on a free port. ``token``: sent as a bearer token by :meth:`get`,
+    :meth:`post` and :meth:`request` (unless the call gives its own Authorization header)."""
+
+    def __init__(self, settings: Settings, token: str | None = None) -> None:
+        self.token = token
+        self.headers = bearer(token) if token else {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning")
@@ -60,6 +67,16 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(10)
 
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        kw["headers"] = {**self.headers, **(kw.get("headers") or {})}
+        return httpx.request(method, url, **kw)
+
+    def get(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
 
 @pytest.fixture
 def db_uri(tmp_path: Path) -> str:
@@ -70,21 +87,21 @@ def db_uri(tmp_path: Path) -> str:
 def api(db_uri: str) -> Iterator[LiveServer]:
     with open_store(db_uri, create=True) as store:
         build(store)
-    with LiveServer(Settings(store=db_uri, api_token=SecretStr(TOKEN))) as server:
+    with LiveServer(Settings(store=db_uri, api_token=SecretStr(TOKEN)), token=mint_at(db_uri, "viewer")) as server:
         yield server
 
 
 def test_health_and_docs(api: LiveServer) -> None:
-    assert httpx.get(f"{api.url}/livez").json() == {"status": "ok"}
-    ready = httpx.get(f"{api.url}/readyz")
+    assert api.get(f"{api.url}/livez").json() == {"status": "ok"}
+    ready = api.get(f"{api.url}/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
-    docs = httpx.get(f"{api.url}/docs")
+    docs = api.get(f"{api.url}/docs")
     assert docs.status_code == 200
     assert "/_assets/swagger-ui-bundle.js" in docs.text
     assert "cdn" not in docs.text.lower()
-    assert httpx.get(f"{api.url}/_assets/swagger-ui-bundle.js").status_code == 200
-    spec = httpx.get(f"{api.url}/openapi.json").json()
+    assert api.get(f"{api.url}/_assets/swagger-ui-bundle.js").status_code == 200
+    spec = api.get(f"{api.url}/openapi.json").json()
     for path in ("/api/v1/blast-radius/{node_id}", "/api/v1/lineage", "/api/v1/spof", "/api/v1/audit",
                  "/api/v1/upstream/{node_id}", "/api/v1/handoff/{person_id}", "/api/v1/cypher", "/api/v1/search"):
         assert path in spec["paths"], path
@@ -92,7 +109,7 @@ def test_health_and_docs(api: LiveServer) -> None:
 
 def test_readyz_is_503_when_neo4j_is_down() -> None:
     port = free_port()  # nothing listens there
-    settings = Settings(store=f"bolt://127.0.0.1:{port}", neo4j_password=SecretStr("x"))
+    settings = Settings(store=f"bolt://127.0.0.1:{port}", neo4j_password=SecretStr("x"), auth=False)
     with LiveServer(settings) as server:
         assert httpx.get(f"{server.url}/livez").status_code == 200
         ready = httpx.get(f"{server.url}/readyz")
@@ -110,7 +127,7 @@ def test_http_errors_speak_http_not_the_command_line(tmp_path: Path) -> None:
     # A server on an embedded store that does not exist: the CLI says to run `steward init --store ...`;
     # an HTTP client gets the diagnosis alone.
     missing = tmp_path / "missing.db"
-    with LiveServer(Settings(store=f"sqlite:///{missing}")) as server:
+    with LiveServer(Settings(store=f"sqlite:///{missing}", auth=False)) as server:
         for route in ("/readyz", "/api/v1/spof", "/api/v1/nodes/dataset:x", "/api/v1/blast-radius/x"):
             resp = httpx.get(f"{server.url}{route}")
             assert resp.status_code == 503, (route, resp.text)
@@ -121,42 +138,42 @@ def test_http_errors_speak_http_not_the_command_line(tmp_path: Path) -> None:
 
 
 def test_analyses_json_contract(api: LiveServer) -> None:
-    blast = httpx.get(f"{api.url}/api/v1/blast-radius/{RAW}").json()
+    blast = api.get(f"{api.url}/api/v1/blast-radius/{RAW}").json()
     assert set(blast) >= {"root", "impacted", "page", "unowned", "truncated"}
     assert blast["page"][0]["id"] == BOB
     first = blast["impacted"][0]
     assert set(first) >= {"id", "kind", "name", "distance", "path", "owners"}
-    by_term = httpx.get(f"{api.url}/api/v1/blast-radius/raw/events").json()  # an unambiguous search term
+    by_term = api.get(f"{api.url}/api/v1/blast-radius/raw/events").json()  # an unambiguous search term
     assert by_term["impacted"] == blast["impacted"]
-    spof = httpx.get(f"{api.url}/api/v1/spof").json()
+    spof = api.get(f"{api.url}/api/v1/spof").json()
     assert set(spof) == {"sole_owner", "covered_by_rotation", "bus_factor", "chokepoints", "code_chokepoints"}
-    audit = httpx.get(f"{api.url}/api/v1/audit")
+    audit = api.get(f"{api.url}/api/v1/audit")
     assert audit.status_code == 200
     assert set(audit.json()["findings"][0]) >= {"rule", "severity", "artifact", "message"}
-    gated = httpx.get(f"{api.url}/api/v1/audit", params={"fail_on": "error"})
+    gated = api.get(f"{api.url}/api/v1/audit", params={"fail_on": "error"})
     assert gated.status_code == 409
-    up = httpx.get(f"{api.url}/api/v1/upstream/{API}", params={"days": 3650}).json()
+    up = api.get(f"{api.url}/api/v1/upstream/{API}", params={"days": 3650}).json()
     assert {"at", "kind", "id", "summary"} <= set(up["changes"][0])
-    handoff = httpx.get(f"{api.url}/api/v1/handoff/{BOB}").json()
+    handoff = api.get(f"{api.url}/api/v1/handoff/{BOB}").json()
     assert handoff["person"]["id"] == BOB
-    node = httpx.get(f"{api.url}/api/v1/nodes/{RAW}").json()
+    node = api.get(f"{api.url}/api/v1/nodes/{RAW}").json()
     assert node["id"] == RAW
     assert any(e["kind"] == "CONSUMED_BY" for e in node["edges"])
-    hits = httpx.get(f"{api.url}/api/v1/search", params={"q": "churn", "kind": "Deployment"}).json()
+    hits = api.get(f"{api.url}/api/v1/search", params={"q": "churn", "kind": "Deployment"}).json()
     assert [h["id"] for h in hits["results"]] == [API, "deployment:prod/churn-batch", "deployment:staging/churn-api"]
 
 
 def test_errors_are_json_with_the_right_status(api: LiveServer) -> None:
-    missing = httpx.get(f"{api.url}/api/v1/nodes/dataset:nope")
+    missing = api.get(f"{api.url}/api/v1/nodes/dataset:nope")
     assert missing.status_code == 404
     assert missing.json() == {"error": {"code": "not_found", "message": "no node 'dataset:nope'"}}
-    ambiguous = httpx.get(f"{api.url}/api/v1/blast-radius/churn-")
+    ambiguous = api.get(f"{api.url}/api/v1/blast-radius/churn-")
     assert ambiguous.status_code == 422
     assert "ambiguous" in ambiguous.json()["error"]["message"]
-    bad = httpx.get(f"{api.url}/api/v1/blast-radius/{RAW}", params={"max_depth": 0})
+    bad = api.get(f"{api.url}/api/v1/blast-radius/{RAW}", params={"max_depth": 0})
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "invalid_input"
-    embedded_cypher = httpx.post(f"{api.url}/api/v1/cypher", json={"query": "MATCH (n) RETURN n"})
+    embedded_cypher = api.post(f"{api.url}/api/v1/cypher", json={"query": "MATCH (n) RETURN n"})
     assert embedded_cypher.status_code == 400
     assert embedded_cypher.json()["error"]["message"] == "Cypher queries need the Neo4j store; this one is embedded."
 

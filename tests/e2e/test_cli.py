@@ -232,15 +232,12 @@ def _serve(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str],
     raise AssertionError(f"serve did not start: {proc.communicate(timeout=10)}")
 
 
-def test_serve_needs_a_token_unless_no_auth_on_loopback(tmp_path: Path) -> None:
+def test_serve_needs_a_token_unless_no_auth_on_loopback(workspace: Path) -> None:
     import httpx
 
-    store = f"sqlite:///{tmp_path / 'g.db'}"
-    env = {k: v for k, v in os.environ.items() if k != "STEWARD_API_TOKEN"}
-    # reproduced in issue 10: without a token anyone could write lineage; now serve refuses to start
-    proc = subprocess.run([STEWARD, "serve", "--store", store], env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 3
-    assert "STEWARD_API_TOKEN" in proc.stderr
+    store = f"sqlite:///{workspace / 'g.db'}"
+    steward("ingest", str(workspace / "recipe.yaml"), "--store", store)
+    env = {k: v for k, v in os.environ.items() if k not in ("STEWARD_API_TOKEN", "STEWARD_TOKEN")}
     wide = subprocess.run([STEWARD, "serve", "--store", store, "--no-auth", "--host", "0.0.0.0"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert wide.returncode == 3
@@ -248,18 +245,26 @@ def test_serve_needs_a_token_unless_no_auth_on_loopback(tmp_path: Path) -> None:
     event = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "https://x",
              "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
              "run": {"runId": "3f5e9a3c-1f5d-4c3b-9a51-6f0d1c1b2a10"}, "job": {"namespace": "a", "name": "b"}}
-    steward("init", "--store", store)  # serve never creates a store (a mistyped path would be an empty answer)
+    # reproduced in issue 10: without a token anyone could write lineage. Auth is on by default now,
+    # with no STEWARD_API_TOKEN needed: every route wants an API token.
+    producer = steward("token", "create", "--person", "bob@acme.com", "--role", "producer", "--store", store,
+                       env=env).stdout.strip()
     server, url = _serve(["--store", store], {"STEWARD_API_TOKEN": "tok"})
     try:
         assert httpx.post(f"{url}/api/v1/lineage", json=event).status_code == 401
-        ok = httpx.post(f"{url}/api/v1/lineage", json=event, headers={"Authorization": "Bearer tok"})
-        assert ok.status_code == 201
+        assert httpx.get(f"{url}/api/v1/spof").status_code == 401
+        ok = httpx.post(f"{url}/api/v1/lineage", json=event, headers={"Authorization": f"Bearer {producer}"})
+        assert ok.status_code == 201, ok.text
+        legacy = httpx.post(f"{url}/api/v1/lineage", json=event, headers={"Authorization": "Bearer tok"})
+        assert legacy.status_code == 201, "STEWARD_API_TOKEN still works as a producer credential"
+        assert httpx.get(f"{url}/api/v1/spof", headers={"Authorization": "Bearer tok"}).status_code == 403
     finally:
         server.terminate()
         server.communicate(timeout=10)
     open_server, url = _serve(["--store", store, "--no-auth"], {})
     try:
         assert httpx.post(f"{url}/api/v1/lineage", json=event).status_code == 201
+        assert httpx.get(f"{url}/api/v1/spof").status_code == 200
     finally:
         open_server.terminate()
         _, err = open_server.communicate(timeout=10)
@@ -381,8 +386,7 @@ def test_serve_on_a_busy_port_says_so_in_one_line_before_any_banner(tmp_path: Pa
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = steward("serve", "--port", str(port), "--store", store, env={"STEWARD_API_TOKEN": "t" * 32},
-                       check=3)
+        proc = steward("serve", "--port", str(port), "--store", store, check=3)
     assert "Steward API on" not in proc.stdout, "the banner came before the bind"
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and f"port {port} on 127.0.0.1 is already in use" in lines[0], proc.stderr

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from steward.settings import Settings
 from steward.store import open_store
+from tests.auth_helpers import bearer, mint_at
 from tests.e2e.test_api import TOKEN, LiveServer
 
 N_FILE, N_POST, INGESTS = 600, 80, 4
@@ -71,9 +72,11 @@ def test_concurrent_writers_and_http_readers_lose_nothing_and_never_fail(tmp_pat
     errors: list[str] = []
     stop = threading.Event()
 
+    # Tokens are checked against the store on every request, while ingests and POSTs write to it.
+    reader, producer = mint_at(uri, "viewer"), mint_at(uri, "producer")
     with LiveServer(Settings(store=uri, api_token=SecretStr(TOKEN))) as server:
         def read() -> None:
-            with httpx.Client(base_url=server.url, timeout=60) as client:
+            with httpx.Client(base_url=server.url, timeout=60, headers=bearer(reader)) as client:
                 while not stop.is_set():
                     for path in ("/api/v1/blast-radius/dataset:s3://lake/shared/0", "/api/v1/search?q=out",
                                  "/api/v1/spof", "/readyz"):
@@ -83,8 +86,7 @@ def test_concurrent_writers_and_http_readers_lose_nothing_and_never_fail(tmp_pat
                             errors.append(f"{path}: {r.status_code} {r.text[:300]}")
 
         def post() -> None:
-            with httpx.Client(base_url=server.url, timeout=60,
-                              headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            with httpx.Client(base_url=server.url, timeout=60, headers=bearer(producer)) as client:
                 for i in range(N_POST):
                     r = client.post("/api/v1/lineage", content=_event(i, "post"),
                                     headers={"Content-Type": "application/json"})

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -27,6 +27,7 @@ from steward.demo import run_demo, story
 from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim
 from steward.settings import Settings
 from steward.store import GraphStore, open_store
+from tests.auth_helpers import mint, mint_at
 from tests.e2e.test_api import LiveServer
 from tests.e2e.test_browser import CHROMIUM_FLAGS, chromium
 
@@ -131,7 +132,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterat
     uri = f"sqlite:///{base / 'demo.db'}"
     result = run_demo(workspace=base / "ws", store_uri=uri, mlflow="off", console=Console(file=StringIO(), width=200))
     assert result.report.ok
-    with LiveServer(Settings(store=uri)) as server:
+    with LiveServer(Settings(store=uri), token=mint_at(uri, "viewer")) as server:
         yield server
 
 
@@ -140,7 +141,7 @@ def synth_server(tmp_path_factory: pytest.TempPathFactory, built: None) -> Itera
     uri = f"sqlite:///{tmp_path_factory.mktemp('explorer-synth') / 'synth.db'}"
     with open_store(uri, create=True) as store:
         synthetic_org(store)
-    with LiveServer(Settings(store=uri)) as server:
+    with LiveServer(Settings(store=uri), token=mint_at(uri, "viewer")) as server:
         yield server
 
 
@@ -190,12 +191,14 @@ def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     contexts: list[Any] = []
     watched: list[Watched] = []
 
-    def make(server: LiveServer) -> Watched:
+    def make(server: LiveServer, *, login: bool = True) -> Watched:
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
         contexts.append(context)
         w = Watched(context.new_page(), server.url)
         watched.append(w)
+        if login:
+            log_in(w, server.token)
         return w
 
     yield make
@@ -208,12 +211,22 @@ def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     assert problems == [], problems
 
 
+def log_in(w: Watched, token: str | None, *, at: str = "/login") -> None:
+    """Log in through the explorer's own form, as a person does."""
+    assert token, "the server has no token to log in with"
+    w.page.goto(w.origin + at)
+    w.page.get_by_label("API token").fill(token)
+    w.page.get_by_role("button", name="Log in").click()
+    w.page.get_by_test_id("who").wait_for()
+    w.page.wait_for_load_state("networkidle")  # the landing page's requests finish before the test navigates
+
+
 def seg(node_id: str) -> str:
     return quote(node_id, safe="")
 
 
 def api(server: LiveServer, path: str, **params: Any) -> Any:
-    response = httpx.get(f"{server.url}/api/v1{path}", params=params, timeout=60)
+    response = server.get(f"{server.url}/api/v1{path}", params=params, timeout=60)
     response.raise_for_status()
     return response.json()
 
@@ -226,19 +239,24 @@ def graph_ready(w: Watched) -> None:
 
 def test_pages_deep_links_and_cache_headers_without_shadowing_the_api(demo_server: LiveServer) -> None:
     url = demo_server.url
-    index = httpx.get(f"{url}/")
+    index = demo_server.get(f"{url}/")
     assert index.status_code == 200 and '<div id="root">' in index.text
     assert index.headers["cache-control"] == "no-store"
     for page in (f"/blast-radius/{seg(RAW_EVENTS)}", "/spof", "/audit", f"/people/{seg(story.LEAVER)}",
                  f"/nodes/{RAW_EVENTS}", "/teams/team:ml"):
-        r = httpx.get(url + page)
+        r = demo_server.get(url + page)
         assert r.status_code == 200 and r.text == index.text, page
+        # without credentials a page is the log-in, coming back here after it
+        anonymous = httpx.get(url + page)
+        assert anonymous.status_code == 303, page
+        assert anonymous.headers["location"] == "/login?" + urlencode({"next": page}), page
+    assert httpx.get(f"{url}/login").text == index.text  # the log-in form itself is open
     asset = next(p for p in (DIST / "assets").iterdir() if p.suffix == ".js")
     r = httpx.get(f"{url}/assets/{asset.name}")
     assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
     assert httpx.get(f"{url}/assets/nope.js").status_code == 404
     # The API, its schema, docs and health checks are never answered by the explorer's index.
-    missing = httpx.get(f"{url}/api/v1/no-such-endpoint")
+    missing = demo_server.get(f"{url}/api/v1/no-such-endpoint")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/json")
     assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == "Steward"
     assert httpx.get(f"{url}/livez").json() == {"status": "ok"}
@@ -518,7 +536,7 @@ def test_the_explorer_on_neo4j(neo4j_store: GraphStore, neo4j_settings: Settings
                                open_page: Any) -> None:
     """The pages only talk to the API, so the Neo4j store serves them the same way."""
     root = synthetic_org(neo4j_store, fanout=2)
-    with LiveServer(neo4j_settings) as server:
+    with LiveServer(neo4j_settings, token=mint(neo4j_store, "viewer")) as server:
         blast = api(server, f"/blast-radius/{root}")
         w = open_page(server)
         w.page.goto(f"{server.url}/blast-radius/{seg(root)}")
@@ -534,3 +552,49 @@ def test_the_explorer_on_neo4j(neo4j_store: GraphStore, neo4j_settings: Settings
         w.page.get_by_test_id("findings").locator("tbody tr").first.wait_for()
         assert w.page.get_by_test_id("findings").locator("tbody tr").count() == len(api(server, "/audit")["findings"])
         w.shot("neo4j-audit")
+
+
+# ---- logging in ----------------------------------------------------------------------------------
+
+def test_log_in_with_a_token_log_out_and_a_revoked_token_ends_the_session(demo_server: LiveServer,
+                                                                           open_page: Any) -> None:
+    uri = demo_server.server.config.app.state.settings.store
+    token = mint_at(uri, "viewer", person=story.LEAVER)
+    w = open_page(demo_server, login=False)
+    page = w.page
+    # A page without a session is the log-in form, which comes back to the page afterwards.
+    page.goto(demo_server.url + "/audit?rule=sole-owner")
+    page.wait_for_url("**/login?next=*")
+    page.get_by_label("API token").fill(token + "x")
+    page.get_by_role("button", name="Log in").click()
+    assert "not valid" in page.get_by_test_id("login-error").inner_text()
+    assert sorted(w.problems) == [  # the refused log-in, and only it (the browser logs it too)
+        f"HTTP 401: {demo_server.url}/api/v1/session",
+        "console: Failed to load resource: the server responded with a status of 401 (Unauthorized)"]
+    w.problems.clear()
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/audit?rule=sole-owner")
+    assert page.get_by_test_id("who").inner_text().startswith(f"{story.LEAVER} (viewer)")
+    page.get_by_test_id("findings").wait_for()
+    # The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it).
+    cookie = next(c for c in page.context.cookies() if c["name"] == "steward_session")
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+    assert "steward_session" not in page.evaluate("document.cookie")
+    # Revoked: the very next request of the session is refused, and the page is the log-in again.
+    with open_store(uri) as store:
+        from tests.auth_helpers import revoke
+
+        revoke(store, token)
+    page.reload()
+    page.wait_for_url("**/login?next=*")
+    # Log out: the session ends on the server, not only in the browser.
+    log_in(w, mint_at(uri, "viewer", person=story.LEAVER), at="/login?next=/spof")
+    page.wait_for_url("**/spof")
+    session_cookie = next(c for c in page.context.cookies() if c["name"] == "steward_session")["value"]
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    replayed = httpx.get(f"{demo_server.url}/api/v1/spof", cookies={"steward_session": session_cookie})
+    assert replayed.status_code == 401, "a logged-out session id must not work again"
+    page.goto(demo_server.url + "/spof")
+    page.wait_for_url("**/login?next=*")

@@ -14,6 +14,7 @@ from steward.api.deps import StoreHolder, get_holder
 from steward.graph import LINEAGE_EDGES, EdgeKind
 from steward.settings import Settings
 from steward.store import GraphStore
+from tests.auth_helpers import bearer, mint
 from tests.e2e.test_explorer import synthetic_org
 
 
@@ -24,7 +25,8 @@ def client(store: GraphStore, tmp_path: Any) -> Iterator[tuple[TestClient, Graph
     app = create_app(settings)
     holder = StoreHolder(settings, store=store)
     app.dependency_overrides[get_holder] = lambda: holder
-    with TestClient(app) as c:
+    app.state.store_holder = holder  # the auth gate checks tokens in this store too
+    with TestClient(app, headers=bearer(mint(store, "viewer"))) as c:
         yield c, store, root
 
 

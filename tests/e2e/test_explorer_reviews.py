@@ -13,6 +13,7 @@ from rich.console import Console
 
 from steward.demo import run_demo, story
 from steward.settings import Settings
+from tests.auth_helpers import mint_at
 from tests.e2e.test_api import LiveServer
 from tests.e2e.test_explorer import api, browser, built, open_page, seg  # noqa: F401  (fixtures)
 
@@ -25,7 +26,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[Li
     uri = f"sqlite:///{base / 'demo.db'}"
     result = run_demo(workspace=base / "ws", store_uri=uri, mlflow="off", console=Console(file=StringIO(), width=200))
     assert result.report.ok and result.policy is not None
-    with LiveServer(Settings(store=uri, audit_policy=str(result.policy))) as server:
+    editor = mint_at(uri, "editor", person=story.PEOPLE["grace"].id)  # logs in; records as grace
+    with LiveServer(Settings(store=uri, audit_policy=str(result.policy)), token=editor) as server:
         yield server
 
 
@@ -63,6 +65,7 @@ def test_record_a_review_on_an_artifact_page(served: LiveServer, open_page: Any)
     after = api(served, "/reviews", artifact=target)["reviews"]
     assert len(after) == len(before) + 1
     assert after[0]["by"] == story.PEOPLE["grace"].id and after[0]["notes"] == "checked in the browser"
+    assert after[0]["actor"] == story.PEOPLE["grace"].id  # the logged-in token's person
     assert table.locator("tbody tr").count() == len(after)
     # the drift review is no longer overdue, so the due page stops listing it
     assert not [e for e in api(served, "/reviews/due", days=0)["due"] if e["artifact"] == target

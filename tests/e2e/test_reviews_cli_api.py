@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from steward.api.auth import current_principal
-from steward.governance.principal import Principal
 from steward.settings import Settings
 from steward.store import open_store
+from tests.auth_helpers import bearer, mint_at
 from tests.e2e.test_api import LiveServer
 from tests.e2e.test_cli import steward
 
@@ -157,41 +156,44 @@ def test_a_bad_rotation_is_reported_at_its_line(tmp_path: Path) -> None:
 
 def test_reviews_over_http(org: tuple[str, Path]) -> None:
     uri, policy = org
-    settings = Settings(store=uri, audit_policy=str(policy))
-    server = LiveServer(settings)
-    app = server.server.config.app
     bob = "person:bob@corp.com"
-    who: dict[str, Principal] = {"p": Principal(actor=bob, role="editor", person=bob)}
-
-    async def principal() -> Principal:
-        return who["p"]
-
-    app.dependency_overrides[current_principal] = principal  # stands in for the token a request carries
-    with server:
+    editor, viewer = mint_at(uri, "editor", person=bob), mint_at(uri, "viewer", person=bob)
+    with LiveServer(Settings(store=uri, audit_policy=str(policy)), token=viewer) as server:
         base = f"{server.url}/api/v1"
-        made = httpx.post(f"{base}/reviews", json={"artifact": "deployment:prod/churn-api", "type": "ownership",
-                                                   "by": "@ada", "notes": "re-attested"})
+        body = {"artifact": "deployment:prod/churn-api", "type": "ownership", "by": "@ada", "notes": "re-attested"}
+        # a viewer reads but may not record; no token at all is a 401; neither writes anything
+        assert httpx.post(f"{base}/reviews", json=body, headers=bearer(viewer)).status_code == 403
+        assert httpx.post(f"{base}/reviews", json=body).status_code == 401
+        assert server.get(f"{base}/reviews").json() == {"reviews": []}
+        made = httpx.post(f"{base}/reviews", json=body, headers=bearer(editor))
         assert made.status_code == 201, made.text
-        assert made.json()["actor"] == "person:bob@corp.com" and made.json()["by"] == "person:ada@corp.com"
+        assert made.json()["actor"] == bob and made.json()["by"] == "person:ada@corp.com"
         assert made.json()["attested"]["owner"] == ["team:churn"]
-        listed = httpx.get(f"{base}/reviews", params={"artifact": "deployment:prod/churn-api"}).json()["reviews"]
+        listed = server.get(f"{base}/reviews", params={"artifact": "deployment:prod/churn-api"}).json()["reviews"]
         assert [r["id"] for r in listed] == [made.json()["id"]]
-        due = httpx.get(f"{base}/reviews/due", params={"days": 14}).json()
+        due = server.get(f"{base}/reviews/due", params={"days": 14}).json()
         assert [(e["type"], e["status"]) for e in due["due"]] == [("drift", "never")]
-        oncall = httpx.get(f"{base}/oncall/team:churn", params={"at": "2026-11-09T14:00:00Z"}).json()
-        assert oncall["on_call"]["person"] == "person:bob@corp.com"
-        assert httpx.get(f"{base}/oncall/team:nobody").status_code == 404
-        assert httpx.get(f"{base}/oncall/team:infra").json()["rotation"] is None
-        bad = httpx.post(f"{base}/reviews", json={"artifact": "deployment:prod/churn-api", "type": "drift",
-                                                  "by": "zed@corp.com"})
+        oncall = server.get(f"{base}/oncall/team:churn", params={"at": "2026-11-09T14:00:00Z"}).json()
+        assert oncall["on_call"]["person"] == bob
+        assert server.get(f"{base}/oncall/team:nobody").status_code == 404
+        assert server.get(f"{base}/oncall/team:infra").json()["rotation"] is None
+        bad = httpx.post(f"{base}/reviews", json={**body, "by": "zed@corp.com"}, headers=bearer(editor))
         assert bad.status_code == 404 and "no known person" in bad.json()["error"]["message"]
-        # a viewer reads but may not record
-        who["p"] = Principal(actor=bob, role="viewer", person=bob)
-        denied = httpx.post(f"{base}/reviews", json={"artifact": "deployment:prod/churn-api", "type": "drift",
-                                                     "by": "@ada"})
-        assert denied.status_code == 403
-        assert httpx.get(f"{base}/reviews").status_code == 200
     with open_store(uri) as store:
         entries = [json.loads(line.entry) for line in store.log_lines()]
     reviews = [e for e in entries if e["type"] == "review.record"]
-    assert [(e["actor"], e["subject"]) for e in reviews] == [("person:bob@corp.com", "deployment:prod/churn-api")]
+    assert [(e["actor"], e["subject"]) for e in reviews] == [(bob, "deployment:prod/churn-api")]
+
+
+def test_the_command_line_acts_as_the_token(org: tuple[str, Path]) -> None:
+    uri, _ = org
+    editor = mint_at(uri, "editor", person="person:bob@corp.com")
+    viewer = mint_at(uri, "viewer", person="person:bob@corp.com")
+    args = ("review", "record", "deployment:prod/churn-api", "--type", "bias", "--by", "@ada", "--store", uri)
+    refused = steward(*args, "--token", viewer, check=5)
+    assert "needs editor" in refused.stderr
+    steward(*args, "--token", "stw_000000000000_" + "x" * 43, check=5)  # a forged token
+    got = json.loads(steward(*args, "-f", "json", env={"STEWARD_TOKEN": editor}).stdout)
+    assert got["actor"] == "person:bob@corp.com"
+    listed = json.loads(steward("reviews", "--store", uri, "-f", "json").stdout)["reviews"]
+    assert [r["actor"] for r in listed] == ["person:bob@corp.com"]

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from steward.settings import Settings
 from steward.store import open_store
 from steward.store.neo4j import Neo4jStore
+from tests.auth_helpers import mint
 from tests.conftest import wipe_neo4j
 from tests.contract.test_analyses import API, RAW, build
 from tests.e2e.test_api import LiveServer
@@ -47,12 +48,12 @@ def _explain_type(store: Neo4jStore, query: str) -> str | None:
 def neo4j_api(neo4j_store: Neo4jStore, neo4j_settings: Settings) -> Iterator[LiveServer]:
     build(neo4j_store)
     settings = neo4j_settings.model_copy(update={"api_token": SecretStr(TOKEN), "cypher_timeout_s": 2.0})
-    with LiveServer(settings) as server:
+    with LiveServer(settings, token=mint(neo4j_store, "viewer")) as server:
         yield server
 
 
 def _cypher(server: LiveServer, query: str, **extra: Any) -> httpx.Response:
-    return httpx.post(f"{server.url}/api/v1/cypher", json={"query": query, **extra}, timeout=30)
+    return server.post(f"{server.url}/api/v1/cypher", json={"query": query, **extra}, timeout=30)
 
 
 # ---- the analyst gate ---------------------------------------------------------------------------------------
@@ -202,7 +203,7 @@ def test_query_size_is_capped_before_planning(neo4j_api: LiveServer) -> None:
 def test_results_are_capped_in_bytes_and_rows(neo4j_store: Neo4jStore, neo4j_settings: Settings) -> None:
     build(neo4j_store)
     settings = neo4j_settings.model_copy(update={"cypher_max_bytes": 10_000, "api_token": SecretStr(TOKEN)})
-    with LiveServer(settings) as server:
+    with LiveServer(settings, token=mint(neo4j_store, "viewer")) as server:
         wide = _cypher(server, "UNWIND range(1, 1000) AS i RETURN i, $pad AS pad", params={"pad": "x" * 100})
         assert wide.status_code == 200, wide.text
         body = wide.json()
@@ -240,9 +241,9 @@ def test_analyst_queries_cannot_starve_health_or_analyses(neo4j_api: LiveServer)
     with ThreadPoolExecutor(max_workers=8) as pool:
         slow = [pool.submit(_cypher, neo4j_api, SLOW) for _ in range(8)]
         time.sleep(0.5)
-        live = httpx.get(f"{neo4j_api.url}/livez", timeout=5)
+        live = neo4j_api.get(f"{neo4j_api.url}/livez", timeout=5)
         assert live.status_code == 200
-        spof = httpx.get(f"{neo4j_api.url}/api/v1/spof", timeout=15)
+        spof = neo4j_api.get(f"{neo4j_api.url}/api/v1/spof", timeout=15)
         assert spof.status_code == 200
         codes = sorted(f.result().status_code for f in slow)
     assert 429 in codes, codes
@@ -258,20 +259,22 @@ def served(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
         settings = Settings(store=uri, api_token=SecretStr(TOKEN))
         with open_store(uri, create=True) as store:
             build(store)
+            token = mint(store, "viewer")
     else:
         base: Settings = request.getfixturevalue("neo4j_settings")
         settings = base.model_copy(update={"api_token": SecretStr(TOKEN)})
         with Neo4jStore.connect(base.store, settings=base) as store:
             wipe_neo4j(store)
             build(store)
-    with LiveServer(settings) as server:
+            token = mint(store, "viewer")
+    with LiveServer(settings, token=token) as server:
         yield server, settings.store
 
 
 @pytest.mark.parametrize("days", ["inf", "-inf", "nan", "1e308", "1e400", "0", "-1"])
 def test_bad_numbers_are_422_not_500(served: tuple[LiveServer, str], days: str) -> None:
     server, _ = served
-    resp = httpx.get(f"{server.url}/api/v1/upstream/{API}", params={"days": days})
+    resp = server.get(f"{server.url}/api/v1/upstream/{API}", params={"days": days})
     assert resp.status_code == 422, resp.text
     assert resp.json()["error"]["code"] == "invalid_input"
 
@@ -282,7 +285,7 @@ def test_huge_depths_and_limits_are_422(served: tuple[LiveServer, str]) -> None:
                          (f"/api/v1/blast-radius/{RAW}", {"limit": 10**9}),
                          (f"/api/v1/upstream/{API}", {"max_depth": -1}),
                          ("/api/v1/search", {"q": "x", "limit": 10**6})):
-        resp = httpx.get(f"{server.url}{path}", params=params)
+        resp = server.get(f"{server.url}{path}", params=params)
         assert resp.status_code == 422, (path, params, resp.text)
 
 
@@ -302,7 +305,7 @@ def test_deep_and_foreign_bodies_are_4xx_and_write_nothing(served: tuple[LiveSer
     deep = httpx.post(url, content=_deep(100_000), headers={**auth, "Content-Type": "application/json"})
     assert deep.status_code == 413, deep.text
     assert "nested" in deep.json()["error"]["message"]
-    deep_cypher = httpx.post(f"{server.url}/api/v1/cypher", content=b'{"query": "RETURN 1", "params": {"a": '
+    deep_cypher = server.post(f"{server.url}/api/v1/cypher", content=b'{"query": "RETURN 1", "params": {"a": '
                              + _deep(50_000) + b"}}", headers={"Content-Type": "application/json"})
     assert deep_cypher.status_code == 413
     event = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "x",
@@ -311,7 +314,7 @@ def test_deep_and_foreign_bodies_are_4xx_and_write_nothing(served: tuple[LiveSer
         resp = httpx.post(url, content=json.dumps(event).encode(), headers={**auth, "Content-Type": content_type})
         assert resp.status_code == 415, (content_type, resp.text)
         assert resp.json()["error"]["code"] == "unsupported_media_type"
-    big = httpx.post(f"{server.url}/api/v1/cypher", content=b'{"query": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+    big = server.post(f"{server.url}/api/v1/cypher", content=b'{"query": "' + b"a" * (2 * 1024 * 1024) + b'"}',
                      headers={"Content-Type": "application/json"})
     assert big.status_code == 413
     with open_store(uri, settings=_settings_for(uri, server)) as store:
@@ -348,7 +351,7 @@ def test_lineage_writes_need_the_token(served: tuple[LiveServer, str]) -> None:
 def test_neo4j_refusing_stewards_credentials_is_a_server_fault(neo4j_settings: Settings) -> None:
     """Issue 10: a credential refusal reached clients as 400 config_error, as if they had erred."""
     bad = neo4j_settings.model_copy(update={"neo4j_password": SecretStr("wrong-password"),
-                                            "api_token": SecretStr(TOKEN)})
+                                            "api_token": SecretStr(TOKEN), "auth": False})  # not about auth
     with LiveServer(bad) as server:
         ready = httpx.get(f"{server.url}/readyz", timeout=10)
         assert ready.status_code == 503

@@ -1,8 +1,10 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
+import { currentSession, loginUrl, logOut, type SessionInfo } from "./auth/session";
 import { idFrom, Link, useLocation } from "./lib/router";
 import { AuditPage } from "./pages/audit/AuditPage";
 import { BlastPage } from "./pages/blast/BlastPage";
 import { HomePage } from "./pages/home/HomePage";
+import { LoginPage } from "./pages/login/LoginPage";
 import { SearchBox } from "./pages/home/SearchBox";
 import { NodePage } from "./pages/node/NodePage";
 import { OwnerPage } from "./pages/owner/OwnerPage";
@@ -10,8 +12,9 @@ import { DuePage } from "./pages/reviews/DuePage";
 import { SpofPage } from "./pages/spof/SpofPage";
 import { UpstreamPage } from "./pages/upstream/UpstreamPage";
 
-function Page({ path, query }: { path: string; query: URLSearchParams }) {
+function Page({ path, query, onLogin }: { path: string; query: URLSearchParams; onLogin: () => void }) {
   const under = (p: string) => path.startsWith(`/${p}/`) && path.length > p.length + 2;
+  if (path === "/login") return <LoginPage query={query} onLogin={onLogin} />;
   if (path === "/") return <HomePage />;
   if (under("blast-radius")) return <BlastPage id={idFrom(path, "blast-radius")} query={query} />;
   if (under("upstream")) return <UpstreamPage id={idFrom(path, "upstream")} query={query} />;
@@ -29,11 +32,35 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
   );
 }
 
+/** Who is logged in (loaded again after a log-in); off the log-in page, nobody means: log in. */
+function useSession(path: string): { session: SessionInfo | null; refresh: () => void } {
+  const [version, setVersion] = useState(0);
+  const [session, setSession] = useState<SessionInfo | null>(null);
+  const onLogin = path === "/login";
+  useEffect(() => {
+    if (onLogin) return;
+    const ctl = new AbortController();
+    currentSession(ctl.signal).then(
+      (info) => {
+        if (info === null) window.location.assign(loginUrl(window.location.pathname + window.location.search));
+        else setSession(info);
+      },
+      () => undefined, // the pages show the API's own errors
+    );
+    return () => ctl.abort();
+  }, [version, onLogin]);
+  return { session, refresh: () => setVersion((v) => v + 1) };
+}
+
 export function App() {
   const { path, query } = useLocation();
+  const { session, refresh } = useSession(path);
   useEffect(() => {
     document.title = `Steward${path === "/" ? "" : ` — ${decodeURIComponent(path.slice(1))}`}`;
   }, [path]);
+  const leave = () => {
+    logOut().finally(() => window.location.assign("/login"));
+  };
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
@@ -45,10 +72,16 @@ export function App() {
           <Link to="/reviews/due">Reviews due</Link>
           <a href="/docs">API</a>
         </nav>
-        {path !== "/" ? <SearchBox /> : null}
+        {path !== "/" && path !== "/login" ? <SearchBox /> : null}
+        {session && path !== "/login" ? (
+          <div className="who" data-testid="who">
+            <span>{session.actor} ({session.role})</span>
+            {session.csrf ? <button type="button" onClick={leave}>Log out</button> : null}
+          </div>
+        ) : null}
       </header>
       <main id="main" tabIndex={-1}>
-        <Page path={path} query={query} />
+        <Page path={path} query={query} onLogin={refresh} />
       </main>
     </>
   );

@@ -3,7 +3,12 @@
 Layers, each enough on its own for what it covers:
 
 1. the text: at most ``MAX_QUERY_BYTES``; no ``USE`` clause (no other or composite database);
-2. the plan (``EXPLAIN``, itself under the timeout): ``query_type`` must be ``r``; every operator
+   no governance label (``StewardRecord``, ``StewardLog``, ``StewardLogHead``, ``StewardState``: token
+   hashes, change requests, the log are not the analyst's to read);
+2. the plan (``EXPLAIN``, itself under the timeout): ``query_type`` must be ``r``; no operator
+   touches a governance label, and none reads nodes without naming a label (``AllNodesScan``,
+   ``NodeByIdSeek``, ``NodeByElementIdSeek``: governance nodes carry no graph label, so a query must
+   say which of the graph's labels it reads, e.g. ``MATCH (n:Node)``); every operator
    must be a known read operator (so ``LoadCSV``, ``ShowTransactions``, ``TerminateTransactions``,
    ``ShowSettings``, ``AdministrationCommand``, ``TransactionApply`` (``CALL {} IN TRANSACTIONS``) ...
    are refused); a ``ProcedureCall`` only for ``ALLOWED_PROCEDURES``; namespaced functions only from
@@ -29,6 +34,7 @@ from steward.store.base import GraphStore, PlanGate
 
 __all__ = [
     "ALLOWED_PROCEDURES",
+    "GOVERNANCE_LABELS",
     "MAX_QUERY_BYTES",
     "check_params",
     "check_plan",
@@ -76,6 +82,11 @@ _QUOTED_CALL = re.compile(r"`[^`]*`\s*(\.\s*`?\w+`?\s*)*\(")
 _REDUCE = re.compile(r"(?<![\w.$])reduce\s*\(", re.I)
 _RANGE = re.compile(r"(?<![\w.$])range\s*\(", re.I)
 _LITERAL_RANGE = re.compile(r"(?<![\w.$])range\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)", re.I)
+#: Labels of the governance data kept beside the graph (Neo4j store): never readable by analysts.
+GOVERNANCE_LABELS = ("StewardRecord", "StewardLogHead", "StewardLog", "StewardState")
+_GOVERNANCE = re.compile(r"Steward(Record|LogHead|Log|State)\b", re.I)
+#: Operators that read nodes whatever their label (and so would reach the governance nodes).
+_UNLABELLED_READS = re.compile(r"^(Partitioned)?(AllNodesScan|NodeByIdSeek|NodeByElementIdSeek)$")
 #: Longest ``range()`` an analyst query may build: the server cannot stop an expression mid-way.
 MAX_RANGE = 100_000
 
@@ -92,6 +103,10 @@ def check_text(query: str) -> str:
                                                      text)):
         raise QueryRefusedError("quoted (backticked) function or procedure names are not allowed")
     bare = _STRINGS_AND_COMMENTS.sub(" ", text)
+    unquoted = _STRINGS_AND_COMMENTS.sub(lambda m: m.group(0).strip("`") if m.group(0).startswith("`") else " ", text)
+    if _GOVERNANCE.search(unquoted):
+        raise QueryRefusedError("governance data (tokens, change requests, the log) is not readable by analyst "
+                                "queries")
     _check_expressions(bare)
     if _USE.search(bare):
         raise QueryRefusedError("USE (another or a composite database) is not allowed; queries run on Steward's "
@@ -146,6 +161,12 @@ def check_plan(query_type: str | None, plan: Any) -> None:
         databases.add(database)
         if database == "system":
             raise QueryRefusedError("queries on the system database are not allowed")
+        if _GOVERNANCE.search(details):
+            raise QueryRefusedError("governance data (tokens, change requests, the log) is not readable by analyst "
+                                    "queries")
+        if _UNLABELLED_READS.match(base):
+            raise QueryRefusedError(f"the plan uses {base}, which reads nodes of any label; name the graph's labels "
+                                    "(e.g. MATCH (n:Node) or MATCH (d:Dataset))")
         if _NOT_READS.match(base) or not (base in _READ_OPERATORS or any(f.match(base) for f in _READ_FAMILIES)):
             raise QueryRefusedError(f"the plan uses {base}, which analyst queries may not (reads of the graph only)")
         if base == "ProcedureCall":

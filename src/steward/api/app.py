@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from steward import __version__
+from steward.api.auth import install_auth
 from steward.api.deps import CypherPool, StoreHolder
 from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, explorer, health, lineage, nodes, reviews
+from steward.api.routes import analyses, explorer, health, lineage, nodes, reviews, session
 from steward.settings import Settings
 
 __all__ = ["create_app"]
@@ -50,9 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimits,
         max_bytes=lambda path: lineage.MAX_BATCH_BYTES if path == lineage_path else MAX_BODY_BYTES,
-        body_paths=frozenset({lineage_path, f"{API_PREFIX}/cypher"}),
+        body_paths=frozenset({lineage_path, f"{API_PREFIX}/cypher", f"{API_PREFIX}/session"}),
         gzip_paths=frozenset({lineage_path}),
     )
+    install_auth(app)  # after the other middleware: the gate runs first
     install_error_handlers(app)
     install_docs(app)
     app.include_router(health.router)
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analyses.router, prefix=API_PREFIX)
     app.include_router(lineage.router, prefix=API_PREFIX)
     app.include_router(explorer.router, prefix=API_PREFIX)
+    app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(reviews.router, prefix=API_PREFIX)
     install_explorer(app)
     return app

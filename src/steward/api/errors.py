@@ -47,7 +47,7 @@ class ErrorBody(BaseModel):
 _DESCRIPTIONS = {
     400: "Not possible on this store (e.g. Cypher on the embedded store)",
     401: "No valid 'Authorization: Bearer <token>'",
-    403: "Refused by the analyst-query gate",
+    403: "Refused: the caller's role may not do this, or the analyst-query gate refused the query",
     404: "No such node",
     409: "Audit gate failed",
     413: "Body (or query) too large or too deeply nested",

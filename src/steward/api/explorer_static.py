@@ -50,6 +50,7 @@ def install_explorer(app: FastAPI, dist: Path = DIST) -> None:
         return FileResponse(index, media_type="text/html", headers=NO_STORE)
 
     app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/login", page, methods=["GET"], include_in_schema=False)  # open: the log-in form
     for prefix in PAGES:
         app.add_api_route(f"/{prefix}", page, methods=["GET"], include_in_schema=False)
         app.add_api_route(f"/{prefix}/{{rest:path}}", page, methods=["GET"], include_in_schema=False)

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from steward.local.neo4j_server import Neo4jServer, restart_local_neo4j, start_local_neo4j
 from steward.settings import Settings
 from steward.store.neo4j import Neo4jStore
+from tests.auth_helpers import bearer, mint
 from tests.contract.test_analyses import API, BOB, RAW, build
 from tests.e2e.test_api import free_port
 
@@ -84,6 +85,8 @@ def rig() -> Iterator[Rig]:
     try:
         with Neo4jStore.connect(server.uri, settings=settings) as store:
             build(store)
+            READER.clear()
+            READER.update(bearer(mint(store, "viewer")))  # a token checked against the store on every request
         api = ServeProcess(settings)
         try:
             rig = Rig(server, api, settings)
@@ -94,15 +97,20 @@ def rig() -> Iterator[Rig]:
         (rig.server if rig is not None else server).stop()
 
 
+#: The bearer header of the rig's viewer token (filled by the fixture).
+READER: dict[str, str] = {}
+
+
 def _request(base: str, what: str, timeout: float) -> tuple[int, str, float]:
     started = time.monotonic()
     if what == "cypher":
-        resp = httpx.post(f"{base}/api/v1/cypher", json={"query": "MATCH (n) RETURN count(n) AS n"}, timeout=timeout)
+        resp = httpx.post(f"{base}/api/v1/cypher", json={"query": "MATCH (n) RETURN count(n) AS n"}, timeout=timeout,
+                          headers=READER)
     elif what == "lineage":
         resp = httpx.post(f"{base}/api/v1/lineage", json=EVENT, headers={"Authorization": f"Bearer {TOKEN}"},
                           timeout=timeout)
     else:
-        resp = httpx.get(f"{base}{what}", timeout=timeout)
+        resp = httpx.get(f"{base}{what}", timeout=timeout, headers=READER)
     code = resp.json().get("error", {}).get("code", "") if resp.status_code >= 400 else ""
     return resp.status_code, code, time.monotonic() - started
 
@@ -119,7 +127,7 @@ def _livez_under_load(base: str) -> list[float]:
 
     async def run() -> list[float]:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-        async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=limits, headers=READER) as client:
 
             async def timed(path: str) -> tuple[int, float]:
                 started = time.monotonic()
@@ -148,7 +156,7 @@ def _wait_recovered(base: str, timeout: float = 60.0) -> None:
 def test_killed_neo4j_is_503_fast_and_steward_recovers_when_it_returns(rig: Rig) -> None:
     base = rig.api.url
     assert all(_request(base, what, 10.0)[0] == 200 for what in GETS)
-    before = httpx.get(f"{base}/api/v1/spof").json()
+    before = httpx.get(f"{base}/api/v1/spof", headers=READER).json()
     assert rig.server.pid is not None
     os.killpg(rig.server.pid, signal.SIGKILL)
     assert rig.server.process is not None
@@ -161,7 +169,7 @@ def test_killed_neo4j_is_503_fast_and_steward_recovers_when_it_returns(rig: Rig)
     rig.server.detach()
     rig.server = restart_local_neo4j(rig.server.home, password=rig.server.password)
     _wait_recovered(base)
-    assert httpx.get(f"{base}/api/v1/spof").json() == before, "same data after the restart"
+    assert httpx.get(f"{base}/api/v1/spof", headers=READER).json() == before, "same data after the restart"
 
 
 def test_frozen_neo4j_is_503_fast_and_steward_recovers_when_it_thaws(rig: Rig) -> None:

@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -19,6 +18,7 @@ from steward.graph import LINEAGE_EDGES, Edge, EdgeKind
 from steward.settings import Settings
 from steward.store import open_store
 from steward.store.neo4j import Neo4jStore
+from tests.auth_helpers import mint
 from tests.contract.test_analyses import API, BATCH, C1, DEE, RAW, build
 from tests.e2e.test_api import LiveServer
 
@@ -120,15 +120,16 @@ def test_cypher_examples_run(neo4j_store: Neo4jStore) -> None:
 
 def test_cypher_over_http_and_cli(neo4j_store: Neo4jStore, neo4j_settings: Settings) -> None:
     build(neo4j_store)
-    with LiveServer(neo4j_settings.model_copy(update={"cypher_row_cap": 2})) as server:
-        ok = httpx.post(f"{server.url}/api/v1/cypher", json={"query": "MATCH (d:Deployment) RETURN d.id AS id"})
+    capped = neo4j_settings.model_copy(update={"cypher_row_cap": 2})
+    with LiveServer(capped, token=mint(neo4j_store, "viewer")) as server:
+        ok = server.post(f"{server.url}/api/v1/cypher", json={"query": "MATCH (d:Deployment) RETURN d.id AS id"})
         assert ok.status_code == 200
         assert len(ok.json()["rows"]) == 2
         assert ok.json()["truncated"] == "rows"  # the server's cap of 2 rows applies
-        write = httpx.post(f"{server.url}/api/v1/cypher", json={"query": "CREATE (n:Node {id: 'dataset:x'})"})
+        write = server.post(f"{server.url}/api/v1/cypher", json={"query": "CREATE (n:Node {id: 'dataset:x'})"})
         assert write.status_code == 403
         assert write.json()["error"]["code"] == "query_refused"
-        blast = httpx.get(f"{server.url}/api/v1/blast-radius/{RAW}").json()
+        blast = server.get(f"{server.url}/api/v1/blast-radius/{RAW}").json()
         assert blast["root"]["id"] == RAW
     password = neo4j_settings.neo4j_password.get_secret_value() if neo4j_settings.neo4j_password else ""
     env = {**os.environ, "STEWARD_STORE": neo4j_settings.store, "STEWARD_NEO4J_USER": neo4j_settings.neo4j_user,

@@ -181,7 +181,7 @@ def test_server_on_a_missing_store_answers_503_and_creates_nothing(tmp_path: Pat
     from tests.e2e.test_api import LiveServer
 
     missing = tmp_path / "typo" / "graph.db"
-    with LiveServer(Settings(store=f"sqlite:///{missing}")) as server:
+    with LiveServer(Settings(store=f"sqlite:///{missing}", auth=False)) as server:  # not about auth
         assert httpx.get(f"{server.url}/livez").status_code == 200
         for resp in (httpx.get(f"{server.url}/api/v1/blast-radius/dataset:x"),
                      httpx.get(f"{server.url}/readyz")):

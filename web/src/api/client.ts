@@ -47,6 +47,10 @@ export async function apiGet<P extends GetPath>(
     headers: { Accept: "application/json" },
     signal: options.signal,
   });
+  if (response.status === 401) {
+    // The session ended (logged out elsewhere, token revoked or expired): log in again, then come back.
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+  }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok && response.status !== 409) {
     const err = (body as { error?: { code?: string; message?: string }; detail?: unknown } | null) ?? {};

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate, load_policy
 from steward.analysis.cypher import run_cypher
+from steward.api.auth import require
 from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json
 from steward.api.errors import responses
 from steward.lookup import resolve_node
@@ -95,7 +96,8 @@ class CypherRequest(BaseModel):
     max_rows: int | None = Field(None, ge=1, le=1_000_000, description="Rows at most (capped by the server's setting)")
 
 
-@router.post("/cypher", response_model=None, responses={**OK, **responses(400, 403, 413, 415)})
+@router.post("/cypher", response_model=None, dependencies=[Depends(require("viewer"))],
+             responses={**OK, **responses(400, 403, 413, 415)})
 async def post_cypher(
     body: Annotated[CypherRequest, Body()], request: Request, settings: SettingsDep
 ) -> Response:

@@ -1,9 +1,9 @@
 """The OpenLineage receiver: ``POST /api/v1/lineage``, as the official clients' HTTP transport sends it.
 
 JSON only (``Content-Type: application/json``, else 415: no cross-site form posts), optionally
-``Content-Encoding: gzip``, one event or a list of events, ``Authorization: Bearer <token>``
-(compared in constant time) when ``STEWARD_API_TOKEN`` is set, which ``steward serve`` requires
-unless started with ``--no-auth`` on loopback. Answers 201. A malformed event is refused with 422
+``Content-Encoding: gzip``, one event or a list of events, ``Authorization: Bearer <token>`` with a
+``producer`` (or ``admin``) token, or ``STEWARD_API_TOKEN`` (checked by :mod:`steward.api.auth`
+before the request reaches this route). Answers 201. A malformed event is refused with 422
 naming the problem (bad JSON, a missing or mistyped field), or 413 when too large or too deeply
 nested, and nothing of the request is written. Clients retry, so a replayed event changes nothing
 (records are MERGEd by id).
@@ -11,16 +11,16 @@ nested, and nothing of the request is written. Clients retry, so a replayed even
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 
-from steward.api.deps import HolderDep, SettingsDep
+from steward.api.auth import require
+from steward.api.deps import HolderDep
 from steward.api.errors import responses
 from steward.api.limits import check_json_depth
-from steward.errors import InvalidInputError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
+from steward.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
 from steward.graph import now_iso
 from steward.recipe import ingest_records
 from steward.sources.base import Record
@@ -39,22 +39,13 @@ RECEIVER_SOURCE = "openlineage-http"
 MAX_BATCH_BYTES = 8 * MAX_EVENT_BYTES
 
 
-def _authorise(request: Request, token: str | None) -> None:
-    if token is None:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise UnauthorizedError("a valid 'Authorization: Bearer <token>' is required")
-
-
-@router.post("/lineage", status_code=status.HTTP_201_CREATED, responses=responses(401, 413, 415, 422, 429, 503),
+@router.post("/lineage", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require("producer"))],
+             responses=responses(401, 403, 413, 415, 422, 429, 503),
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
                  "description": "One OpenLineage event (RunEvent, DatasetEvent, JobEvent) or a list of them",
                  "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}}}}})
-async def receive(request: Request, holder: HolderDep, settings: SettingsDep) -> dict[str, Any]:
-    """Accept OpenLineage RunEvents, DatasetEvents and JobEvents."""
-    _authorise(request, settings.api_token.get_secret_value() if settings.api_token else None)
+async def receive(request: Request, holder: HolderDep) -> dict[str, Any]:
+    """Accept OpenLineage RunEvents, DatasetEvents and JobEvents (a producer or admin token)."""
     raw = b""
     async for chunk in request.stream():
         raw += chunk

@@ -1,5 +1,6 @@
 // Readers for the reviews and on-call JSON (see ../../api/model.ts for the defensive style).
 import { arr, field, num, str, text } from "../../api/model";
+import { apiSend } from "../../auth/session";
 
 export interface Review {
   id: string;
@@ -82,14 +83,9 @@ export const shift = (x: unknown): Shift | null =>
       }
     : null;
 
-/** POST JSON; the error message the API gives, or the status text. */
+/** POST JSON with the session's CSRF token (see ../../auth/session.ts); the API's error message on failure. */
 export async function postJson(url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
+  const response = await apiSend("POST", url, body);
   const data: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const message = str(field(field(data, "error"), "message")) || text(field(data, "detail")) || response.statusText;
