@@ -170,7 +170,7 @@ def rotations(store: GraphStore, ids: Identities | None = None) -> dict[str, Rot
     """Canonical team id -> its rotation, for every team that declares one."""
     ids = ids or Identities.load(store)
     out: dict[str, Rotation] = {}
-    for rec in store.find_nodes(kinds=[NodeKind.TEAM]):
+    for rec in sorted(ids.teams.values(), key=lambda r: r.id):  # already loaded: no query of its own
         rot = _of(rec, ids)
         if rot is not None:
             out.setdefault(rot.team, rot)
