@@ -367,7 +367,9 @@ def blast_radius_cmd(
 
     def why(p: dict[str, Any]) -> str:
         via = ", ".join(p["teams"]) + (f" (through {', '.join(p['through'])})" if p["through"] else "")
-        return ("owns the root; " if p["root"] else "") + "/".join(p["roles"]) + (f" via {via}" if via else "")
+        on_call = f"ON CALL for {', '.join(p['on_call'])}; " if p.get("on_call") else ""
+        root = "owns the root; " if p["root"] else ""
+        return on_call + root + "/".join(p["roles"]) + (f" via {via}" if via else "")
 
     emit(result, [
         Table("Page these people (the root's owners first, then by impacted deployments of theirs, then artifacts)",
@@ -591,6 +593,10 @@ def demo(
     ], Format.table)
     _heading(console, f"Incidents of {farthest} and upstream of it, and its playbooks")
     emit(None, history, Format.table)
+    if result.policy is not None:
+        from steward.cli_reviews import demo_reviews
+
+        demo_reviews(console, store_uri, result.policy)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
     # One command a line, never wrapped (a line cut after `export` cannot be pasted).
@@ -598,13 +604,18 @@ def demo(
     for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
                     f"steward upstream {result.deployments[0]} --days 7",
                     f"steward incidents --artifact {farthest}",
-                    f"steward ingest {result.recipe} --dry-run"):
+                    f"steward ingest {result.recipe} --dry-run",
+                    f"steward reviews due --days 14 --policy {result.policy}", "steward oncall team:data-platform"):
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     if serve_api:
         from steward.demo import story
         from steward.governance.principal import local_operator
         from steward.governance.tokens import create_token
 
+        if result.policy is not None:  # the served audit and due list use the demo's review cadences
+            import os
+
+            os.environ.setdefault("STEWARD_AUDIT_POLICY", str(result.policy))
         # Every route needs a token: the demo issues two for its run (an admin to log in to the
         # explorer, a producer for POST /api/v1/lineage), to one of its people, expiring in a day.
         person = next(p.id for p in story.PEOPLE.values() if p.active)
@@ -796,6 +807,7 @@ app.add_typer(log_app)
 
 import steward.cli_history  # noqa: E402  (steward history)
 import steward.cli_incidents  # noqa: E402  (registers `steward incident|incidents|suspect` on app)
+import steward.cli_reviews  # noqa: E402  (registers review, reviews, oncall)
 
 if __name__ == "__main__":
     main()

@@ -72,6 +72,13 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/incidents/{incident_id}/links": "editor",
     "POST /api/v1/incidents/{incident_id}/assignees": "editor",
     "POST /api/v1/incidents/{incident_id}/page": "editor",
+    "POST /api/v1/reviews": "editor",
+    "GET /api/v1/reviews": "viewer",
+    "GET /api/v1/reviews/due": "viewer",
+    "GET /api/v1/oncall/{team_id}": "viewer",
+    "GET /api/v1/log/checkpoint": "viewer",
+    "GET /api/v1/log": "admin",
+    "GET /api/v1/nodes/{node_id}/history": "viewer",
 }
 
 CREDENTIALS = ("none", "bad", "expired", "revoked", "producer", "viewer", "editor", "admin")
@@ -108,9 +115,11 @@ EXAMPLES: dict[str, Callable[[Rig], tuple[dict[str, Any], Any]]] = {
     "POST /api/v1/incidents/{incident_id}/notes": lambda rig: ({}, {"text": "matrix"}),
     "POST /api/v1/incidents/{incident_id}/links": lambda rig: ({}, {"url": "https://wiki.example/matrix"}),
     "POST /api/v1/incidents/{incident_id}/assignees": lambda rig: ({}, {"people": [ADA]}),
+    "POST /api/v1/reviews": lambda rig: ({}, {"artifact": API, "type": "drift", "by": ADA}),
 }
 #: Values for path parameters, by name (anything else gets an id that exists).
-PATH_VALUES = {"person_id": ADA, "owner_id": ADA, "node_id": RAW, "change_id": "chg-matrix"}
+PATH_VALUES = {"person_id": ADA, "owner_id": ADA, "node_id": RAW, "change_id": "chg-matrix",
+               "team_id": "team:churn-team"}
 
 
 def _app_document() -> dict[str, Any]:
@@ -192,7 +201,7 @@ def test_access_matrix(rig: Rig, key: str) -> None:
         if _allowed(credential, need):
             # past the gate: whatever the route answers, it is not a refusal of who is asking
             assert resp.status_code != 401 and code != "forbidden", (key, credential, resp.status_code, resp.text)
-            if key == "POST /api/v1/lineage":  # the attack the refusals stop is a real write
+            if key in ("POST /api/v1/lineage", "POST /api/v1/reviews"):  # the refusals stop a real write
                 assert resp.status_code == 201 and _state(rig.store) != before, (credential, resp.text)
         else:
             if credential in ROLES:

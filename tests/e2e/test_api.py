@@ -146,7 +146,7 @@ def test_analyses_json_contract(api: LiveServer) -> None:
     by_term = api.get(f"{api.url}/api/v1/blast-radius/raw/events").json()  # an unambiguous search term
     assert by_term["impacted"] == blast["impacted"]
     spof = api.get(f"{api.url}/api/v1/spof").json()
-    assert set(spof) == {"sole_owner", "bus_factor", "chokepoints", "code_chokepoints"}
+    assert set(spof) == {"sole_owner", "covered_by_rotation", "bus_factor", "chokepoints", "code_chokepoints"}
     audit = api.get(f"{api.url}/api/v1/audit")
     assert audit.status_code == 200
     assert set(audit.json()["findings"][0]) >= {"rule", "severity", "artifact", "message"}

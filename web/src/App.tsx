@@ -11,6 +11,7 @@ import { LoginPage } from "./pages/login/LoginPage";
 import { SearchBox } from "./pages/home/SearchBox";
 import { NodePage } from "./pages/node/NodePage";
 import { OwnerPage } from "./pages/owner/OwnerPage";
+import { DuePage } from "./pages/reviews/DuePage";
 import { SpofPage } from "./pages/spof/SpofPage";
 import { UpstreamPage } from "./pages/upstream/UpstreamPage";
 
@@ -28,6 +29,7 @@ function Page({ path, query, onLogin }: { path: string; query: URLSearchParams; 
   if (path === "/changes") return <ChangesPage query={query} />;
   if (path === "/incidents") return <IncidentsPage query={query} />;
   if (under("incidents")) return <IncidentPage key={path} id={idFrom(path, "incidents")} />;
+  if (path === "/reviews/due") return <DuePage query={query} />;
   return (
     <>
       <h1>Not found</h1>
@@ -75,6 +77,7 @@ export function App() {
           <Link to="/audit">Audit</Link>
           <Link to="/changes">Changes</Link>
           <Link to="/incidents">Incidents</Link>
+          <Link to="/reviews/due">Reviews due</Link>
           <a href="/docs">API</a>
         </nav>
         {path !== "/" && path !== "/login" ? <SearchBox /> : null}

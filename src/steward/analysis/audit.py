@@ -17,6 +17,11 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
       unknown-reference:   {severity: error}     # a deployment serves or depends on something no source describes
       handoff-pending:     {severity: warning}   # a leaver's handoff transfer (change request) not yet decided
       suspect:             {severity: warning}   # under an unresolved incident, or downstream of one
+      review-overdue:      {severity: warning}   # a review the policy's `reviews` cadence asks for is overdue
+      attestation-expired: {severity: warning}   # an ownership re-attestation the cadence asks for is overdue
+    reviews: []   # review cadences (steward.governance.reviews.ReviewCadence), e.g.
+                  # - {type: drift, every_days: 30, kinds: [ModelVersion], environments: [production]}
+                  # - {type: ownership, every_days: 90, at_risk: true}
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView
 from steward.errors import ConfigError
+from steward.governance.cadence import ReviewCadence
 from steward.graph import STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
@@ -44,6 +50,7 @@ RULES = (
     "dangling-owner", "empty-team", "unresolved-identity", "unresolved-owner", "unknown-reference",
     "handoff-pending",
     "suspect",
+    "review-overdue", "attestation-expired",
 )
 
 
@@ -71,6 +78,8 @@ def _default_rules() -> dict[str, Rule]:
         "unknown-reference": Rule(severity="error"),
         "handoff-pending": Rule(severity="warning"),
         "suspect": Rule(severity="warning"),
+        "review-overdue": Rule(severity="warning"),
+        "attestation-expired": Rule(severity="warning"),
     }
 
 
@@ -83,6 +92,7 @@ class Policy(BaseModel):
         description="Artifact kinds that must have owners and stewards",
     )
     rules: dict[str, Rule] = Field(default_factory=_default_rules, description="Rule settings by name")
+    reviews: list[ReviewCadence] = Field(default_factory=list, description="Review cadences (none by default)")
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -215,6 +225,13 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                              + ("" if m["distance"] == 0 else f", {m['distance']} step(s) downstream of {m['root']}")
                              for m in marks)
             add("suspect", artifact, f"suspect while incident(s) are unresolved: {said}")
+    review_rules = [r for r in ("review-overdue", "attestation-expired") if on(r)]
+    if policy.reviews and review_rules:
+        from steward.governance.reviews import review_findings
+
+        for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk, rules=review_rules):
+            findings.append({**f, "severity": policy.rules[f["rule"]].severity})
+
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
     summary = Counter(f["rule"] for f in findings)
     return {

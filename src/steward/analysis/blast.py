@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from datetime import UTC, datetime
 from typing import Any
 
 from steward.analysis.common import parse_kinds, path_to, summary, walk_down
 from steward.analysis.ownership import ROLES, OwnershipView
 from steward.errors import InvalidInputError, NotFoundError
+from steward.governance.rotations import rotations, team_shifts
 from steward.graph import ARTIFACT_KINDS, CONTAINERS, NodeKind, NodeRecord
 from steward.store.base import GraphStore
 
@@ -24,6 +26,7 @@ def blast_radius(
     max_depth: int | None = None,
     edge_kinds: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The root (distance 0) and every artifact downstream of it, each with distance, one shortest
     path and owners; the paging list (the root's active owners and stewards first, then everyone
@@ -32,6 +35,10 @@ def blast_radius(
 
     Downstream of a container (job, model, repo) is the union over its members (runs, versions,
     commits), which are listed at distance 1.
+
+    A team with an on-call rotation that owns or stewards something listed is paged through the
+    person on call at ``now`` (default: the current time): they are in the paging list (``on_call``
+    names the teams) right after the root's own owners, and ``on_call`` lists each such shift.
     """
     if max_depth is not None and max_depth < 1:
         raise InvalidInputError("max_depth must be at least 1")
@@ -82,6 +89,14 @@ def blast_radius(
                 if reach.via:
                     page_teams[reach.person].add(reach.via[0])
                     page_through[reach.person].update(reach.via[1:])
+    shifts = team_shifts(view, rotations(store, view.ids), [r.id for r in listed], now or datetime.now(UTC))
+    page_on_call: dict[str, set[str]] = defaultdict(set)
+    for team, (shift, held) in shifts.items():
+        for artifact, roles in held.items():
+            page_artifacts[shift.person].add(artifact)
+            page_roles[shift.person].update(roles)
+        page_teams[shift.person].add(team)
+        page_on_call[shift.person].add(team)
     runbooks = {r.id: str(r.props["runbook"]) for r in listed
                 if r.kind is NodeKind.DEPLOYMENT and isinstance(r.props.get("runbook"), str)}
     page: list[dict[str, Any]] = []
@@ -92,14 +107,16 @@ def blast_radius(
             "artifacts": sorted(arts), "deployments": deps, "roles": sorted(page_roles[person]),
             "root": root.id in arts, "teams": sorted(page_teams[person]), "through": sorted(page_through[person]),
             "runbooks": sorted({runbooks[d] for d in deps if d in runbooks}),
+            "on_call": sorted(page_on_call[person]),
         })
-    page.sort(key=lambda e: (not e["root"], -len(e["deployments"]), -len(e["artifacts"]), e["id"]))
+    page.sort(key=lambda e: (not e["root"], not e["on_call"], -len(e["deployments"]), -len(e["artifacts"]), e["id"]))
     result: dict[str, Any] = {
         "root": summary(root),
         "impacted": impacted,
         "page": page,
         "unowned": unowned,
         "unresolved": unresolved,
+        "on_call": [{**shift.to_json(view.ids), "artifacts": sorted(held)} for shift, held in shifts.values()],
         "truncated": truncated,
         "counts": {"impacted": len(order), "deployments": len(deployments), "unowned": len(unowned)},
         "edge_kinds": sorted(k.value for k in kinds),

@@ -10,6 +10,7 @@ from typing import Any
 from steward.analysis.common import parse_time, summary, walk_down, walk_up
 from steward.analysis.ownership import OwnershipView
 from steward.errors import InvalidInputError, NotFoundError
+from steward.governance.rotations import Rotation, backups, rotations
 from steward.graph import EdgeKind, NodeKind, NodeRecord, is_kind
 from steward.store.base import GraphStore
 
@@ -34,13 +35,14 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     owned = view.owned_by(person.id)
     records = store.get_nodes(sorted(owned))
+    rots = rotations(store, view.ids)
     items = []
     for artifact in sorted(owned):
         rec = records.get(artifact)
         if rec is None:
             continue
         ups = walk_up(store, rec)[0]  # both the committers and the provenance come from here
-        candidates = _candidates(store, view, rec, person.id, now, upstream=ups)
+        candidates = _candidates(store, view, rec, person.id, now, upstream=ups, rots=rots)
         held = {role: sorted({c.source if c.owner == person.id else c.owner for c in view.effective(rec.id, role)
                               if c.owner == person.id or is_kind(c.owner, NodeKind.TEAM)})
                 for role in sorted(owned[artifact])}
@@ -62,7 +64,8 @@ def handoff(store: GraphStore, person_id: str, *, now: datetime | None = None) -
 
 
 def _candidates(
-    store: GraphStore, view: OwnershipView, rec: NodeRecord, leaving: str, now: datetime, *, upstream: Collection[str]
+    store: GraphStore, view: OwnershipView, rec: NodeRecord, leaving: str, now: datetime, *, upstream: Collection[str],
+    rots: dict[str, Rotation] | None = None,
 ) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     seen = {leaving}
@@ -76,6 +79,9 @@ def _candidates(
         add(pid, "already the steward (named backup)")
     for pid in view.active_owners(rec.id):
         add(pid, "already a co-owner")
+    if rots:  # rotation members already answer the team's pager: backups before other team mates
+        for pid, team in sorted(backups(view, rots, rec.id, [leaving]).items(), key=lambda kv: (kv[1], kv[0])):
+            add(pid, f"on the on-call rotation of {view.name(team)} (a backup)")
     claims = [c for role in ("owner", "steward") for c in view.effective(rec.id, role)]
     teams = [c.owner for c in claims if is_kind(c.owner, NodeKind.TEAM)]
     for team in [*teams, *view.teams_of.get(leaving, [])]:

@@ -9,6 +9,7 @@ import networkx as nx
 
 from steward.analysis.common import containers_of, deployments_at_risk
 from steward.analysis.ownership import OwnershipView
+from steward.governance.rotations import backups, rotations
 from steward.graph import ARTIFACT_KINDS, FLOW_EDGES, NodeKind, kind_of_id
 from steward.store.base import GraphStore
 
@@ -22,8 +23,13 @@ CODE_KINDS = frozenset({NodeKind.COMMIT, NodeKind.REPO})
 def spof(store: GraphStore) -> dict[str, Any]:
     """Three lists, each ranked by how many deployments are at risk:
 
-    * ``sole_owner``: declared artifacts whose active owners and stewards are exactly one person;
-    * ``bus_factor``: per person, the artifacts left with no active owner if they left;
+    * ``sole_owner``: declared artifacts whose active owners and stewards are exactly one person and
+      no on-call rotation stands behind (rotation members of the owning teams, or of the person's
+      own teams, are backups: the pager still reaches somebody);
+    * ``covered_by_rotation``: the artifacts that would be sole-owned but for such backups, with them;
+    * ``bus_factor``: per person, the artifacts left with no active owner if they left (a rotation
+      does not make anyone accountable, so they stay listed; ``covered`` names those a rotation
+      would still answer for, and ``backups`` who);
     * ``chokepoints``: artifacts two or more deployments depend on, with the deployments for which
       every data-flow path from a source passes through them (dominators over datasets, runs, model
       versions and deployments; virtual root above all sources; paths are never enumerated);
@@ -45,6 +51,9 @@ def spof(store: GraphStore) -> dict[str, Any]:
         return sorted(out)
 
     sole: list[dict[str, Any]] = []
+    covered: list[dict[str, Any]] = []
+    rots = rotations(store, view.ids)
+    covered_of: dict[str, dict[str, str]] = {}
     orphaned_by: dict[str, list[str]] = defaultdict(list)
     for artifact in declared:
         rec = nodes.get(artifact)
@@ -53,21 +62,33 @@ def spof(store: GraphStore) -> dict[str, Any]:
         owners = view.active_owners(artifact)
         people = set(owners) | set(view.active_stewards(artifact))
         deps = risk([artifact])
+        behind = backups(view, rots, artifact, sorted(people)) if rots and len(people) == 1 else {}
         if len(people) == 1:
             (only,) = people
-            sole.append({"id": rec.id, "kind": rec.kind.value, "name": rec.name, "owner": only,
-                         "owner_name": view.name(only), "deployments_at_risk": len(deps), "deployments": deps})
+            entry = {"id": rec.id, "kind": rec.kind.value, "name": rec.name, "owner": only,
+                     "owner_name": view.name(only), "deployments_at_risk": len(deps), "deployments": deps}
+            if behind:
+                covered.append({**entry, "backups": [{"id": p, "name": view.name(p), "rotation": t}
+                                                     for p, t in sorted(behind.items())]})
+            else:
+                sole.append(entry)
+        if len(owners) == 1 and rots and (answer := backups(view, rots, artifact, owners)):
+            covered_of[artifact] = answer
         if len(owners) == 1:
             orphaned_by[owners[0]].append(artifact)
     sole.sort(key=lambda e: (-e["deployments_at_risk"], e["id"]))
+    covered.sort(key=lambda e: (-e["deployments_at_risk"], e["id"]))
     bus: list[dict[str, Any]] = []
     for person, artifacts in orphaned_by.items():
         deps = risk(artifacts)
+        mine = sorted(a for a in artifacts if a in covered_of)
         bus.append({"person": person, "name": view.name(person), "orphaned": sorted(artifacts),
-                    "deployments_at_risk": len(deps), "deployments": deps})
+                    "deployments_at_risk": len(deps), "deployments": deps, "covered": mine,
+                    "backups": sorted({p for a in mine for p in covered_of[a]} - {person})})
     bus.sort(key=lambda e: (-e["deployments_at_risk"], -len(e["orphaned"]), e["person"]))
     chokepoints, code_chokepoints = _chokepoints(store, at_risk)
-    return {"sole_owner": sole, "bus_factor": bus, "chokepoints": chokepoints, "code_chokepoints": code_chokepoints}
+    return {"sole_owner": sole, "covered_by_rotation": covered, "bus_factor": bus, "chokepoints": chokepoints,
+            "code_chokepoints": code_chokepoints}
 
 
 def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -14,7 +14,18 @@ from steward.api.docs import install_docs
 from steward.api.errors import install_error_handlers
 from steward.api.explorer_static import install_explorer
 from steward.api.limits import BodyLimits
-from steward.api.routes import analyses, changes, explorer, health, history, incidents, lineage, nodes, session
+from steward.api.routes import (
+    analyses,
+    changes,
+    explorer,
+    health,
+    history,
+    incidents,
+    lineage,
+    nodes,
+    reviews,
+    session,
+)
 from steward.api.routes import log as log_routes
 from steward.settings import Settings
 
@@ -68,5 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(changes.router, prefix=API_PREFIX)
     app.include_router(log_routes.router, prefix=API_PREFIX)
+    app.include_router(reviews.router, prefix=API_PREFIX)
     install_explorer(app)
     return app

@@ -19,7 +19,7 @@ __all__ = ["DIST", "PAGES", "install_explorer"]
 
 DIST = Path(__file__).resolve().parent.parent / "web_dist"
 #: The explorer's page prefixes; each answers index.html (the browser routes from the URL).
-PAGES = ("blast-radius", "upstream", "nodes", "spof", "audit", "people", "teams", "changes", "incidents")
+PAGES = ("blast-radius", "upstream", "nodes", "spof", "audit", "people", "teams", "changes", "incidents", "reviews")
 NO_STORE = {"Cache-Control": "no-store"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 

@@ -197,6 +197,10 @@ def write_catalog(path: Path, now: datetime, versions: Mapping[int, str]) -> Non
             tspec["handle"] = t.handle
         if t.members:
             tspec["members"] = list(t.members)
+        if t.slug == "data-platform":
+            from steward.demo.reviews import rotation_spec
+
+            tspec["rotation"] = rotation_spec(now)
         docs.append(_doc("Team", t.slug, tspec))
     for i, (artifact, (owners, stewards)) in enumerate(story.OWNERSHIP.items(), start=1):
         ospec: dict[str, Any] = {"artifact": artifact, "owners": list(owners)}

@@ -24,6 +24,7 @@ from rich.console import Console
 from steward.demo import story
 from steward.demo.build import build_repo, mlflow_seed_spec, recipe_text, write_catalog, write_lineage
 from steward.demo.incident import record_past_incident
+from steward.demo.reviews import POLICY_FILE, record_demo_reviews, write_policy
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import now_iso
 from steward.recipe import RecipeReport, load_recipe, run_recipe
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 DEMO_STATE_KEY = "steward.demo"
 MARKER = ".steward-demo"
 #: Everything the demo writes in its workspace (and removes before writing again).
-_OURS = ("repo", "lineage.jsonl", "catalog.yaml", "recipe.yaml", "mlflow", ".gitignore", MARKER)
+_OURS = ("repo", "lineage.jsonl", "catalog.yaml", "recipe.yaml", "mlflow", ".gitignore", MARKER, "policy.yaml")
 _SEED_SCRIPT = Path(__file__).with_name("seed_mlflow.py")
 _SEED_TIMEOUT_S = 300.0
 _REFUSED = 3
@@ -73,6 +74,8 @@ class DemoResult:
     seconds: float = 0.0
     #: The past (resolved) incident the demo recorded on the key dataset.
     incident: str | None = None
+    #: The audit policy with the demo's review cadences (``steward audit --policy``).
+    policy: Path | None = None
 
 
 def _mlflow_mode(mlflow: str) -> tuple[str, str | None]:
@@ -262,6 +265,8 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
             say(f"Ingesting into {store.uri}")
             report = run_recipe(recipe, store)
             incident = record_past_incident(store)
+            reviews = record_demo_reviews(store, now)
+            say(f"  reviews: {reviews} past reviews recorded; cadences in {write_policy(workspace)}")
             store_uri_clean = store.uri
         finally:
             store.close()
@@ -302,5 +307,5 @@ def run_demo(*, workspace: Path, store_uri: str, mlflow: str = "auto", console: 
         champion=f"model_version:{story.MODEL}/{champion}" if champion else None,
         mlflow_runs=dict(seeded.get("runs", {})), model_versions=model_versions, commits=shas,
         lineage_runs=lineage_runs, notes=notes,
-        seconds=time.monotonic() - started, incident=incident,
+        seconds=time.monotonic() - started, incident=incident, policy=workspace / POLICY_FILE,
     )

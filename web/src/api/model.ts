@@ -82,6 +82,8 @@ export interface PageEntry {
   teams: string[];
   via: string[];
   runbooks: string[];
+  /** Teams this person is on call for now (their rotation pages them for the team). */
+  onCall: string[];
 }
 export interface BlastRadius {
   root: NodeRef;
@@ -113,6 +115,7 @@ export function blastRadius(x: unknown): BlastRadius {
     teams: strs(field(p, "teams")),
     via: strs(field(p, "via")),
     runbooks: strs(field(p, "runbooks")),
+    onCall: strs(field(p, "on_call")),
   }));
   const md = field(x, "max_depth");
   return {

@@ -97,6 +97,55 @@ class _PersonSpec(_Strict):
     teams: TeamList = Field(default_factory=list)
 
 
+def _clock_text(value: object) -> object:
+    """YAML 1.1 reads an unquoted ``9:30`` as the sexagesimal integer 570; take it as the time it was."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+def _timezone(value: str) -> str:
+    from steward.governance.rotations import check_timezone
+
+    check_timezone(value)
+    return value
+
+
+def _iso_date(value: str) -> str:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+    return value
+
+
+DateText = Annotated[str, BeforeValidator(_date_text, json_schema_input_type=str), AfterValidator(_iso_date)]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class _HandoffSpec(_Strict):
+    day: Weekday = Field(description="The weekday the shift changes hands")
+    time: Annotated[str, BeforeValidator(_clock_text, json_schema_input_type=str),
+                    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = Field(
+        "09:00", description="HH:MM, in the rotation's timezone")
+    timezone: Annotated[NonEmpty, AfterValidator(_timezone)] = Field(
+        "UTC", description="An IANA timezone, e.g. Europe/London")
+
+
+class _RotationWeekSpec(_Strict):
+    start: DateText = Field(description="The handoff date this week starts on (a handoff day)")
+    person: PersonRef = Field(description="Who is on call that week, whatever the cycle says")
+
+
+class _RotationSpec(_Strict):
+    members: Annotated[PersonList, Field(min_length=1)] = Field(
+        description="People on call in turn, one week each, in this order")
+    start: DateText = Field(description="The first handoff is on the handoff day on or after this date")
+    handoff: _HandoffSpec = Field(description="When the shift changes hands each week")
+    weeks: list[_RotationWeekSpec] = Field(default_factory=list,
+                                           description="Explicit weeks that override the cycle")
+
+
 class _TeamSpec(_Strict):
     displayName: str | None = None
     description: str | None = None
@@ -105,6 +154,7 @@ class _TeamSpec(_Strict):
     members: PersonList = Field(default_factory=list)
     parent: TeamRef | None = None
     children: TeamList = Field(default_factory=list)
+    rotation: _RotationSpec | None = Field(None, description="An on-call rotation: members and a weekly schedule")
 
 
 class _OwnershipSpec(_Strict):

@@ -160,6 +160,8 @@ class CatalogSource(Source[CatalogSourceConfig]):
         elif isinstance(spec, _TeamSpec) and spec.handle is not None and not spec.handle.startswith("@"):
             raise _DocError(f"spec.handle: {spec.handle!r} should be written as CODEOWNERS does, e.g. '@org/team'",
                             ("spec", "handle"))
+        elif isinstance(spec, _TeamSpec) and spec.rotation is not None:
+            _check_rotation_weeks(spec)
         elif isinstance(spec, _BsOwnedSpec):
             artifact = (env.metadata.annotations or {}).get(ARTIFACT_ANNOTATION)
             if artifact is not None:
@@ -242,7 +244,8 @@ class CatalogSource(Source[CatalogSourceConfig]):
             tid = f"team:{meta.name}"
             once(tid)
             yield self.node(NodeKind.TEAM, tid, spec.displayName or meta.name, handle=spec.handle,
-                            aliases=list(dict.fromkeys(spec.aliases)), description=spec.description)
+                            aliases=list(dict.fromkeys(spec.aliases)), description=spec.description,
+                            rotation=_rotation_text(spec, person))
             for m in spec.members:
                 yield self.edge(person(m), EdgeKind.MEMBER_OF, tid)
             yield from _hierarchy(self, tid, spec.parent, spec.children)
@@ -337,6 +340,35 @@ def _identity(data: object) -> dict[str, str]:
     meta = data.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
     return {k: v for k, v in (("kind", data.get("kind")), ("name", name)) if isinstance(v, str)}
+
+
+def _check_rotation_weeks(spec: _TeamSpec) -> None:
+    """An explicit week starts on a handoff day (else it would never be the week of any handoff)."""
+    import datetime as dt
+
+    from steward.governance.rotations import WEEKDAYS
+
+    rot = spec.rotation
+    if rot is None:
+        return
+    for i, week in enumerate(rot.weeks):
+        weekday = WEEKDAYS[dt.date.fromisoformat(week.start).weekday()]
+        if weekday != rot.handoff.day:
+            where: tuple[str | int, ...] = ("spec", "rotation", "weeks", i, "start")
+            raise _DocError(f"{dotted(where)}: {week.start} is a {weekday.capitalize()}; the rotation hands off "
+                            f"on {rot.handoff.day.capitalize()}s", where)
+
+
+def _rotation_text(spec: _TeamSpec, person: Callable[[str], str]) -> str | None:
+    """The rotation as the canonical JSON text stored on the team node (people mapped like members)."""
+    rot = spec.rotation
+    if rot is None:
+        return None
+    return json.dumps({
+        "members": [person(m) for m in rot.members], "start": rot.start,
+        "handoff": {"day": rot.handoff.day, "time": rot.handoff.time, "timezone": rot.handoff.timezone},
+        "weeks": [{"start": w.start, "person": person(w.person)} for w in rot.weeks],
+    }, sort_keys=True, separators=(",", ":"))
 
 
 def _hierarchy(src: CatalogSource, team: str, parent: str | None, children: Sequence[str]) -> Iterator[Record]:

@@ -78,6 +78,7 @@ function Loaded({ b, selected, depth }: { b: BlastRadius; selected: string | nul
             <li key={p.id} data-person={p.id}>
               <div className="who">
                 <Link to={pageUrl("people", p.id)} className="person">{p.name}</Link> <code>{p.id}</code>
+                {p.onCall.length ? <strong className="oncall" data-testid="on-call"> · on call for {p.onCall.join(", ")}</strong> : null}
                 {p.roles.length ? <span className="roles"> · {p.roles.join(", ")}</span> : null}
                 {p.contact ? <span className="contact"> · contact: {p.contact}</span> : null}
                 {p.teams.length || p.via.length ? <span className="teams"> · teams: {[...p.teams, ...p.via].join(", ")}</span> : null}

@@ -7,6 +7,7 @@ export function pagingText(b: BlastRadius, url: string): string {
   b.page.forEach((p, i) => {
     const bits = [`${i + 1}. ${p.name} <${p.id}>`];
     if (p.roles.length) bits.push(`(${p.roles.join(", ")})`);
+    if (p.onCall.length) bits.push(`ON CALL for ${p.onCall.join(", ")}`);
     if (p.contact) bits.push(`contact: ${p.contact}`);
     bits.push(`- ${p.deployments.length} deployment(s), ${p.artifacts.length} artifact(s)`);
     if (p.runbooks.length) bits.push(`runbooks: ${p.runbooks.join(" ")}`);

@@ -8,6 +8,7 @@ import { OwnershipForm } from "../changes/OwnershipForm";
 import { AsOfControl } from "../history/AsOfControl";
 import { HistorySection } from "../history/HistorySection";
 import { ArtifactIncidents, OpenIncident, SuspectBanner, suspectMarks } from "../incidents/ArtifactIncidents";
+import { ReviewsSection } from "../reviews/ReviewsSection";
 
 const LINEAGE = new Set(["CONSUMED_BY", "PRODUCED", "BUILT", "RUN_OF", "VERSION_OF", "DEPLOYED_TO", "IN_REPO"]);
 
@@ -73,6 +74,7 @@ export function NodePage({ id, query }: { id: string; query?: URLSearchParams })
               ) : <p className="bad">No owner claims.</p>}
             </Section>
             {field(n, "incidents") !== undefined ? <ArtifactIncidents node={n} /> : null}
+            {ref.kind !== "Person" && ref.kind !== "Team" ? <ReviewsSection id={ref.id} /> : null}
             <Section title="Properties and links" id="props">
               <dl className="props">
                 {Object.entries(props).map(([k, v]) => (

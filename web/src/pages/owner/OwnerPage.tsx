@@ -2,6 +2,7 @@ import { apiGet } from "../../api/client";
 import { arr, field, nodeRef, str, strs, text } from "../../api/model";
 import { CopyButton, DownloadButton, NodeLink, Section, Status } from "../../components";
 import { useApi } from "../../lib/useApi";
+import { OnCall } from "../reviews/OnCall";
 
 export function OwnerPage({ id, kind }: { id: string; kind: "person" | "team" }) {
   const r = useApi(`owner:${id}`, async (signal) => {
@@ -23,6 +24,7 @@ export function OwnerPage({ id, kind }: { id: string; kind: "person" | "team" })
           <>
             <p><code>{ref.id}</code></p>
             {arr(field(o, "teams")).length ? <p>Teams: {arr(field(o, "teams")).map(nodeRef).map((t) => <span key={t.id}><NodeLink id={t.id} name={t.name} /> </span>)}</p> : null}
+            {kind === "team" ? <OnCall team={ref.id} /> : null}
             {kind === "team" ? (
               <Section title={`Members (${arr(field(o, "members")).length})`} id="members">
                 <ul className="plain">{arr(field(o, "members")).map((m) => (
