@@ -83,8 +83,9 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf_hash TEXT NOT NULL);
 """
 #: History (issue 9): every version of every node and edge with its validity interval in transaction
-#: time, kept beside the current tables by triggers, so the current tables (and every walk and analysis
-#: over them) stay as they are. The current version of a row IS its row in ``nodes``/``edges``:
+#: time, kept beside the current tables (by ``_write`` for new rows and changed edges, by triggers for
+#: changed nodes and every deletion), so the current tables (and every walk and analysis over them)
+#: stay as they are. The current version of a row IS its row in ``nodes``/``edges``:
 #: ``node_open``/``edge_open`` only add when it became valid (and when it was first seen), and a
 #: version is copied to ``node_closed``/``edge_closed`` when it stops being valid. So a new row costs
 #: one small insert more, and only changes copy rows. A version changes when what a record says
