@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import hmac
 import urllib.parse
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
 
+import fastapi.routing
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse
 from starlette.routing import Match
@@ -49,6 +50,7 @@ __all__ = [
     "PUBLIC",
     "AuthGate",
     "PrincipalDep",
+    "api_routes",
     "cookie_value",
     "current_principal",
     "install_auth",
@@ -113,7 +115,21 @@ def _declared(dependant: Dependant) -> Iterable[str]:
         yield from _declared(dep)
 
 
-def route_need(route: APIRoute | RouteContext, method: str) -> frozenset[str]:
+def api_routes(app: FastAPI) -> Iterator[tuple[APIRoute, Any]]:
+    """Every APIRoute of the app with its effective view (full path, the include's dependencies):
+    FastAPI's route contexts where it has them (routers included lazily), else the routes as they are."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is None:
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route, route
+        return
+    for context in contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context.original_route, context
+
+
+def route_need(route: Any, method: str) -> frozenset[str]:
     """What a route needs: the roles it declares (``public`` for an open route), else ``viewer`` for
     a read and ``editor`` for a change. ``route`` is an APIRoute or, for a route of an included
     router, its :class:`fastapi.routing.RouteContext` (whose dependant has the include's too)."""
@@ -221,12 +237,10 @@ class AuthGate:
 
     def _need(self, fastapi_app: FastAPI, scope: Scope) -> frozenset[str]:
         method = scope["method"]
-        for route in iter_route_contexts(fastapi_app.routes):
-            if not isinstance(route.original_route, APIRoute):
-                continue
+        for original, route in api_routes(fastapi_app):
             match, _ = route.matches(scope)
             if match == Match.FULL:
-                key = (id(route.original_route), method)
+                key = (id(original), method)
                 if key not in self._needs:
                     self._needs[key] = route_need(route, method)
                 return self._needs[key]
@@ -281,9 +295,9 @@ def install_auth(app: FastAPI) -> None:
         has_error_body = "ErrorBody" in schema["components"].get("schemas", {})
         error_content: dict[str, Any] = {"content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/ErrorBody"}}}} if has_error_body else {}
-        for route in iter_route_contexts(app.routes):
+        for _, route in api_routes(app):
             path = route.path_format
-            if not isinstance(route.original_route, APIRoute) or not route.include_in_schema or path is None:
+            if not route.include_in_schema or path is None:
                 continue
             api = path == API_PREFIX or path.startswith(API_PREFIX + "/")
             for method in sorted(route.methods or ()):
