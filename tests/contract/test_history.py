@@ -246,6 +246,8 @@ def _normalised(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 e[k] = rank[e[k]]
         if "log" in e.get("by", {}):
             e["by"]["log"] = [{k: v for k, v in x.items() if k != "at"} for x in e["by"]["log"]]
+        if isinstance(e.get("by", {}).get("ingest_run"), dict):  # the ingest run's log entry: its own clock
+            e["by"] = {**e["by"], "ingest_run": {k: v for k, v in e["by"]["ingest_run"].items() if k != "at"}}
         out.append(e)
     return out
 
