@@ -163,9 +163,16 @@ class Watched:
         self.problems: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
         page.on("request", self._request)
+
+    def _failed(self, request: Any) -> None:
+        # The browser's own favicon fetch is cancelled when a page navigates on before it finished
+        # (log-in, log-out): that is the browser tidying up, not a request of the explorer failing.
+        if request.url == f"{self.origin}/favicon.svg" and "ERR_ABORTED" in str(request.failure):
+            return
+        self.problems.append(f"failed: {request.url} {request.failure}")
 
     def _request(self, request: Any) -> None:
         url: str = request.url

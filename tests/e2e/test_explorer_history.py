@@ -18,8 +18,9 @@ from steward.graph import EdgeKey, EdgeKind, Node, NodeKind, OwnershipClaim
 from steward.settings import Settings
 from steward.store import open_store
 from steward.store.base import utc_now
+from tests.auth_helpers import mint_at
 from tests.e2e.test_api import LiveServer
-from tests.e2e.test_explorer import Watched, api, browser, built, seg  # noqa: F401  (fixtures)
+from tests.e2e.test_explorer import Watched, api, browser, built, log_in, seg  # noqa: F401  (fixtures)
 
 ORDERS = "dataset:s3://lake/orders"
 ZONE = "Europe/Paris"
@@ -42,7 +43,7 @@ def moved_server(tmp_path: Path, built: None) -> Iterator[tuple[LiveServer, str]
         store.retract("catalog", nodes=(), edges=[EdgeKey("person:ada@acme.com", EdgeKind.OWNS, ORDERS,
                                                           "catalog|owner")])
         store.upsert(nodes=[Node(ORDERS, NodeKind.DATASET, source="catalog", props={"tier": "gold"})])
-    with LiveServer(Settings(store=uri)) as server:
+    with LiveServer(Settings(store=uri), token=mint_at(uri, "viewer", create=False)) as server:
         yield server, moment
 
 
@@ -52,6 +53,7 @@ def test_history_and_as_of_on_the_node_page(moved_server: tuple[LiveServer, str]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id=ZONE)
     w = Watched(context.new_page(), server.url)
     try:
+        log_in(w, server.token)
         w.page.goto(f"{server.url}/nodes/{seg(ORDERS)}")
         rows = w.page.get_by_test_id("history").locator("tbody tr")
         rows.first.wait_for()
