@@ -174,7 +174,7 @@ def _after(view: OwnershipView, artifact: str, new: list[Claim], roles: Sequence
 
 def _apply(
     store: GraphStore, view: OwnershipView, doc: dict[str, Any], principal: Principal, *,
-    extra_log: Sequence[dict[str, Any]] = (),
+    extra_log: Sequence[dict[str, Any]] = (), expect: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Write ``doc``'s owners/stewards as steward-origin claims, ``doc`` itself (status ``applied``) and
     the log entries, in one ``upsert``; then drop the superseded edges. Returns the ``ownership.set`` entry."""
@@ -210,7 +210,7 @@ def _apply(
     if stale:
         applied["stale"] = True
     store.upsert(edges=marks, claims=claims, records=[Record(CHANGE_KIND, doc["id"], applied)],
-                 log=[*extra_log, entry])
+                 log=[*extra_log, entry], expect=expect)
     _clean_up(store, [*replaced, *leftovers])
     doc.clear()
     doc.update(applied)
@@ -293,6 +293,9 @@ def decide(store: GraphStore, principal: Principal, change_id: str, *, approve: 
     if not (requester or principal.role == "admin" or (principal.person and view.holds(principal.person, artifact))):
         raise ForbiddenError(f"only an owner of {artifact} or an admin may {verb} change {change_id}")
     now = utc_now()
+    # Decided once: two people approving at the same moment cannot both apply it (compare-and-set
+    # under the store's write lock; the second gets 409 and nothing of theirs is written).
+    still_open = {(CHANGE_KIND, change_id): {"status": "open"}}
     doc.update(decided_by=principal.actor, decided_at=now, decision_reason=text)
     decision = {"type": f"change.{verb}", "actor": principal.actor, "subject": artifact, "change": change_id,
                 "reason": text, "requested_by": doc.get("requested_by")}
@@ -300,9 +303,9 @@ def decide(store: GraphStore, principal: Principal, change_id: str, *, approve: 
         doc["status"] = "rejected"
         if requester:
             decision["withdrawn"] = True
-        store.upsert(records=[Record(CHANGE_KIND, change_id, doc)], log=[decision])
+        store.upsert(records=[Record(CHANGE_KIND, change_id, doc)], log=[decision], expect=still_open)
         return Outcome(status="rejected", change=doc, log=decision)
-    entry = _apply(store, view, doc, principal, extra_log=[decision])
+    entry = _apply(store, view, doc, principal, extra_log=[decision], expect=still_open)
     return Outcome(status="applied", change=doc, log=entry)
 
 

@@ -133,8 +133,13 @@ def _marker(doc: Mapping[str, Any]) -> dict[str, Any]:
             "root": doc["artifact"]["id"]}
 
 
-def save_incident(store: GraphStore, doc: dict[str, Any], entry: Mapping[str, Any]) -> dict[str, Any]:
+def save_incident(store: GraphStore, doc: dict[str, Any], entry: Mapping[str, Any], *, new: bool = False
+                  ) -> dict[str, Any]:
     """Write the incident, its entry in the suspect index, and its log entry in one transaction.
+
+    Every save bumps the incident's ``rev`` and (unless ``new``) is a compare-and-set on the ``rev``
+    it was read at: two people changing one incident at the same moment cannot lose either change;
+    the second gets 409 (ConflictError) and nothing of theirs is written.
 
     The index (records of kind ``incident_suspects``, one per incident) holds what suspect marks need
     and nothing else: the marker and the frozen ids of an unresolved incident; ``{"open": false}``
@@ -145,7 +150,15 @@ def save_incident(store: GraphStore, doc: dict[str, Any], entry: Mapping[str, An
     else:
         index = {"open": True, "marker": _marker(doc),
                  "frozen": [[i["id"], i["distance"]] for i in doc["frozen"]["impacted"]]}
-    store.upsert(records=[Record(KIND, doc["id"], doc), Record(INDEX_KIND, doc["id"], index)], log=[entry])
+    read_at = doc.get("rev")
+    doc["rev"] = (read_at or 0) + 1
+    expect = None if new else {(KIND, doc["id"]): {"rev": read_at}}
+    try:
+        store.upsert(records=[Record(KIND, doc["id"], doc), Record(INDEX_KIND, doc["id"], index)], log=[entry],
+                     expect=expect)
+    except BaseException:
+        doc["rev"] = read_at
+        raise
     return doc
 
 
@@ -201,7 +214,8 @@ def open_incident(
     }
     return save_incident(store, doc, _entry(doc, "open", actor, at, after={"status": "open", "severity": sev,
                                                                               "title": title_ok},
-                                            impacted=len(frozen["impacted"]), paged=[p["id"] for p in blast["page"]]))
+                                            impacted=len(frozen["impacted"]), paged=[p["id"] for p in blast["page"]]),
+                         new=True)
 
 
 def transition(

@@ -107,7 +107,7 @@ class AsOfStore(EmbeddedStore):
 
     def _write(
         self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
-        log: Sequence[Mapping[str, Any]] = (),
+        log: Sequence[Mapping[str, Any]] = (), expect: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> list[LogLine]:
         raise self._refuse()
 

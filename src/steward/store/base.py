@@ -35,7 +35,7 @@ from steward.graph import (
 
 __all__ = [
     "Counts", "EdgeVersion", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion", "PlanGate", "Reached",
-    "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "leaf_hash", "seal",
+    "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected", "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -150,6 +150,23 @@ NodeRow = tuple[str, str, str, str, str, str]
 EdgeRow = tuple[str, str, str, str, str, str, str]
 
 
+def check_expected(
+    expect: Mapping[tuple[str, str], Mapping[str, Any]] | None, stored: Mapping[tuple[str, str], dict[str, Any]],
+) -> None:
+    """Raise ConflictError unless every expected record exists with the expected field values (a
+    missing field reads as None). Backends call it under their write lock with the stored docs."""
+    from steward.errors import ConflictError
+
+    for (kind, rid), fields in (expect or {}).items():
+        doc = stored.get((kind, rid))
+        if doc is None:
+            raise ConflictError(f"{kind} {rid} does not exist any more: nothing was written")
+        for name, value in fields.items():
+            if doc.get(name) != value:
+                raise ConflictError(f"{kind} {rid} changed while this was being done ({name} is now "
+                                    f"{doc.get(name)!r}, was {value!r}): nothing was written; look again and retry")
+
+
 def leaf_hash(entry: bytes) -> str:
     """RFC 6962 leaf hash: SHA-256 over 0x00 followed by the entry's bytes."""
     return hashlib.sha256(b"\x00" + entry).hexdigest()
@@ -250,6 +267,7 @@ class GraphStore(abc.ABC):
         claims: Sequence[OwnershipClaim] = (),
         records: Sequence[Record] = (),
         log: Sequence[Mapping[str, Any]] = (),
+        expect: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> list[LogLine]:
         """Merge one batch in a single transaction: graph records, governance records, and the log
         entries that record the change (appended in order; each gets ``seq``, and ``at`` if it has
@@ -267,6 +285,9 @@ class GraphStore(abc.ABC):
         if not nodes and not all_edges and not records and not entries:
             return []
         # Rows are applied in order, so a later assertion of the same node in a batch wins.
+        if expect:
+            return self._write(nodes=list(nodes), edges=all_edges, records=list(records), log=entries,
+                               expect=dict(expect))
         return self._write(nodes=list(nodes), edges=all_edges, records=list(records), log=entries)
 
     @staticmethod
@@ -295,11 +316,13 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def _write(
         self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
-        log: Sequence[Mapping[str, Any]] = (),
+        log: Sequence[Mapping[str, Any]] = (), expect: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> list[LogLine]:
         """Backend: merge nodes, then edges (creating stub endpoints), replace records, and append
         the log entries (``seal`` with the next positions, taken under the write lock), all in one
-        transaction."""
+        transaction. ``expect`` (compare-and-set for read-modify-write of records): before anything
+        is written, under the write lock, each ``(kind, id)`` must exist with these field values
+        (:func:`check_expected`), else nothing is written and ConflictError is raised."""
 
     def retract(
         self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey],

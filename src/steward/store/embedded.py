@@ -50,6 +50,7 @@ from steward.store.base import (
     RetractResult,
     SourceRecords,
     Way,
+    check_expected,
     group_by_kind,
     search_rank,
     utc_now,
@@ -421,9 +422,16 @@ class EmbeddedStore(GraphStore):
 
     def _write(
         self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
-        log: Sequence[Mapping[str, Any]] = (),
+        log: Sequence[Mapping[str, Any]] = (), expect: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> list[LogLine]:
         with self._writing("write to") as db:
+            if expect:  # under the write lock (BEGIN IMMEDIATE): nobody commits between this read and ours
+                held: dict[tuple[str, str], dict[str, Any]] = {}
+                for kind, rid in expect:
+                    row = db.execute("SELECT doc FROM records WHERE kind=? AND id=?", (kind, rid)).fetchone()
+                    if row is not None:
+                        held[(kind, rid)] = json.loads(row[0])
+                check_expected(expect, held)
             lines = self._append(db, records, log)
             ids = {n.id for n in nodes}
             for e in edges:

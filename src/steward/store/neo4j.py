@@ -51,6 +51,7 @@ from steward.store.base import (
     SourceRecords,
     Truncated,
     Way,
+    check_expected,
     group_by_kind,
     search_rank,
     utc_now,
@@ -271,7 +272,7 @@ class Neo4jStore(GraphStore):
 
     def _write(
         self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
-        log: Sequence[Mapping[str, Any]] = (),
+        log: Sequence[Mapping[str, Any]] = (), expect: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     ) -> list[LogLine]:
         # One row per node id (repeats in a batch merged in order, as the embedded store applies
         # them), then one row per endpoint the batch does not describe, then one row per edge:
@@ -309,6 +310,11 @@ class Neo4jStore(GraphStore):
         q_edges, q_open_nodes, q_open_edges = _q("merge_edges"), _q("open_node_versions"), _q("open_edge_versions")
 
         def work(tx: ManagedTransaction) -> list[LogLine]:
+            if expect:  # lock first, read after: a concurrent writer of these records waits for our commit
+                keys = [f"{k}/{i}" for k, i in expect]
+                tx.run(_q("lock_records"), keys=keys).consume()
+                stored = {(r["kind"], r["id"]): json.loads(r["doc"]) for r in tx.run(_q("read_records"), keys=keys)}
+                check_expected(expect, stored)
             now = utc_now()  # the transaction's time: the versions it opens or closes carry it
             # History: the merges return what changed (nothing, when a source only saw it again), and
             # the versions of those open in separate statements, so a re-ingest costs no more than before.
