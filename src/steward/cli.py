@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 not found, 5 invalid input, "
-    "6 store unavailable, 7 safety limit, 8 audit gate failed."
+    "6 store unavailable, 7 safety limit, 8 audit gate failed, 9 the governance log does not verify."
 )
 app = typer.Typer(
     name="steward",

@@ -14,8 +14,8 @@ in any state (a postmortem link usually comes after the resolution).
 Every change writes the whole record and one log entry (``incident.open``, ``incident.ack``,
 ``incident.mitigate``, ``incident.resolve``, ``incident.note``, ``incident.assign``,
 ``incident.link``, ``incident.page``) in one ``upsert``; the entry's ``subject`` is the artifact.
-Two writers changing the same incident at the same instant may lose one change (last write wins):
-the store offers no compare-and-set on records.
+Two writers changing the same incident at the same instant cannot lose a change: every save is a
+compare-and-set on the incident's ``rev`` (the second writer gets 409 and retries).
 """
 
 from __future__ import annotations
