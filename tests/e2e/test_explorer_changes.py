@@ -141,3 +141,31 @@ def test_reject_with_a_reason(org: Org, logged_in: Any) -> None:
         doc = store.get_record("change", cid)
     assert doc is not None and doc.doc["status"] == "rejected" and doc.doc["decided_by"] == EVE
     assert org.owners(MODEL, "steward") == ["person:leo@corp.com"]
+
+
+def test_apply_a_leavers_handoff_from_the_person_page(org: Org, logged_in: Any) -> None:
+    from tests.contract.test_ownership_changes import LEO
+
+    ann = logged_in(org, "ann")
+    ann.page.goto(f"{org.server.url}/people/{quote(LEO, safe='')}")
+    form = ann.page.get_by_role("form", name="Apply the handoff")
+    button = form.get_by_role("button", name="File the transfers")
+    assert button.is_disabled()  # a successor and a reason are required
+    form.get_by_label("Successor").fill("@sue")
+    form.get_by_label("Reason").fill("leo leaves on Friday")
+    button.click()
+    status = form.get_by_test_id("handoff-applied")
+    status.wait_for()
+    filed = int(status.inner_text().split()[0])
+    assert filed >= 1 and "change request" in status.inner_text()
+    with open_store(org.uri) as store:
+        from steward.governance.changes import list_changes
+
+        requests = list_changes(store, status="open")
+    assert len(requests) == filed and all((r.get("handoff") or {}).get("from") == LEO for r in requests)
+    assert all(r["requested_by"] == ANN for r in requests)
+    form.get_by_role("link", name="Open change requests").click()
+    ann.page.wait_for_selector('[data-testid="changes"]')
+    assert ann.page.locator("tr[data-change]").count() == filed
+    assert "→" in ann.page.locator("tr[data-change]").first.inner_text()
+    ann.shot("handoff-applied")

@@ -1,6 +1,7 @@
 import { apiGet } from "../../api/client";
 import { arr, field, nodeRef, str, strs, text } from "../../api/model";
 import { CopyButton, DownloadButton, NodeLink, Section, Status } from "../../components";
+import { HandoffApplyForm } from "../changes/HandoffApplyForm";
 import { useApi } from "../../lib/useApi";
 import { OnCall } from "../reviews/OnCall";
 
@@ -58,6 +59,7 @@ export function OwnerPage({ id, kind }: { id: string; kind: "person" | "team" })
                     })}
                   </tbody>
                 </table>
+                <HandoffApplyForm person={id} />
                 <details><summary>Checklist (Markdown)</summary><pre className="checklist" tabIndex={0}>{checklist}</pre></details>
               </Section>
             ) : null}
