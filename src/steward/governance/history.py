@@ -14,10 +14,11 @@ node written with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
+from steward.analysis.common import parse_time
 from steward.errors import InvalidInputError, NotFoundError
 from steward.graph import EdgeKind, EdgeRecord, NodeRecord
 from steward.store.base import EdgeVersion, GraphStore, NodeVersion
@@ -32,16 +33,6 @@ STEWARD_WINDOW = timedelta(seconds=5)
 STEWARD_SOURCE = "steward"
 #: Log entries that record an ingest: a recipe's run, and an accepted OpenLineage POST.
 INGEST_TYPES = frozenset({"ingest.run", "ingest.lineage"})
-
-
-def _time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _node_state(r: NodeRecord) -> dict[str, Any]:
@@ -134,7 +125,7 @@ def _run_of(runs: Iterable[dict[str, Any]], source: str, at: datetime) -> dict[s
     that name sources must name this one."""
     best: tuple[timedelta, dict[str, Any]] | None = None
     for run in runs:
-        logged = _time(run.get("at"))
+        logged = parse_time(run.get("at"))
         if logged is None:
             continue
         named = _run_sources(run)
@@ -180,7 +171,7 @@ def history(
     events: list[dict[str, Any]] = []
     for ev in raw:
         v = ev["version"]
-        at = _time(ev["at"])
+        at = parse_time(ev["at"])
         sources = _sources_of(ev)
         by: dict[str, Any] = {"sources": sources}
         if at is not None:
@@ -189,7 +180,7 @@ def history(
                 by["ingest_run"] = run
             if STEWARD_SOURCE in sources:
                 why = [_summary(e) for e in about
-                       if (t := _time(e.get("at"))) is not None and abs(t - at) <= STEWARD_WINDOW]
+                       if (t := parse_time(e.get("at"))) is not None and abs(t - at) <= STEWARD_WINDOW]
                 if why:
                     by["log"] = why
         shown = ev["after"] if ev["after"] is not None else ev["before"]
