@@ -601,7 +601,8 @@ def demo(
         console.print(f"note: {note}", highlight=False)
     # One command a line, never wrapped (a line cut after `export` cannot be pasted).
     console.print("\nTry:", highlight=False)
-    for command in (f"export STEWARD_STORE={store_uri}", "steward audit", f"steward handoff {result.leaver}",
+    audit_cmd = f"steward audit --policy {result.policy}" if result.policy is not None else "steward audit"
+    for command in (f"export STEWARD_STORE={store_uri}", audit_cmd, f"steward handoff {result.leaver}",
                     f"steward upstream {result.deployments[0]} --days 7",
                     f"steward incidents --artifact {farthest}",
                     f"steward ingest {result.recipe} --dry-run",
