@@ -101,6 +101,10 @@ class AsOfStore(EmbeddedStore):
         self.uri = f"{parent.uri} as of {moment}"
         #: Whether the live store keeps this view (and closes it); otherwise its user closes it.
         self.cached = False
+        #: Users inside ``viewing`` right now, and whether the cache has let go of it: an evicted view
+        #: is closed by its last user, never under another thread's feet.
+        self._users = 0
+        self._evicted = False
 
     def _refuse(self) -> UnsupportedError:
         return UnsupportedError(f"the graph as of {self.moment} is read-only; write to {self.parent.uri}")
@@ -151,8 +155,9 @@ class AsOfStore(EmbeddedStore):
             self._tmp.cleanup()
 
 
-def view_as_of(store: GraphStore, moment: str | datetime) -> AsOfStore:
-    """The graph in ``store`` as it was at ``moment`` (see the module's docstring)."""
+def view_as_of(store: GraphStore, moment: str | datetime, *, hold: bool = False) -> AsOfStore:
+    """The graph in ``store`` as it was at ``moment`` (see the module's docstring). ``hold``: count
+    the caller as a user until it calls :func:`release` (``viewing`` does)."""
     ts = parse_moment(moment)
     since = store.history_since()
     if since is None:
@@ -168,6 +173,7 @@ def view_as_of(store: GraphStore, moment: str | datetime) -> AsOfStore:
         cached: AsOfStore | None = views.get(ts)
         if cached is not None:
             views.move_to_end(ts)
+            cached._users += hold
             return cached
         started = datetime.now(UTC)
         nodes, edges = store._rows_at(ts)
@@ -177,8 +183,20 @@ def view_as_of(store: GraphStore, moment: str | datetime) -> AsOfStore:
             views[ts] = view
             while len(views) > CACHE_VIEWS:
                 _, old = views.popitem(last=False)
-                old.close()
+                old._evicted = True
+                if old._users == 0:
+                    old.close()
+        view._users += hold
         return view
+
+
+def release(view: AsOfStore) -> None:
+    """A holder is done with ``view``: close it if nobody keeps it (not cached, or evicted meanwhile)."""
+    with _LOCK:
+        view._users -= 1
+        done = view._users == 0 and (not view.cached or view._evicted)
+    if done:
+        view.close()
 
 
 def moment_of(store: GraphStore) -> datetime | None:
@@ -195,9 +213,8 @@ def viewing(store: GraphStore, moment: str | datetime | None) -> Iterator[GraphS
     if moment is None:
         yield store
         return
-    view = view_as_of(store, moment)
+    view = view_as_of(store, moment, hold=True)
     try:
         yield view
     finally:
-        if not view.cached:
-            view.close()
+        release(view)
