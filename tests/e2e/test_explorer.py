@@ -469,6 +469,9 @@ def test_keyboard_only_search_and_graph_selection(demo_server: LiveServer, open_
     w = open_page(demo_server)
     page = w.page
     page.goto(demo_server.url + "/")
+    # the search box takes the focus once the app has rendered (after it checked the session): keys
+    # typed before that go nowhere, so wait for the focus, as a person waits for the page
+    page.wait_for_function("() => document.activeElement?.getAttribute('role') === 'combobox'")
     page.keyboard.type("raw/events")  # the search box has the focus on the home page
     page.get_by_role("option").first.wait_for()
     page.keyboard.press("ArrowDown")
