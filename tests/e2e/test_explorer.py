@@ -168,9 +168,11 @@ class Watched:
         page.on("request", self._request)
 
     def _failed(self, request: Any) -> None:
-        # The browser's own favicon fetch is cancelled when a page navigates on before it finished
-        # (log-in, log-out): that is the browser tidying up, not a request of the explorer failing.
-        if request.url == f"{self.origin}/favicon.svg" and "ERR_ABORTED" in str(request.failure):
+        # ERR_ABORTED on our own origin is a cancellation, not a failure: the explorer aborts the
+        # requests of a section that unmounts (AbortController in useApi), and the browser drops its
+        # favicon fetch when the page navigates on. A server error shows as an HTTP status (watched
+        # below); a network failure has another code.
+        if request.url.startswith(self.origin + "/") and "ERR_ABORTED" in str(request.failure):
             return
         self.problems.append(f"failed: {request.url} {request.failure}")
 
