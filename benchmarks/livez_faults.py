@@ -37,7 +37,7 @@ from steward.settings import Settings  # noqa: E402
 from steward.store.neo4j import Neo4jStore  # noqa: E402
 from tests.auth_helpers import bearer, mint  # noqa: E402
 from tests.contract.test_analyses import build  # noqa: E402
-from tests.integration.neo4j.test_faults import GETS, TOKEN, ServeProcess  # noqa: E402
+from tests.integration.neo4j.test_faults import GETS, TOKEN, serve_process  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -100,7 +100,7 @@ def main() -> None:
         with Neo4jStore.connect(server.uri, settings=settings) as store:
             build(store)
             reader = bearer(mint(store, "viewer"))  # the data requests are authenticated, as deployed
-        api = ServeProcess(settings)
+        api = serve_process(settings)
         try:
             rows["idle (no load), Neo4j healthy"] = _probe(api.url, args.probes)
             rows["50 requests in flight, Neo4j healthy"] = _under_load(api.url, args.probes, reader)

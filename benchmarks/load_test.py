@@ -24,9 +24,7 @@ import os
 import platform
 import random
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,14 +36,10 @@ from typing import Any
 
 import httpx
 
+from steward.local.api_server import ServeProcess
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def event(job: int, inputs: Sequence[int], outputs: Sequence[int], owner: str) -> dict[str, Any]:
@@ -87,35 +81,6 @@ def summary(values_s: Sequence[float]) -> dict[str, float]:
         return {}
     return {"n": len(ms), "p50_ms": round(pct(ms, 50), 1), "p90_ms": round(pct(ms, 90), 1),
             "p99_ms": round(pct(ms, 99), 1), "max_ms": round(max(ms), 1), "mean_ms": round(statistics.fmean(ms), 1)}
-
-
-class Serve:
-    def __init__(self, store: str, token: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "STEWARD_STORE": store, "STEWARD_API_TOKEN": token}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "steward.cli", "serve", "--port", str(self.port)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"steward serve did not become ready: {self.process.stderr.read()[-2000:]}"
-                                 if self.process.stderr else "steward serve did not become ready")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def viewer_token(store: str) -> str:
@@ -258,7 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = args.store or f"sqlite:///{Path(tmp.name) / 'graph.db'}"
     load_before = os.getloadavg()
     reader = viewer_token(store)  # every read is authenticated (the token is checked on each request)
-    serve = Serve(store, token)
+    try:
+        serve = ServeProcess({**os.environ, "STEWARD_STORE": store, "STEWARD_API_TOKEN": token})
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
     try:
         events = seed_events(args.seed_jobs, rng)
         with httpx.Client(base_url=serve.url, timeout=60) as client:

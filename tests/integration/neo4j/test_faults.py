@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,16 +18,20 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from steward.local.api_server import ServeProcess
 from steward.local.neo4j_server import Neo4jServer, restart_local_neo4j, start_local_neo4j
 from steward.settings import Settings
 from steward.store.neo4j import Neo4jStore
 from tests.auth_helpers import bearer, mint
 from tests.contract.test_analyses import API, BOB, RAW, build
-from tests.e2e.test_api import free_port
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
 TOKEN = "fault-token"
+#: /livez must not wait behind data requests stuck on the store (those give up after 4-5 s: a /livez
+#: queued behind them would take that long). 50 concurrent /livez on a loaded 2-core machine take up to
+#: ~1.2 s with nothing blocking them, so the bound sits between the two.
+LIVEZ_BOUND_S = 2.5
 GETS = ["/readyz", "/api/v1/spof", "/api/v1/audit", f"/api/v1/blast-radius/{RAW}", f"/api/v1/upstream/{API}",
         f"/api/v1/handoff/{BOB}", f"/api/v1/nodes/{RAW}", "/api/v1/search?q=churn"]
 EVENT = {"eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "https://x",
@@ -44,36 +46,11 @@ class Rig:
     settings: Settings
 
 
-class ServeProcess:
-    """``steward serve`` in a process of its own, as deployed (a test-process server would share our GIL)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
-        env = {**os.environ, "STEWARD_STORE": settings.store, "STEWARD_NEO4J_USER": settings.neo4j_user,
-               "STEWARD_NEO4J_PASSWORD": password, "STEWARD_API_TOKEN": TOKEN}
-        self.process = subprocess.Popen([sys.executable, "-m", "steward.cli", "serve", "--port", str(self.port)],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.url}/livez", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise RuntimeError("steward serve did not start")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+def serve_process(settings: Settings) -> ServeProcess:
+    """``steward serve`` on the rig's Neo4j, with the static producer token."""
+    password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+    return ServeProcess({**os.environ, "STEWARD_STORE": settings.store, "STEWARD_NEO4J_USER": settings.neo4j_user,
+                         "STEWARD_NEO4J_PASSWORD": password, "STEWARD_API_TOKEN": TOKEN}, probe="/livez", timeout=30)
 
 
 @pytest.fixture
@@ -87,7 +64,7 @@ def rig() -> Iterator[Rig]:
             build(store)
             READER.clear()
             READER.update(bearer(mint(store, "viewer")))  # a token checked against the store on every request
-        api = ServeProcess(settings)
+        api = serve_process(settings)
         try:
             rig = Rig(server, api, settings)
             yield rig
@@ -164,7 +141,7 @@ def test_killed_neo4j_is_503_fast_and_steward_recovers_when_it_returns(rig: Rig)
     _all_routes_are_503_within_5s(base)
     livez = _livez_under_load(base)
     print(f"\n/livez with Neo4j killed, 50 concurrent data requests: max {livez[-1] * 1000:.0f} ms")
-    assert livez[-1] < 1.0
+    assert livez[-1] < LIVEZ_BOUND_S
     assert rig.server.home is not None
     rig.server.detach()
     rig.server = restart_local_neo4j(rig.server.home, password=rig.server.password)
@@ -181,7 +158,7 @@ def test_frozen_neo4j_is_503_fast_and_steward_recovers_when_it_thaws(rig: Rig) -
         _all_routes_are_503_within_5s(base)
         livez = _livez_under_load(base)
         print(f"\n/livez with Neo4j frozen, 50 concurrent data requests: max {livez[-1] * 1000:.0f} ms")
-        assert livez[-1] < 1.0
+        assert livez[-1] < LIVEZ_BOUND_S
     finally:
         os.killpg(rig.server.pid, signal.SIGCONT)
     _wait_recovered(base)
