@@ -210,8 +210,8 @@ class CompactIndex:
             got = ov.rows[way].get(u)
             if got is not None:
                 return got
-            if u >= self.n_base:
-                return _EMPTY, _EMPTY_BITS
+        if u >= self.n_base:  # a new id without a row yet
+            return _EMPTY, _EMPTY_BITS
         d = self.down if way == "down" else self.up
         lo, hi = int(d.indptr[u]), int(d.indptr[u + 1])
         return d.indices[lo:hi].astype(np.int64), d.kinds[lo:hi]
