@@ -67,23 +67,24 @@ class _Names:
         self.text = text
         self.off = off
         self.n = len(off) - 1
-        self._all: list[str] | None = None
+        self._all: npt.NDArray[np.object_] | None = None
 
     def get(self, i: int) -> str:
         return self.text[int(self.off[i]) : int(self.off[i + 1])]
 
-    def all(self) -> list[str]:
+    def all(self) -> npt.NDArray[np.object_]:
+        """Every base id as a str, in an object array (built on the first big answer, kept)."""
         names = self._all
         if names is None:
             text = self.text
             bounds = self.off.tolist()
-            names = self._all = [text[a:b] for a, b in pairwise(bounds)]
+            names = self._all = np.fromiter((text[a:b] for a, b in pairwise(bounds)), dtype=object, count=self.n)
         return names
 
     def many(self, idx: IntArray) -> list[str]:
         if idx.size * 6 > self.n or self._all is not None:
-            names = self.all()
-            return [names[i] for i in idx.tolist()]
+            out: list[str] = self.all()[idx].tolist()
+            return out
         text = self.text
         lo = self.off[idx].tolist()
         hi = self.off[idx + 1].tolist()
@@ -302,21 +303,31 @@ class CompactIndex:
         return self.materialise(nodes, dist, par)
 
     def materialise(self, nodes: IntArray, dist: IntArray, par: IntArray) -> dict[str, Reached]:
-        """``bfs``'s arrays as ``{id: Reached(distance, parent id)}``."""
-        names = self.ids_of(nodes)
-        if nodes.size * 6 > self.n_base:  # big answer: every id is decoded (once per index) anyway
-            parents = self.ids_of(par)
-        else:  # far fewer distinct parents than nodes: decode each once
-            uniq, inverse = np.unique(par, return_inverse=True)
-            pnames = self.ids_of(uniq)
-            parents = [pnames[i] for i in inverse.tolist()]
-        # hundreds of thousands of small tuples: the cyclic collector would rescan the growing dict many
-        # times over (most of the cost), and none of these objects can form a cycle
+        """``bfs``'s arrays as ``{id: Reached(distance, parent id)}``.
+
+        A node's entry is fixed by its parent alone (its distance is the parent's plus one), so one
+        ``Reached`` is made per distinct parent and shared by its children. The cyclic collector is held
+        off meanwhile: left on, it rescans the hundreds of thousands of new tuples again and again (most
+        of the cost, measured), and nothing made here can be part of a cycle.
+        """
+        if nodes.size == 0:
+            return {}
         enabled = gc.isenabled()
         gc.disable()
         try:
-            values = map(tuple.__new__, repeat(Reached), zip(dist.tolist(), parents, strict=True))
-            return dict(zip(names, values, strict=True))
+            if par.size * 6 > self.n:  # big answer: mark the parents rather than sort them
+                slot = np.full(self.n, -1, dtype=np.int64)
+                slot[par] = 0
+                uniq = np.flatnonzero(slot == 0)
+                slot[uniq] = np.arange(uniq.size, dtype=np.int64)
+                inverse = slot[par]
+            else:
+                uniq, inverse = np.unique(par, return_inverse=True)
+            child_dist = np.empty(uniq.size, dtype=np.int64)
+            child_dist[inverse] = dist
+            made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self.ids_of(uniq), strict=True))
+            shared = np.fromiter(made, dtype=object, count=uniq.size)
+            return dict(zip(self.ids_of(nodes), shared[inverse].tolist(), strict=True))
         finally:
             if enabled:
                 gc.enable()
