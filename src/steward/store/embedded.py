@@ -177,6 +177,9 @@ DELTA_MAX = 4096
 #: The overlay is merged into a new base (built and saved) once it holds more than this share of the base.
 OVERLAY_SHARE = 16
 OVERLAY_MIN = 4096
+#: ... and in the foreground (the walk waits) once it holds this many times that share (a merge that
+#: cannot keep up, or failed).
+OVERLAY_HARD = 4
 
 T = TypeVar("T")
 _CACHE_MAX = 500_000
@@ -259,6 +262,9 @@ class EmbeddedStore(GraphStore):
         #: this process last saved (its delta rows are deleted by the next write)
         self._delta_table: bool | None = None
         self._saved_version: int | None = None
+        #: the thread building a new base in the background, and the base it built (not taken up yet)
+        self._merging: threading.Thread | None = None
+        self._merged: CompactIndex | None = None
         self._wrote = False
         self._cache: dict[str, NodeRecord] = {}
         self._cache_version = -1
@@ -365,14 +371,23 @@ class EmbeddedStore(GraphStore):
         """The index at the store's version: the one in memory, else the saved base; brought up to date by
         laying the commits since over it (their ``index_delta`` rows), else built anew from one snapshot
         (and saved) when those rows are missing (a big commit, a store written by an older Steward) or
-        the overlay has grown past a share of the base."""
+        the overlay has grown far past its share of the base. Past its share, a new base is built in the
+        background (``_merge_in_background``) while answers go on from the overlay; the next call after
+        it is done lays the commits since over the new base."""
         version = self._version()
         idx = self._index
-        if idx is not None and idx.version == version:
+        merged = self._merged
+        if idx is not None and idx.version == version and (merged is None or merged.version <= idx.base_version):
             return idx
         with self._snapshot() as db:
             version = self._version()
-            fresh = self._catch_up(db, idx, version) if idx is not None and idx.version < version else None
+            if merged is not None and merged.version <= version and (idx is None or merged.version > idx.base_version):
+                idx = merged
+            if merged is not None and self._merged is merged:
+                self._merged = None
+            fresh = idx if idx is not None and idx.version == version else None
+            if fresh is None and idx is not None and idx.version < version:
+                fresh = self._catch_up(db, idx, version)
             if fresh is None:
                 saved = self._load_saved(version)
                 if saved is not None:
@@ -382,6 +397,31 @@ class EmbeddedStore(GraphStore):
                 self._save_index(fresh)
         self._index = fresh
         return fresh
+
+    def _merge_in_background(self) -> None:
+        """Build a new base from a snapshot of its own (a read-only connection) in a thread, save it, and
+        leave it for ``_current_index``; one at a time. An as-of view merges in the foreground."""
+        if not self._keeps_history or (self._merging is not None and self._merging.is_alive()):
+            return
+
+        def work() -> None:
+            try:
+                con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+                try:
+                    con.execute("PRAGMA busy_timeout=30000")
+                    con.execute("BEGIN")
+                    row = con.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+                    built = build_index(con, store_id=self.store_id, version=int(row[0]))
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+                self._save_index(built)
+                self._merged = built
+            except Exception:  # the overlay goes on answering; the next growth tries again
+                logger.info("building a new traversal index base in the background failed", exc_info=True)
+
+        self._merging = threading.Thread(target=work, name="steward-index-merge", daemon=True)
+        self._merging.start()
 
     def _load_saved(self, version: int) -> CompactIndex | None:
         saved = CompactIndex.load(self.index_path)
@@ -417,8 +457,11 @@ class EmbeddedStore(GraphStore):
             touched.update(delta["n"])
             pairs.update((a, b) for a, b in delta["p"])
         limit = max(OVERLAY_MIN, idx.n_base // OVERLAY_SHARE)
-        if idx.overlay_size + len(touched) + 2 * len(pairs) > limit:
+        size = idx.overlay_size + len(touched) + 2 * len(pairs)
+        if size > OVERLAY_HARD * limit:
             return None
+        if size > limit:
+            self._merge_in_background()
         ids = json.dumps(sorted(touched | {x for p in pairs for x in p}))
         present = [r[0] for r in db.execute(f"SELECT id FROM nodes WHERE id IN {_IN}", (ids,))]
         bits: dict[tuple[str, str], int] = dict.fromkeys(pairs, 0)
@@ -828,6 +871,9 @@ class EmbeddedStore(GraphStore):
 
     def close(self) -> None:
         self._close_views()
+        merging = self._merging
+        if merging is not None:  # let a background build finish its file (it reads through its own connection)
+            merging.join()
         with self._lock:
             try:
                 if self._wrote:  # leave the index current, so the next process starts answering at once

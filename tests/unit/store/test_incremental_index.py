@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -158,3 +159,31 @@ def test_a_big_commit_rebuilds_and_saves_a_new_base(tmp_path: Path) -> None:
         idx = store.compact_index()
         assert idx.base_version == idx.version > first.version and idx.overlay_size == 0
         assert len(store.reach([ds("a")], way="down")) == many + 1
+
+
+def test_an_overlay_past_its_share_is_merged_into_a_new_base_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from steward.store import embedded
+
+    monkeypatch.setattr(embedded, "OVERLAY_MIN", 8)
+    monkeypatch.setattr(embedded, "OVERLAY_HARD", 1000)
+    with open_store(f"sqlite:///{tmp_path / 'g.db'}", create=True) as store:
+        assert isinstance(store, EmbeddedStore)
+        store.upsert(edges=[Edge(src=ds("a"), kind=EdgeKind.CONSUMED_BY, dst="run:0", source="t")])
+        first = store.compact_index()
+        for i in range(1, 8):  # a chain a -> run:0 -> d1 -> run:1 -> d2 ...
+            store.upsert(edges=[Edge(src=f"run:{i - 1}", kind=EdgeKind.PRODUCED, dst=ds(f"d{i}"), source="t"),
+                                Edge(src=ds(f"d{i}"), kind=EdgeKind.CONSUMED_BY, dst=f"run:{i}", source="t")])
+            store.reach([ds("a")], way="down")
+        assert store._merging is not None, "the overlay outgrew its share: a new base is being built"
+        store._merging.join(timeout=60)
+        merged_at = store._merged.version if store._merged is not None else store.compact_index().base_version
+        assert merged_at > first.version
+        store.upsert(edges=[Edge(src="run:7", kind=EdgeKind.PRODUCED, dst=ds("end"), source="t")])
+        got = store.reach([ds("a")], way="down")
+        idx = store.compact_index()
+        assert idx.base_version == merged_at and idx.version > merged_at  # the new base, the rest laid over it
+        assert got[ds("end")] == (16, "run:7") and len(got) == 16
+        saved = embedded.CompactIndex.load(tmp_path / "g.db.idx")
+        assert saved is not None and saved.version >= merged_at  # (a later merge may have saved a newer one)
