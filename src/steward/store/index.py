@@ -61,15 +61,36 @@ class _Dir:
 
 
 class _Names:
-    """The base's ids (shared by every overlay on it), decoded one by one or all at once for big answers."""
+    """The base's ids (shared by every overlay on it), decoded one by one or all at once for big answers.
 
-    def __init__(self, text: str, off: npt.NDArray[np.int64]) -> None:
-        self.text = text
+    Loaded from a file whose ids are all ASCII (bytes = characters, so the offsets are byte offsets),
+    nothing is decoded up front: single ids are read straight from the memory-mapped bytes, and the
+    whole text is decoded only for an answer that lists a good share of the nodes.
+    """
+
+    def __init__(self, text: str | None, off: npt.NDArray[np.int64], raw: npt.NDArray[np.uint8] | None = None,
+                 ) -> None:
+        self._text = text
+        self._raw = raw
+        self._mv = raw.data if text is None and raw is not None else None
         self.off = off
         self.n = len(off) - 1
         self._all: npt.NDArray[np.object_] | None = None
 
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._raw is not None
+            self._text = self._raw.tobytes().decode("utf-8")
+        return self._text
+
+    def encoded(self) -> bytes:
+        return self._raw.tobytes() if self._raw is not None else self.text.encode("utf-8")
+
     def get(self, i: int) -> str:
+        mv = self._mv
+        if mv is not None and self._text is None:
+            return str(mv[int(self.off[i]) : int(self.off[i + 1])], "ascii")
         return self.text[int(self.off[i]) : int(self.off[i + 1])]
 
     def all(self) -> npt.NDArray[np.object_]:
@@ -85,18 +106,21 @@ class _Names:
         if idx.size * 6 > self.n or self._all is not None:
             out: list[str] = self.all()[idx].tolist()
             return out
-        text = self.text
         lo = self.off[idx].tolist()
         hi = self.off[idx + 1].tolist()
+        mv = self._mv
+        if mv is not None and self._text is None and idx.size < 50_000:
+            return [str(mv[a:b], "ascii") for a, b in zip(lo, hi, strict=True)]
+        text = self.text
         return [text[a:b] for a, b in zip(lo, hi, strict=True)]
 
     def rank(self, node_id: str) -> int:
         """Where ``node_id`` is or would be inserted (binary search; each probe decodes one id)."""
         lo, hi = 0, self.n
-        text, off = self.text, self.off
+        get = self.get
         while lo < hi:
             mid = (lo + hi) // 2
-            if text[int(off[mid]) : int(off[mid + 1])] < node_id:
+            if get(mid) < node_id:
                 lo = mid + 1
             else:
                 hi = mid
@@ -137,7 +161,6 @@ class CompactIndex:
         self.base_version = version if _base_version is None else _base_version
         self.kinds = tuple(kinds)
         self._bit = {k: i for i, k in enumerate(self.kinds)}
-        self._text = ids_text
         self._off = ids_off
         self._names = _names if _names is not None else _Names(ids_text, ids_off)
         self.n_base = len(ids_off) - 1
@@ -416,7 +439,7 @@ class CompactIndex:
                 flags[np.fromiter(work, dtype=np.int64, count=len(work))] = True
             patched[way] = flags
         overlay = _Overlay(tuple(new_ids), new_pos, new_at, groups, new_key, frozenset(dead), rows, patched)
-        return CompactIndex(store_id=self.store_id, version=version, kinds=self.kinds, ids_text=self._text,
+        return CompactIndex(store_id=self.store_id, version=version, kinds=self.kinds, ids_text="",
                             ids_off=self._off, down=self.down, up=self.up, _names=self._names, _overlay=overlay,
                             _base_version=self.base_version)
 
@@ -425,7 +448,7 @@ class CompactIndex:
         """Write the base to a temporary file beside ``path`` and rename it over: readers never see half a file."""
         if self._ov is not None:
             raise ValueError("only a base is saved; build a new base to save an index with an overlay")
-        text = self._text.encode("utf-8")
+        text = self._names.encoded()
         arrays: dict[str, npt.NDArray[Any]] = {
             "ids_off": self._off,
             "down_indptr": self.down.indptr, "down_indices": self.down.indices, "down_kinds": self.down.kinds,
@@ -466,10 +489,12 @@ class CompactIndex:
             arr: dict[str, npt.NDArray[Any]] = {}
             for name, (dtype, off, count) in header["layout"].items():
                 arr[name] = np.frombuffer(mm, dtype=np.dtype(dtype), count=count, offset=head_len + off)
-            text = arr["ids_text"].tobytes().decode("utf-8")
+            ids_raw, off = arr["ids_text"], arr["ids_off"]
+            ascii_only = off.size > 0 and int(off[-1]) == ids_raw.size  # as many bytes as characters
+            names = _Names(None if ascii_only else ids_raw.tobytes().decode("utf-8"), off, ids_raw)
             return cls(
-                store_id=header["store_id"], version=int(header["version"]), kinds=header["kinds"], ids_text=text,
-                ids_off=arr["ids_off"],
+                store_id=header["store_id"], version=int(header["version"]), kinds=header["kinds"], ids_text="",
+                ids_off=off, _names=names,
                 down=_Dir(arr["down_indptr"], arr["down_indices"], arr["down_kinds"]),
                 up=_Dir(arr["up_indptr"], arr["up_indices"], arr["up_kinds"]),
             )

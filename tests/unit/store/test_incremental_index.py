@@ -187,3 +187,23 @@ def test_an_overlay_past_its_share_is_merged_into_a_new_base_in_the_background(
         assert got[ds("end")] == (16, "run:7") and len(got) == 16
         saved = embedded.CompactIndex.load(tmp_path / "g.db.idx")
         assert saved is not None and saved.version >= merged_at  # (a later merge may have saved a newer one)
+
+
+@pytest.mark.parametrize("names", [["a", "b", "c", "ab", "a b"], ["a", "é", "😀", "Z", "ǅ"]], ids=["ascii", "unicode"])
+def test_a_loaded_index_reads_its_ids_as_built(tmp_path: Path, names: list[str]) -> None:
+    """Ids read from the memory-mapped file (straight from its bytes when all are ASCII) are the ids."""
+    uri = f"sqlite:///{tmp_path / 'g.db'}"
+    edges = [Edge(src=ds(a), kind=EdgeKind.CONSUMED_BY, dst=f"run:{b}", source="t") for a in names for b in names]
+    with open_store(uri, create=True) as store:
+        store.upsert(edges=edges)
+        want = {n: store.reach([ds(n)], way="down") for n in names}
+        want_up = store.reach([f"run:{names[0]}"], way="up")
+    saved = (tmp_path / "g.db.idx").stat().st_mtime_ns
+    with open_store(uri) as store:
+        assert isinstance(store, EmbeddedStore)
+        idx = store.compact_index()
+        assert idx.version == store._version() and idx.overlay_size == 0  # the saved file, not a rebuild
+        assert {n: store.reach([ds(n)], way="down") for n in names} == want
+        assert store.reach([f"run:{names[0]}"], way="up") == want_up
+        assert [idx.id_of(i) for i in range(idx.n)] == sorted({ds(n) for n in names} | {f"run:{n}" for n in names})
+    assert (tmp_path / "g.db.idx").stat().st_mtime_ns == saved  # read from the file, never rebuilt
