@@ -50,6 +50,8 @@ def check_walks(store: EmbeddedStore, starts: list[str], depth: int | None, kind
         want = bfs(present, lambda n: adj.get(n, ()), max_depth=depth)  # noqa: B023
         got = store.reach([ds(s) for s in starts], way=way, kinds=kinds, max_depth=depth)  # type: ignore[arg-type]
         assert got == want
+        # in (distance, id) order, as CompactIndex.bfs lists a closure (new ids placed among the base's)
+        assert list(got) == sorted(got, key=lambda k: (got[k].distance, k))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
