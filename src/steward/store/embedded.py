@@ -441,7 +441,7 @@ class EmbeddedStore(GraphStore):
     def _catch_up(self, db: sqlite3.Connection, idx: CompactIndex, version: int) -> CompactIndex | None:
         """``idx`` with the commits after it laid over it, read in the caller's snapshot; None when a
         commit left no delta row or the overlay would outgrow its share (the caller builds a new base)."""
-        if self._delta_table is None:
+        if not self._delta_table:  # (looked again each time until it exists: another process may make it)
             self._delta_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'index_delta'").fetchone() \
                 is not None
         if not self._delta_table:

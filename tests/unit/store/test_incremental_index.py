@@ -122,15 +122,27 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_another_process_s_commits_are_laid_over_without_a_rebuild(tmp_path: Path) -> None:
+@pytest.mark.parametrize("first_delta", [True, False], ids=["delta-rows", "no-delta-table-yet"])
+def test_another_process_s_commits_are_laid_over_without_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_delta: bool,
+) -> None:
+    from steward.store import embedded
+
     uri = f"sqlite:///{tmp_path / 'g.db'}"
+    if not first_delta:  # the store's first commits leave no rows: the table does not exist when the reader looks
+        monkeypatch.setattr(embedded, "DELTA_MAX", -1)
     with open_store(uri, create=True) as store:
         store.upsert(edges=[Edge(src=ds("a"), kind=EdgeKind.CONSUMED_BY, dst="run:r", source="t"),
                             Edge(src="run:r", kind=EdgeKind.PRODUCED, dst=ds("b"), source="t"),
                             Edge(src=ds("a"), kind=EdgeKind.CONSUMED_BY, dst="run:r2", source="t")])
-    saved = (tmp_path / "g.db.idx").stat().st_mtime_ns
     with open_store(uri) as store:
         assert isinstance(store, EmbeddedStore)
+        if not first_delta:  # a commit without a row: this process looks for rows, finds no table, rebuilds
+            store.upsert(edges=[Edge(src=ds("x"), kind=EdgeKind.CONSUMED_BY, dst="run:x", source="t")])
+            store.compact_index()
+            assert store._delta_table is False
+        monkeypatch.undo()
+        saved = (tmp_path / "g.db.idx").stat().st_mtime_ns
         before = store.compact_index()
         assert set(store.reach([ds("a")], way="down")) == {"run:r", "run:r2", ds("b")}
         subprocess.run([sys.executable, "-c", WRITER, uri], check=True, timeout=120)
