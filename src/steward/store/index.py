@@ -525,12 +525,21 @@ def build_index(db: sqlite3.Connection, *, store_id: str, version: int) -> Compa
     rank = {s: i for i, s in enumerate(ids)}
     kinds = [k.value for k in EdgeKind]
     bit = {k: np.uint32(1 << i) for i, k in enumerate(kinds)}
-    rows = db.execute("SELECT src, dst, kind FROM edges").fetchall()
-    m = len(rows)
-    a = np.fromiter((rank[r[0]] for r in rows), dtype=np.int64, count=m)
-    b = np.fromiter((rank[r[1]] for r in rows), dtype=np.int64, count=m)
-    k = np.fromiter((bit.get(r[2], 0) for r in rows), dtype=np.uint32, count=m)
-    del rows
+    # edges in chunks, straight into integer arrays: the rows of millions of edges as Python tuples
+    # would cost far more memory than the index itself
+    m = int(db.execute("SELECT count(*) FROM edges").fetchone()[0])
+    a = np.empty(m, dtype=np.int64)
+    b = np.empty(m, dtype=np.int64)
+    k = np.empty(m, dtype=np.uint32)
+    cur = db.execute("SELECT src, dst, kind FROM edges")
+    at = 0
+    while chunk := cur.fetchmany(65536):
+        c = min(len(chunk), m - at)
+        a[at : at + c] = np.fromiter((rank[r[0]] for r in chunk[:c]), dtype=np.int64, count=c)
+        b[at : at + c] = np.fromiter((rank[r[1]] for r in chunk[:c]), dtype=np.int64, count=c)
+        k[at : at + c] = np.fromiter((bit.get(r[2], 0) for r in chunk[:c]), dtype=np.uint32, count=c)
+        at += c
+    a, b, k = a[:at], b[:at], k[:at]  # (one snapshot: the count and the rows agree)
     n = len(ids)
     lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=n)
     off = np.zeros(n + 1, dtype=np.int64)
