@@ -224,6 +224,9 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines.append(f"| floor: `json.loads` per line + one SQLite `executemany` per table per 5,000 events (no "
                  f"validation, no merging, no history, no index) | {fl['wall_s']:,.1f} s | {rec / fl['wall_s']:,.0f} | "
                  f"{fl['rss_peak_mb']:,.0f} MB | 1x |")
+    notes = res.get("notes")
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines) + "\n"
 
 
