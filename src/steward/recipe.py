@@ -23,12 +23,14 @@ import importlib
 import json
 import logging
 import os
+import pickle
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -328,21 +330,16 @@ def set_precedence(store: GraphStore, precedence: Sequence[str]) -> None:
 
 
 def _retract_stale(
-    store: GraphStore, source: str, records: Sequence[Record], *, max_share: float, force: bool
+    store: GraphStore, source: str, leftover_nodes: set[str], leftover_edges: set[Any], *, max_share: float,
+    force: bool,
 ) -> tuple[int, int]:
-    """Remove what ``source`` said before and not now; returns (nodes, edges) removed."""
-    emitted_nodes: set[str] = set()
-    emitted_edges = set()
-    for r in records:
-        if isinstance(r, Node):
-            emitted_nodes.add(r.id)
-        else:
-            e = r.to_edge() if isinstance(r, OwnershipClaim) else r
-            emitted_nodes.update((e.src, e.dst))
-            emitted_edges.add(e.identity)
+    """Remove what ``source`` said before this run and not in it (``leftover_*``: what it had said, less
+    everything this run emitted); returns (nodes, edges) removed."""
+    if not leftover_nodes and not leftover_edges:
+        return 0, 0
     said = store.source_records(source)
-    stale_nodes = said.nodes - emitted_nodes
-    stale_edges = said.edges - emitted_edges
+    stale_nodes = leftover_nodes & said.nodes
+    stale_edges = leftover_edges & said.edges
     total = len(said.nodes) + len(said.edges)
     stale = len(stale_nodes) + len(stale_edges)
     if not stale:
@@ -354,6 +351,64 @@ def _retract_stale(
         )
     result = store.retract(source, nodes=stale_nodes, edges=stale_edges)
     return result.nodes_deleted, result.edges_deleted
+
+
+#: Records per chunk of a source's spill file (and per resolve-and-write step).
+SPILL_CHUNK = 5000
+#: Records are spilled as their field values and rebuilt as they were (already validated, so without
+#: running ``__post_init__`` again): the dataclasses' own pickling is several times slower.
+_SPILL_FIELDS = {cls: (cls.__slots__, attrgetter(*cls.__slots__)) for cls in (Node, Edge, OwnershipClaim)}
+
+
+def _rebuild(cls: type[Record], values: tuple[Any, ...]) -> Record:
+    obj = object.__new__(cls)
+    for name, value in zip(_SPILL_FIELDS[cls][0], values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def _reducer(cls: type[Record]) -> Callable[[Record], tuple[Any, ...]]:
+    get = _SPILL_FIELDS[cls][1]
+    return lambda rec: (_rebuild, (cls, get(rec)))
+
+
+_SPILL_REDUCE = {cls: _reducer(cls) for cls in _SPILL_FIELDS}
+
+
+class _Spill:
+    """One source's records, kept on disk between reading the source and writing it (the run's
+    memory is a chunk, not the run): pickled chunks in the run's private temporary folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._fh = path.open("wb")
+        self._chunk: list[Record] = []
+
+    def add(self, rec: Record) -> None:
+        self._chunk.append(rec)
+        self.count += 1
+        if len(self._chunk) >= SPILL_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._chunk:
+            pickler = pickle.Pickler(self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _SPILL_REDUCE  # type: ignore[assignment]
+            pickler.dump(self._chunk)
+            self._chunk = []
+
+    def close(self) -> None:
+        self._flush()
+        self._fh.close()
+
+    def chunks(self) -> Iterator[list[Record]]:
+        with self.path.open("rb") as fh:
+            while True:
+                try:
+                    yield pickle.load(fh)  # our own file, in a folder only this process knows
+                except EOFError:
+                    return
 
 
 def run_recipe(
@@ -480,60 +535,84 @@ def _run(
     check_precedence(store, recipe.precedence, where="recipe")
     report = RecipeReport(store=store.uri, dry_run=dry_run)
     seen_at = now_iso()
-    collected: list[tuple[Source[Any], list[Record], bool]] = []
-    states: dict[str, _BufferedState] = {}
-    for i, entry in enumerate(recipe.sources):
-        cls, config = _build_config(entry, f"sources[{i}]")
-        name = entry.name or entry.type
-        states[name] = _BufferedState(state_store)  # one per source: a refused source's bookmarks stay put
-        context = SourceContext(base_dir=recipe.base_dir, state=states[name], seen_at=seen_at)
-        src = cls(config, name=name, context=context)
-        records: list[Record] = []
-        ran_whole = True
-        try:
-            for rec in src.records():
-                records.append(rec)
-                if progress is not None and len(records) % 1000 == 0:
-                    progress(src.name, len(records))
-        except StewardError as exc:
-            src.report.fail(str(exc), source=src.name)
-            ran_whole = False
-        except Exception as exc:  # one broken source must not lose the others work
-            logger.exception("source %s crashed", src.name)
-            src.report.fail(f"{type(exc).__name__}: {exc}", source=src.name)
-            ran_whole = False
-        if progress is not None:
-            progress(src.name, len(records))
-        collected.append((src, records, ran_whole))
-
+    # Two passes, so memory holds a chunk of records and not the run: each source is read once into a
+    # spill file while the resolver learns its aliases and the people it names are noted; then each is
+    # resolved (with everything the run taught the resolver) and written chunk by chunk.
     resolver = Resolver.from_store(store)
-    for _, records, _ in collected:
-        resolver.learn(records)
-    if store.get_state(PRECEDENCE_STATE_KEY) is None:
-        set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
-    everything = [r for _, records, _ in collected for r in records]
-    for src, records, ran_whole in collected:
-        if strict:
-            unresolved = _unresolved_names(store, records, known=everything)
-            if _refuse(src.report, unresolved):
-                report.outcomes.append(SourceOutcome(src.report, refused=True))
-                continue
-        whole = ran_whole and src.report.complete and not src.report.failures
-        outcome = _store_source(store, src.report, resolver.rewrite(records),
-                                retract=whole and not src.report.skipped, recipe=recipe, force=force)
-        if whole and src.report.skipped:
-            outcome.retract_skipped = (
-                f"{len(src.report.skipped)} item(s) skipped (see the warnings): nothing of {src.name!r} was removed "
-                "in this run, so what was skipped keeps all its previous records; fix them, or use --strict to fail"
-            )
-            src.report.warn(outcome.retract_skipped)
-        report.outcomes.append(outcome)
-        if not dry_run:
-            states[src.name].flush()
+    collected: list[tuple[Source[Any], _Spill, bool, set[str]]] = []
+    in_run: list[Node] = []  # the run's people and teams (few), for names another source defines
+    states: dict[str, _BufferedState] = {}
+    with tempfile.TemporaryDirectory(prefix="steward-ingest-") as spill_dir:
+        for i, entry in enumerate(recipe.sources):
+            cls, config = _build_config(entry, f"sources[{i}]")
+            name = entry.name or entry.type
+            states[name] = _BufferedState(state_store)  # one per source: a refused source's bookmarks stay put
+            context = SourceContext(base_dir=recipe.base_dir, state=states[name], seen_at=seen_at)
+            src = cls(config, name=name, context=context)
+            spill = _Spill(Path(spill_dir) / f"{i}.pickle")
+            named: set[str] = set()
+            ran_whole = True
+            try:
+                for rec in src.records():
+                    spill.add(rec)
+                    _note_people(rec, named, in_run)
+                    if isinstance(rec, Node):
+                        resolver.learn((rec,))
+                    if progress is not None and spill.count % 1000 == 0:
+                        progress(src.name, spill.count)
+            except StewardError as exc:
+                src.report.fail(str(exc), source=src.name)
+                ran_whole = False
+            except Exception as exc:  # one broken source must not lose the others work
+                logger.exception("source %s crashed", src.name)
+                src.report.fail(f"{type(exc).__name__}: {exc}", source=src.name)
+                ran_whole = False
+            finally:
+                spill.close()
+            if progress is not None:
+                progress(src.name, spill.count)
+            collected.append((src, spill, ran_whole, named))
+
+        if store.get_state(PRECEDENCE_STATE_KEY) is None:
+            set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
+        for src, spill, ran_whole, named in collected:
+            if strict:
+                unresolved = _unresolved(store, named, in_run)
+                if _refuse(src.report, unresolved):
+                    report.outcomes.append(SourceOutcome(src.report, refused=True))
+                    continue
+            whole = ran_whole and src.report.complete and not src.report.failures
+            outcome = _store_source(store, src.report, (resolver.rewrite(c) for c in spill.chunks()),
+                                    retract=whole and not src.report.skipped, recipe=recipe, force=force)
+            if whole and src.report.skipped:
+                outcome.retract_skipped = (
+                    f"{len(src.report.skipped)} item(s) skipped (see the warnings): nothing of {src.name!r} was "
+                    "removed in this run, so what was skipped keeps all its previous records; fix them, or use "
+                    "--strict to fail"
+                )
+                src.report.warn(outcome.retract_skipped)
+            report.outcomes.append(outcome)
+            if not dry_run:
+                states[src.name].flush()
     report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, force=force, strict=strict))
     reresolve_aliases(store)
-    report.unresolved = _unresolved_names(store, [r for _, records, _ in collected for r in records])
+    report.unresolved = _unresolved(store, {p for *_, named in collected for p in named}, in_run)
     return report
+
+
+def _note_people(rec: Record, named: set[str], in_run: list[Node]) -> None:
+    """Note the people ``rec`` names (``named``) and keep it if it is a person or team (``in_run``)."""
+    if isinstance(rec, Node):
+        if is_kind(rec.id, NodeKind.PERSON):
+            named.add(rec.id)
+        if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
+            in_run.append(rec)
+    elif isinstance(rec, Edge):
+        for x in (rec.src, rec.dst):
+            if is_kind(x, NodeKind.PERSON):
+                named.add(x)
+    elif is_kind(rec.owner, NodeKind.PERSON):
+        named.add(rec.owner)
 
 
 def _refuse(report: SourceReport, unresolved: Sequence[str]) -> bool:
@@ -559,22 +638,22 @@ def _unresolved_names(store: GraphStore, records: Sequence[Record], *,
                       known: Sequence[Record] | None = None) -> list[str]:
     """The people ``records`` name that map to nobody the store or the run (``known``) knows."""
     named: set[str] = set()
+    in_run: list[Node] = []
     for r in records:
-        if isinstance(r, Node):
-            named.add(r.id)
-        elif isinstance(r, Edge):
-            named.update((r.src, r.dst))
-        else:
-            named.add(r.owner)
-    people = [n for n in named if is_kind(n, NodeKind.PERSON)]
+        _note_people(r, named, [])
+    for r in records if known is None else known:
+        _note_people(r, set(), in_run)
+    return _unresolved(store, named, in_run)
+
+
+def _unresolved(store: GraphStore, people: set[str], in_run: Sequence[Node]) -> list[str]:
+    """Which of ``people`` map to nobody the store or the run's people and teams (``in_run``) know."""
     if not people:
         return []
     stored = Identities.load(store)
-    in_run = [NodeRecord(r.id, r.kind, r.name, dict(r.props), (r.source,), r.seen_at)
-              for r in (records if known is None else known)
-              if isinstance(r, Node) and r.kind in (NodeKind.PERSON, NodeKind.TEAM)
-              and r.id not in stored.people and r.id not in stored.teams]
-    ids = Identities.from_records([*stored.people.values(), *stored.teams.values(), *in_run])
+    extra = [NodeRecord(r.id, r.kind, r.name, dict(r.props), (r.source,), r.seen_at)
+             for r in in_run if r.id not in stored.people and r.id not in stored.teams]
+    ids = Identities.from_records([*stored.people.values(), *stored.teams.values(), *extra])
     return sorted(p for p in people if ids.is_unresolved(p))
 
 
@@ -594,21 +673,40 @@ def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, force: 
     if strict and _refuse(outcome.report, ()):
         outcome.refused = True
         return outcome
-    return _store_source(store, outcome.report, claims, retract=True, recipe=recipe, force=force)
+    return _store_source(store, outcome.report, [claims], retract=True, recipe=recipe, force=force)
 
 
 def _store_source(
-    store: GraphStore, report: SourceReport, resolved: Sequence[Record], *, retract: bool, recipe: Recipe,
+    store: GraphStore, report: SourceReport, resolved: Iterable[Sequence[Record]], *, retract: bool, recipe: Recipe,
     force: bool,
 ) -> SourceOutcome:
-    """Write one source's resolved records, then (after a complete run) remove what it stopped saying."""
+    """Write one source's resolved records (chunk by chunk), then (after a complete run) remove what it
+    stopped saying: what it had said before the run and no chunk emitted."""
     outcome = SourceOutcome(report)
-    outcome.written_nodes, outcome.written_edges = _write(store, resolved)
+    leftover_nodes: set[str] = set()
+    leftover_edges: set[Any] = set()
+    if retract:
+        said = store.source_records(report.source)
+        leftover_nodes, leftover_edges = set(said.nodes), set(said.edges)
+        del said
+    for chunk in resolved:
+        nodes, edges = _write(store, chunk)
+        outcome.written_nodes += nodes
+        outcome.written_edges += edges
+        if leftover_nodes or leftover_edges:
+            for r in chunk:
+                if isinstance(r, Node):
+                    leftover_nodes.discard(r.id)
+                else:
+                    e = r.to_edge() if isinstance(r, OwnershipClaim) else r
+                    leftover_nodes.discard(e.src)
+                    leftover_nodes.discard(e.dst)
+                    leftover_edges.discard(e.identity)
     if retract:
         try:
             outcome.removed_nodes, outcome.removed_edges = _retract_stale(
-                store, report.source, resolved, max_share=recipe.max_removal_share, force=force)
+                store, report.source, leftover_nodes, leftover_edges, max_share=recipe.max_removal_share,
+                force=force)
         except SafetyLimitError as exc:  # the other sources still run; the CLI exits with its code (7)
             report.fail(exc.message, source=report.source, code=exc.code)
     return outcome
-

@@ -168,6 +168,18 @@ _UPSERT_EDGE = (
     "WHERE edges.source <> excluded.source OR edges.props <> excluded.props OR edges.seen_at <> excluded.seen_at"
 )
 _BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
+#: What each commit did to the graph's shape, for the traversal index (see ``_bump``): one row per store
+#: version, made by the commit that moved the store to it. Made on the first write that needs it, so a
+#: store that is only read is never altered.
+_DELTA_TABLE = "CREATE TABLE IF NOT EXISTS index_delta (version INTEGER PRIMARY KEY, delta TEXT NOT NULL)"
+#: A commit touching more ids and pairs than this leaves no delta row: the index is rebuilt after it.
+DELTA_MAX = 4096
+#: The overlay is merged into a new base (built and saved) once it holds more than this share of the base.
+OVERLAY_SHARE = 16
+OVERLAY_MIN = 4096
+#: ... and in the foreground (the walk waits) once it holds this many times that share (a merge that
+#: cannot keep up, or failed).
+OVERLAY_HARD = 4
 
 T = TypeVar("T")
 _CACHE_MAX = 500_000
@@ -246,6 +258,13 @@ class EmbeddedStore(GraphStore):
         self.index_path = path.with_name(path.name + ".idx")
         self._lock = threading.RLock()
         self._index: CompactIndex | None = None
+        #: whether the store has the ``index_delta`` table (None: not looked yet); the version of the base
+        #: this process last saved (its delta rows are deleted by the next write)
+        self._delta_table: bool | None = None
+        self._saved_version: int | None = None
+        #: the thread building a new base in the background, and the base it built (not taken up yet)
+        self._merging: threading.Thread | None = None
+        self._merged: CompactIndex | None = None
         self._wrote = False
         self._cache: dict[str, NodeRecord] = {}
         self._cache_version = -1
@@ -349,25 +368,113 @@ class EmbeddedStore(GraphStore):
         return self._guard(self._current_index)
 
     def _current_index(self) -> CompactIndex:
+        """The index at the store's version: the one in memory, else the saved base; brought up to date by
+        laying the commits since over it (their ``index_delta`` rows), else built anew from one snapshot
+        (and saved) when those rows are missing (a big commit, a store written by an older Steward) or
+        the overlay has grown far past its share of the base. Past its share, a new base is built in the
+        background (``_merge_in_background``) while answers go on from the overlay; the next call after
+        it is done lays the commits since over the new base."""
         version = self._version()
         idx = self._index
-        if idx is not None and idx.version == version:
+        merged = self._merged
+        if idx is not None and idx.version == version and (merged is None or merged.version <= idx.base_version):
             return idx
-        kinds = tuple(k.value for k in EdgeKind)
-        saved = CompactIndex.load(self.index_path)
-        if saved is not None and saved.store_id == self.store_id and saved.version == version \
-                and saved.kinds == kinds:
-            self._index = saved
-            return saved
         with self._snapshot() as db:
             version = self._version()
-            idx = build_index(db, store_id=self.store_id, version=version)
+            if merged is not None and merged.version <= version and (idx is None or merged.version > idx.base_version):
+                idx = merged
+            if merged is not None and self._merged is merged:
+                self._merged = None
+            fresh = idx if idx is not None and idx.version == version else None
+            if fresh is None and idx is not None and idx.version < version:
+                fresh = self._catch_up(db, idx, version)
+            if fresh is None:
+                saved = self._load_saved(version)
+                if saved is not None:
+                    fresh = saved if saved.version == version else self._catch_up(db, saved, version)
+            if fresh is None:
+                fresh = build_index(db, store_id=self.store_id, version=version)
+                self._save_index(fresh)
+        self._index = fresh
+        return fresh
+
+    def _merge_in_background(self) -> None:
+        """Build a new base from a snapshot of its own (a read-only connection) in a thread, save it, and
+        leave it for ``_current_index``; one at a time. An as-of view merges in the foreground."""
+        if not self._keeps_history or (self._merging is not None and self._merging.is_alive()):
+            return
+
+        def work() -> None:
+            try:
+                con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+                try:
+                    con.execute("PRAGMA busy_timeout=30000")
+                    con.execute("BEGIN")
+                    row = con.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+                    built = build_index(con, store_id=self.store_id, version=int(row[0]))
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+                self._save_index(built)
+                self._merged = built
+            except Exception:  # the overlay goes on answering; the next growth tries again
+                logger.info("building a new traversal index base in the background failed", exc_info=True)
+
+        self._merging = threading.Thread(target=work, name="steward-index-merge", daemon=True)
+        self._merging.start()
+
+    def _load_saved(self, version: int) -> CompactIndex | None:
+        saved = CompactIndex.load(self.index_path)
+        if saved is None or saved.store_id != self.store_id or saved.version > version \
+                or saved.kinds != tuple(k.value for k in EdgeKind):
+            return None
+        return saved
+
+    def _save_index(self, idx: CompactIndex) -> None:
         try:
             idx.save(self.index_path)
         except OSError as exc:  # a read-only folder: the index lives in memory only
             logger.info("cannot save the traversal index at %s: %s", self.index_path, exc)
-        self._index = idx
-        return idx
+        else:
+            self._saved_version = idx.version
+
+    def _catch_up(self, db: sqlite3.Connection, idx: CompactIndex, version: int) -> CompactIndex | None:
+        """``idx`` with the commits after it laid over it, read in the caller's snapshot; None when a
+        commit left no delta row or the overlay would outgrow its share (the caller builds a new base)."""
+        if not self._delta_table:  # (looked again each time until it exists: another process may make it)
+            self._delta_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'index_delta'").fetchone() \
+                is not None
+        if not self._delta_table:
+            return None
+        rows = db.execute("SELECT delta FROM index_delta WHERE version > ? AND version <= ? ORDER BY version",
+                          (idx.version, version)).fetchall()
+        if len(rows) != version - idx.version:
+            return None
+        touched: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        for (doc,) in rows:
+            delta = json.loads(doc)
+            touched.update(delta["n"])
+            pairs.update((a, b) for a, b in delta["p"])
+        limit = max(OVERLAY_MIN, idx.n_base // OVERLAY_SHARE)
+        size = idx.overlay_size + len(touched) + 2 * len(pairs)
+        if size > OVERLAY_HARD * limit:
+            return None
+        if size > limit:
+            self._merge_in_background()
+        ids = json.dumps(sorted(touched | {x for p in pairs for x in p}))
+        present = [r[0] for r in db.execute(f"SELECT id FROM nodes WHERE id IN {_IN}", (ids,))]
+        bits: dict[tuple[str, str], int] = dict.fromkeys(pairs, 0)
+        bit = {k: 1 << i for i, k in enumerate(idx.kinds)}
+        rows = db.execute(
+            "SELECT e.src, e.dst, e.kind FROM json_each(?) j JOIN edges e ON e.src = json_extract(j.value, '$[0]') "
+            "AND e.dst = json_extract(j.value, '$[1]')", (json.dumps(sorted(pairs)),)).fetchall()
+        for a, b, kind in rows:
+            bits[(a, b)] |= bit.get(kind, 0)
+        try:
+            return idx.with_delta(version=version, touched=touched, present=present, pairs=bits)
+        except ValueError:
+            return None
 
     # ---- writes --------------------------------------------------------------------------------
     def _begin_write(self) -> None:
@@ -419,6 +526,23 @@ class EmbeddedStore(GraphStore):
         db.executemany("INSERT INTO log VALUES (?, ?, ?)", [(ln.seq, ln.entry, ln.leaf_hash) for ln in lines])
         db.executemany(put, [(r.kind, r.id, json.dumps(r.doc, sort_keys=True)) for r in extra])
         return lines
+
+    def _bump(self, db: sqlite3.Connection, ids: Collection[str], pairs: Collection[tuple[str, str]]) -> None:
+        """Move the store's version on (inside the write transaction) and leave what this commit did to the
+        graph's shape for the traversal index: the node ids it created or deleted and the (src, dst) pairs
+        whose edges it touched. A commit bigger than ``DELTA_MAX`` leaves no row (the index is rebuilt)."""
+        db.execute(_BUMP)
+        self._wrote = True
+        if len(ids) + len(pairs) > DELTA_MAX:
+            return
+        db.execute(_DELTA_TABLE)
+        version = self._version()
+        doc = json.dumps({"n": list(ids), "p": sorted(pairs)}, separators=(",", ":"))
+        db.execute("INSERT OR REPLACE INTO index_delta VALUES (?, ?)", (version, doc))
+        if self._saved_version is not None:  # rows a saved base already holds are needed no more
+            db.execute("DELETE FROM index_delta WHERE version <= ?", (self._saved_version,))
+            self._saved_version = None
+        self._delta_table = True
 
     def _write(
         self, *, nodes: Sequence[Node], edges: Sequence[Edge], records: Sequence[Record] = (),
@@ -495,8 +619,8 @@ class EmbeddedStore(GraphStore):
                 db.executemany(_REOPEN_EDGE, [(tx_at, new_edges[EdgeKey(r[0], EdgeKind(r[1]), r[2], r[3])][6], *r[:4])
                                               for r in changed])
             if node_rows or db.total_changes != before:
-                db.execute(_BUMP)
-                self._wrote = True
+                self._bump(db, [r[0] for r in node_rows if r[0] not in stored],
+                           {(r[0], r[2]) for r in edge_rows})
             return lines
 
     def _retract(
@@ -527,12 +651,16 @@ class EmbeddedStore(GraphStore):
                     delete_nodes.append(nid)
             db.executemany("UPDATE nodes SET sources=? WHERE id=?", detach)
             gone = [(n,) for n in delete_nodes]
+            pairs = {(k.src, k.dst) for k in edges}
+            if delete_nodes:  # every pair of a deleted node goes with it
+                doomed = json.dumps(delete_nodes)
+                pairs.update(db.execute(f"SELECT src, dst FROM edges WHERE src IN {_IN} UNION "
+                                        f"SELECT src, dst FROM edges WHERE dst IN {_IN}", (doomed, doomed)))
             db.executemany("DELETE FROM edges WHERE src=?", gone)
             db.executemany("DELETE FROM edges WHERE dst=?", gone)
             db.executemany("DELETE FROM nodes WHERE id=?", gone)
             if edges_deleted or detach or delete_nodes:
-                db.execute(_BUMP)
-                self._wrote = True
+                self._bump(db, delete_nodes, pairs)
             return RetractResult(len(delete_nodes), len(detach), edges_deleted)
 
     def source_records(self, source: str) -> SourceRecords:
@@ -743,6 +871,9 @@ class EmbeddedStore(GraphStore):
 
     def close(self) -> None:
         self._close_views()
+        merging = self._merging
+        if merging is not None:  # let a background build finish its file (it reads through its own connection)
+            merging.join()
         with self._lock:
             try:
                 if self._wrote:  # leave the index current, so the next process starts answering at once

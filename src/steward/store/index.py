@@ -1,25 +1,35 @@
-"""The embedded store's compact traversal index: CSR arrays over integer node ids.
+"""The embedded store's compact traversal index: CSR arrays over integer node ids, and a small overlay.
 
-SQLite stays the system of record; this index only answers walks. Node ``i`` is the ``i``-th id in
-sorted (code point) order, so "the smallest id" among predecessors is the smallest integer and
-the parent rule of :func:`steward.store.base.bfs` holds without touching strings. Each direction
-has a CSR (``indptr``, ``indices``) with one entry per distinct neighbour pair and a bitmask of
-the edge kinds joining them (bit ``b`` is the ``b``-th of ``kinds`` in the header).
+SQLite stays the system of record; this index only answers walks. The **base** is built from one
+read snapshot: node ``i`` is the ``i``-th id in sorted (code point) order, so "the smallest id"
+among predecessors is the smallest integer. Each direction has a CSR (``indptr``, ``indices``) with
+one entry per distinct neighbour pair and a bitmask of the edge kinds joining them (bit ``b`` is the
+``b``-th of ``kinds`` in the header).
 
-The index is persisted in ONE file beside the database (``graph.db.idx``), written to a temporary
+The base is persisted in ONE file beside the database (``graph.db.idx``), written to a temporary
 file and renamed over the old one, and memory-mapped on open: opening a big store costs a page
-table, not a load. The header names the store (``store_id``) and the store version it was built
-at; a store whose version moved on rebuilds it.
+table, not a load. The header names the store (``store_id``) and the store version it was built at.
+
+Commits after the base are not a rebuild: each write transaction leaves a small delta row in the
+database (the node ids it created or deleted and the neighbour pairs it touched, see
+:mod:`steward.store.embedded`), and :meth:`CompactIndex.with_delta` lays those changes over the
+base as an **overlay**: new node ids get integers after the base's (so their integers are not
+ranks: an order key per integer keeps "smallest id" exact, see :meth:`CompactIndex.order_keys`),
+deleted ids are marked dead, and every node whose neighbour list changed gets its whole new list,
+which replaces its CSR row in walks. When the overlay grows past a share of the base, the store
+builds a new base and saves it.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from bisect import insort
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +43,14 @@ __all__ = ["CompactIndex", "build_index"]
 
 MAGIC = b"STWIDX01"
 _ALIGN = 64
+#: Order keys: base node ``r`` has ``(2r + 1) << _SUB``; a new id that sorts between base nodes
+#: ``p - 1`` and ``p`` has ``(2p << _SUB) + j`` (``j``: its place among the new ids there).
+_SUB = 20
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_EMPTY = np.zeros(0, dtype=np.int64)
+_EMPTY_BITS = np.zeros(0, dtype=np.uint32)
 
 
 @dataclass(frozen=True)
@@ -44,35 +60,163 @@ class _Dir:
     kinds: npt.NDArray[np.uint32]
 
 
+class _Names:
+    """The base's ids (shared by every overlay on it), decoded one by one or all at once for big answers.
+
+    Loaded from a file whose ids are all ASCII (bytes = characters, so the offsets are byte offsets),
+    nothing is decoded up front: single ids are read straight from the memory-mapped bytes, and the
+    whole text is decoded only for an answer that lists a good share of the nodes.
+    """
+
+    def __init__(self, text: str | None, off: npt.NDArray[np.int64], raw: npt.NDArray[np.uint8] | None = None,
+                 ) -> None:
+        self._text = text
+        self._raw = raw
+        self._mv = raw.data if text is None and raw is not None else None
+        self.off = off
+        self.n = len(off) - 1
+        self._all: npt.NDArray[np.object_] | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._raw is not None
+            self._text = self._raw.tobytes().decode("utf-8")
+        return self._text
+
+    def encoded(self) -> bytes:
+        return self._raw.tobytes() if self._raw is not None else self.text.encode("utf-8")
+
+    def get(self, i: int) -> str:
+        mv = self._mv
+        if mv is not None and self._text is None:
+            return str(mv[int(self.off[i]) : int(self.off[i + 1])], "ascii")
+        return self.text[int(self.off[i]) : int(self.off[i + 1])]
+
+    def all(self) -> npt.NDArray[np.object_]:
+        """Every base id as a str, in an object array (built on the first big answer, kept)."""
+        names = self._all
+        if names is None:
+            text = self.text
+            bounds = self.off.tolist()
+            names = self._all = np.fromiter((text[a:b] for a, b in pairwise(bounds)), dtype=object, count=self.n)
+        return names
+
+    def many(self, idx: IntArray) -> list[str]:
+        if idx.size * 6 > self.n or self._all is not None:
+            out: list[str] = self.all()[idx].tolist()
+            return out
+        lo = self.off[idx].tolist()
+        hi = self.off[idx + 1].tolist()
+        mv = self._mv
+        if mv is not None and self._text is None and idx.size < 50_000:
+            return [str(mv[a:b], "ascii") for a, b in zip(lo, hi, strict=True)]
+        text = self.text
+        return [text[a:b] for a, b in zip(lo, hi, strict=True)]
+
+    def rank(self, node_id: str) -> int:
+        """Where ``node_id`` is or would be inserted (binary search; each probe decodes one id)."""
+        lo, hi = 0, self.n
+        get = self.get
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if get(mid) < node_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+@dataclass(frozen=True)
+class _Overlay:
+    """Changes since the base (immutable: applying a delta makes a new one)."""
+
+    new_ids: tuple[str, ...] = ()
+    new_pos: Mapping[str, int] = field(default_factory=dict)
+    #: per new id, where it would be inserted in the base; per insertion point, the new ids there, sorted
+    new_at: Mapping[str, int] = field(default_factory=dict)
+    groups: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    new_key: IntArray = field(default_factory=lambda: _EMPTY)
+    dead: frozenset[int] = frozenset()
+    #: per direction: node -> (neighbours, kind bits), its whole current row
+    rows: Mapping[str, Mapping[int, tuple[IntArray, npt.NDArray[np.uint32]]]] = field(
+        default_factory=lambda: {"down": {}, "up": {}})
+    patched: Mapping[str, BoolArray] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.new_ids) + len(self.dead) + len(self.rows["down"]) + len(self.rows["up"])
+
+
 class CompactIndex:
-    """Node ids and the two CSR directions; immutable once built."""
+    """Node ids and the two CSR directions (the base), with the overlay of later commits; immutable."""
 
     def __init__(self, *, store_id: str, version: int, kinds: Sequence[str], ids_text: str,
-                 ids_off: npt.NDArray[np.int64], down: _Dir, up: _Dir) -> None:
+                 ids_off: npt.NDArray[np.int64], down: _Dir, up: _Dir,
+                 _names: _Names | None = None, _overlay: _Overlay | None = None, _base_version: int | None = None,
+                 ) -> None:
         self.store_id = store_id
         self.version = version
+        #: the version the base (the CSR arrays) was built at; ``version`` includes the overlay
+        self.base_version = version if _base_version is None else _base_version
         self.kinds = tuple(kinds)
         self._bit = {k: i for i, k in enumerate(self.kinds)}
-        self._text = ids_text
         self._off = ids_off
-        self.n = len(ids_off) - 1
+        self._names = _names if _names is not None else _Names(ids_text, ids_off)
+        self.n_base = len(ids_off) - 1
+        self._ov = _overlay
+        #: integers in use: the base's ranks, then the overlay's new ids
+        self.n = self.n_base + (len(_overlay.new_ids) if _overlay is not None else 0)
         self.down = down
         self.up = up
 
+    @property
+    def overlay_size(self) -> int:
+        """New ids, dead ids and replaced rows laid over the base (0: the base alone)."""
+        return 0 if self._ov is None else self._ov.size
+
     # ---- ids ----------------------------------------------------------------------------------
     def id_of(self, i: int) -> str:
-        return self._text[int(self._off[i]) : int(self._off[i + 1])]
+        if i >= self.n_base and self._ov is not None:
+            return self._ov.new_ids[i - self.n_base]
+        return self._names.get(i)
 
     def ids_of(self, idx: npt.NDArray[np.int64]) -> list[str]:
-        text = self._text
-        lo = self._off[idx].tolist()
-        hi = self._off[idx + 1].tolist()
-        return [text[a:b] for a, b in zip(lo, hi, strict=True)]
+        ov = self._ov
+        if ov is None or not ov.new_ids or idx.size == 0 or int(idx.max()) < self.n_base:
+            return self._names.many(idx)
+        is_new = idx >= self.n_base
+        out: list[str] = [""] * idx.size
+        base_at = np.flatnonzero(~is_new)
+        for at, name in zip(base_at.tolist(), self._names.many(idx[base_at]), strict=True):
+            out[at] = name
+        new_ids = ov.new_ids
+        for at, j in zip(np.flatnonzero(is_new).tolist(), (idx[is_new] - self.n_base).tolist(), strict=True):
+            out[at] = new_ids[j]
+        return out
 
     def rank(self, node_id: str) -> int | None:
-        """The integer id of ``node_id`` (binary search over the sorted ids), None if absent."""
-        i = bisect_left(_SortedIds(self), node_id)
-        return i if i < self.n and self.id_of(i) == node_id else None
+        """The integer id of ``node_id``, None if absent (or deleted since the base)."""
+        ov = self._ov
+        if ov is not None:
+            j = ov.new_pos.get(node_id)
+            if j is not None:
+                return None if j in ov.dead else j
+        i = self._names.rank(node_id)
+        if i < self.n_base and self._names.get(i) == node_id:
+            return None if ov is not None and i in ov.dead else i
+        return None
+
+    def order_keys(self, idx: IntArray) -> IntArray:
+        """Integers that sort as the ids do: the ranks themselves while no new id exists."""
+        ov = self._ov
+        if ov is None or not ov.new_ids:
+            return idx
+        keys = (2 * idx + 1) << _SUB
+        is_new = idx >= self.n_base
+        if is_new.any():
+            keys[is_new] = ov.new_key[idx[is_new] - self.n_base]
+        return keys
 
     def mask(self, kinds: Iterable[EdgeKind]) -> int:
         m = 0
@@ -83,39 +227,86 @@ class CompactIndex:
         return m
 
     # ---- walks --------------------------------------------------------------------------------
+    def _row(self, way: str, u: int) -> tuple[IntArray, npt.NDArray[np.uint32]]:
+        """The current neighbours of ``u`` with their kind bits."""
+        ov = self._ov
+        if ov is not None:
+            got = ov.rows[way].get(u)
+            if got is not None:
+                return got
+        if u >= self.n_base:  # a new id without a row yet
+            return _EMPTY, _EMPTY_BITS
+        d = self.down if way == "down" else self.up
+        lo, hi = int(d.indptr[u]), int(d.indptr[u + 1])
+        return d.indices[lo:hi].astype(np.int64), d.kinds[lo:hi]
+
     def bfs(self, starts: Iterable[int], *, way: str, mask: int, max_depth: int | None
             ) -> tuple[IntArray, IntArray, IntArray]:
-        """Level-synchronous walk: (nodes, distances, parents) as integer arrays, in visit order."""
+        """Level-synchronous walk: (nodes, distances, parents) as integer arrays, level by level.
+
+        Within a level nodes come in id order; each node's parent is its smallest predecessor (by id)
+        in the previous level, as :func:`steward.store.base.bfs` picks it.
+        """
         d = self.down if way == "down" else self.up
-        seen = np.zeros(self.n, dtype=np.bool_)
+        ov = self._ov
+        n = self.n
+        seen = np.zeros(n, dtype=np.bool_)
         frontier = np.unique(np.fromiter(starts, dtype=np.int64))
+        if frontier.size == 0:
+            return _EMPTY, _EMPTY, _EMPTY
+        ordered = ov is None or not ov.new_ids  # integer order is id order
+        if not ordered:
+            frontier = frontier[np.argsort(self.order_keys(frontier), kind="stable")]
         seen[frontier] = True
         out_n: list[IntArray] = []
         out_d: list[IntArray] = []
         out_p: list[IntArray] = []
         depth = 0
         m = np.uint32(mask)
+        indptr, indices, kinds = d.indptr, d.indices, d.kinds
+        patched = ov.patched.get(way) if ov is not None else None
         while frontier.size and (max_depth is None or depth < max_depth):
             depth += 1
-            lo = d.indptr[frontier]
-            cnt = d.indptr[frontier + 1] - lo
+            plain = frontier
+            extra: list[int] = []
+            if patched is not None:
+                hit = patched[frontier]
+                if hit.any():
+                    plain = frontier[~hit]
+                    extra = frontier[hit].tolist()
+            lo = indptr[plain]
+            cnt = indptr[plain + 1] - lo
             total = int(cnt.sum())
-            if total == 0:
-                break
             # positions of every neighbour entry of the frontier, in frontier order
-            shift = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt)
-            pos = shift + np.arange(total, dtype=np.int64)
-            nbr = d.indices[pos].astype(np.int64)
-            pred = np.repeat(frontier, cnt)
-            keep = ((d.kinds[pos] & m) != 0) & ~seen[nbr]
+            ends = np.cumsum(cnt)
+            pos = np.arange(total, dtype=np.int64)
+            pos += np.repeat(lo - (ends - cnt), cnt)
+            bits = kinds[pos]
+            nbr = indices[pos].astype(np.int64)
+            pred = np.repeat(plain, cnt)
+            if extra:
+                assert ov is not None
+                rows = [self._row(way, u) for u in extra]
+                nbr = np.concatenate([nbr, *(r[0] for r in rows)])
+                bits = np.concatenate([bits, *(r[1] for r in rows)])
+                pred = np.concatenate([pred, np.repeat(np.asarray(extra, dtype=np.int64),
+                                                       [r[0].size for r in rows])])
+            if nbr.size == 0:
+                break
+            keep = (bits & m) != 0
+            keep &= ~seen[nbr]
             nbr, pred = nbr[keep], pred[keep]
             if nbr.size == 0:
                 break
-            # the parent is the smallest predecessor (integer order is string order)
-            order = np.lexsort((pred, nbr))
+            if ordered and not extra:
+                # pred is ascending (the frontier is): a stable sort keeps each node's smallest first
+                order = np.argsort(nbr, kind="stable")
+            else:
+                order = np.lexsort((self.order_keys(pred), self.order_keys(nbr)))
             nbr, pred = nbr[order], pred[order]
-            first = np.ones(nbr.size, dtype=np.bool_)
-            first[1:] = nbr[1:] != nbr[:-1]
+            first = np.empty(nbr.size, dtype=np.bool_)
+            first[0] = True
+            np.not_equal(nbr[1:], nbr[:-1], out=first[1:])
             new, par = nbr[first], pred[first]
             seen[new] = True
             out_n.append(new)
@@ -123,8 +314,7 @@ class CompactIndex:
             out_p.append(par)
             frontier = new
         if not out_n:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty
+            return _EMPTY, _EMPTY, _EMPTY
         return np.concatenate(out_n), np.concatenate(out_d), np.concatenate(out_p)
 
     def reach(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
@@ -133,17 +323,132 @@ class CompactIndex:
         if not ranks:
             return {}
         nodes, dist, par = self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
-        names = self.ids_of(nodes)
-        # far fewer distinct parents than nodes: decode each once
-        uniq, inverse = np.unique(par, return_inverse=True)
-        pnames = self.ids_of(uniq)
-        parents = [pnames[i] for i in inverse.tolist()]
-        return dict(zip(names, map(Reached, dist.tolist(), parents), strict=True))
+        return self.materialise(nodes, dist, par)
+
+    def materialise(self, nodes: IntArray, dist: IntArray, par: IntArray) -> dict[str, Reached]:
+        """``bfs``'s arrays as ``{id: Reached(distance, parent id)}``.
+
+        A node's entry is fixed by its parent alone (its distance is the parent's plus one), so one
+        ``Reached`` is made per distinct parent and shared by its children. The cyclic collector is held
+        off meanwhile: left on, it rescans the hundreds of thousands of new tuples again and again (most
+        of the cost, measured), and nothing made here can be part of a cycle.
+        """
+        if nodes.size == 0:
+            return {}
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if par.size * 6 > self.n:  # big answer: mark the parents rather than sort them
+                slot = np.full(self.n, -1, dtype=np.int64)
+                slot[par] = 0
+                uniq = np.flatnonzero(slot == 0)
+                slot[uniq] = np.arange(uniq.size, dtype=np.int64)
+                inverse = slot[par]
+            else:
+                uniq, inverse = np.unique(par, return_inverse=True)
+            child_dist = np.empty(uniq.size, dtype=np.int64)
+            child_dist[inverse] = dist
+            made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self.ids_of(uniq), strict=True))
+            shared = np.fromiter(made, dtype=object, count=uniq.size)
+            return dict(zip(self.ids_of(nodes), shared[inverse].tolist(), strict=True))
+        finally:
+            if enabled:
+                gc.enable()
+
+    # ---- the overlay ------------------------------------------------------------------------------
+    def with_delta(self, *, version: int, touched: Iterable[str], present: Iterable[str],
+                   pairs: Mapping[tuple[str, str], int]) -> CompactIndex:
+        """This index with later commits laid over it, at ``version``.
+
+        ``touched``: node ids the commits created or deleted; ``present``: which of ``touched`` (and of the
+        pairs' endpoints) exist at ``version``; ``pairs``: every (src, dst) whose edges the commits touched,
+        with the OR of the bits of the edges between them at ``version`` (0: none left).
+        """
+        ov = self._ov or _Overlay()
+        alive = set(present)
+        new_ids = list(ov.new_ids)
+        new_pos = dict(ov.new_pos)
+        new_at = dict(ov.new_at)
+        groups = dict(ov.groups)
+        dead = set(ov.dead)
+        changed_groups: set[int] = set()
+
+        def find(s: str) -> int | None:
+            j = new_pos.get(s)
+            if j is not None:
+                return j
+            i = self._names.rank(s)
+            return i if i < self.n_base and self._names.get(i) == s else None
+
+        for s in sorted({*touched, *(x for p in pairs for x in p)}):
+            i = find(s)
+            if s in alive:
+                if i is None:
+                    i = self.n_base + len(new_ids)
+                    new_ids.append(s)
+                    new_pos[s] = i
+                    p = new_at[s] = self._names.rank(s)
+                    group = list(groups.get(p, ()))
+                    insort(group, s)
+                    groups[p] = tuple(group)
+                    changed_groups.add(p)
+                else:
+                    dead.discard(i)
+            elif i is not None:
+                dead.add(i)
+        n = self.n_base + len(new_ids)
+        new_key = np.zeros(len(new_ids), dtype=np.int64)
+        new_key[: len(ov.new_ids)] = ov.new_key
+        for p in changed_groups:
+            members = groups[p]
+            if len(members) >= 1 << _SUB:
+                raise ValueError("too many new ids in one place: build a new base")
+            for j, s in enumerate(members):
+                new_key[new_pos[s] - self.n_base] = (2 * p << _SUB) + j
+        rows: dict[str, dict[int, tuple[IntArray, npt.NDArray[np.uint32]]]] = {}
+        patched: dict[str, BoolArray] = {}
+        for way in ("down", "up"):
+            work: dict[int, dict[int, int]] = {}
+            for (src, dst), bits in pairs.items():
+                a, b = new_pos.get(src), new_pos.get(dst)
+                a = find(src) if a is None else a
+                b = find(dst) if b is None else b
+                if a is None or b is None:
+                    continue  # an endpoint never existed: nor did the edge
+                u, v = (a, b) if way == "down" else (b, a)
+                row = work.get(u)
+                if row is None:
+                    nb, kb = self._row(way, u)
+                    row = work[u] = dict(zip(nb.tolist(), kb.tolist(), strict=True))
+                if bits:
+                    row[v] = bits
+                else:
+                    row.pop(v, None)
+            way_rows = dict(ov.rows[way])
+            for u, row in work.items():
+                nb_sorted = sorted(row)
+                way_rows[u] = (np.asarray(nb_sorted, dtype=np.int64),
+                               np.asarray([row[v] for v in nb_sorted], dtype=np.uint32))
+            rows[way] = way_rows
+            flags = np.zeros(n, dtype=np.bool_)
+            old = ov.patched.get(way)
+            if old is not None:
+                flags[: old.size] = old
+            flags[self.n_base :] = True  # new ids have no CSR row: theirs is in rows (or empty)
+            if work:
+                flags[np.fromiter(work, dtype=np.int64, count=len(work))] = True
+            patched[way] = flags
+        overlay = _Overlay(tuple(new_ids), new_pos, new_at, groups, new_key, frozenset(dead), rows, patched)
+        return CompactIndex(store_id=self.store_id, version=version, kinds=self.kinds, ids_text="",
+                            ids_off=self._off, down=self.down, up=self.up, _names=self._names, _overlay=overlay,
+                            _base_version=self.base_version)
 
     # ---- persistence ------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
-        text = self._text.encode("utf-8")
+        """Write the base to a temporary file beside ``path`` and rename it over: readers never see half a file."""
+        if self._ov is not None:
+            raise ValueError("only a base is saved; build a new base to save an index with an overlay")
+        text = self._names.encoded()
         arrays: dict[str, npt.NDArray[Any]] = {
             "ids_off": self._off,
             "down_indptr": self.down.indptr, "down_indices": self.down.indices, "down_kinds": self.down.kinds,
@@ -163,11 +468,10 @@ class CompactIndex:
             with open(tmp, "wb") as f:
                 f.write(MAGIC + head_len.to_bytes(8, "little") + header)
                 f.write(b"\0" * (head_len - len(MAGIC) - 8 - len(header)))
-                for name, arr in arrays.items():
+                for arr in arrays.values():
                     f.write(np.ascontiguousarray(arr).tobytes())
                     pad = -(-arr.nbytes // _ALIGN) * _ALIGN - arr.nbytes
                     f.write(b"\0" * pad)
-                    del name
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -185,28 +489,17 @@ class CompactIndex:
             arr: dict[str, npt.NDArray[Any]] = {}
             for name, (dtype, off, count) in header["layout"].items():
                 arr[name] = np.frombuffer(mm, dtype=np.dtype(dtype), count=count, offset=head_len + off)
-            text = arr["ids_text"].tobytes().decode("utf-8")
+            ids_raw, off = arr["ids_text"], arr["ids_off"]
+            ascii_only = off.size > 0 and int(off[-1]) == ids_raw.size  # as many bytes as characters
+            names = _Names(None if ascii_only else ids_raw.tobytes().decode("utf-8"), off, ids_raw)
             return cls(
-                store_id=header["store_id"], version=int(header["version"]), kinds=header["kinds"], ids_text=text,
-                ids_off=arr["ids_off"],
+                store_id=header["store_id"], version=int(header["version"]), kinds=header["kinds"], ids_text="",
+                ids_off=off, _names=names,
                 down=_Dir(arr["down_indptr"], arr["down_indices"], arr["down_kinds"]),
                 up=_Dir(arr["up_indptr"], arr["up_indices"], arr["up_kinds"]),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
-
-
-class _SortedIds:
-    """The sorted ids as a sequence for ``bisect``: each probe decodes one id."""
-
-    def __init__(self, index: CompactIndex) -> None:
-        self._index = index
-
-    def __len__(self) -> int:
-        return self._index.n
-
-    def __getitem__(self, i: int) -> str:
-        return self._index.id_of(i)
 
 
 def _csr(n: int, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], k: npt.NDArray[np.uint32]) -> _Dir:
@@ -232,12 +525,21 @@ def build_index(db: sqlite3.Connection, *, store_id: str, version: int) -> Compa
     rank = {s: i for i, s in enumerate(ids)}
     kinds = [k.value for k in EdgeKind]
     bit = {k: np.uint32(1 << i) for i, k in enumerate(kinds)}
-    rows = db.execute("SELECT src, dst, kind FROM edges").fetchall()
-    m = len(rows)
-    a = np.fromiter((rank[r[0]] for r in rows), dtype=np.int64, count=m)
-    b = np.fromiter((rank[r[1]] for r in rows), dtype=np.int64, count=m)
-    k = np.fromiter((bit.get(r[2], 0) for r in rows), dtype=np.uint32, count=m)
-    del rows
+    # edges in chunks, straight into integer arrays: the rows of millions of edges as Python tuples
+    # would cost far more memory than the index itself
+    m = int(db.execute("SELECT count(*) FROM edges").fetchone()[0])
+    a = np.empty(m, dtype=np.int64)
+    b = np.empty(m, dtype=np.int64)
+    k = np.empty(m, dtype=np.uint32)
+    cur = db.execute("SELECT src, dst, kind FROM edges")
+    at = 0
+    while chunk := cur.fetchmany(65536):
+        c = min(len(chunk), m - at)
+        a[at : at + c] = np.fromiter((rank[r[0]] for r in chunk[:c]), dtype=np.int64, count=c)
+        b[at : at + c] = np.fromiter((rank[r[1]] for r in chunk[:c]), dtype=np.int64, count=c)
+        k[at : at + c] = np.fromiter((bit.get(r[2], 0) for r in chunk[:c]), dtype=np.uint32, count=c)
+        at += c
+    a, b, k = a[:at], b[:at], k[:at]  # (one snapshot: the count and the rows agree)
     n = len(ids)
     lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=n)
     off = np.zeros(n + 1, dtype=np.int64)

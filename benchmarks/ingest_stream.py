@@ -1,0 +1,234 @@
+"""Streaming ingest (issue 12): the real ``steward ingest`` CLI on a big OpenLineage events file.
+
+Writes one ``.jsonl`` file of OpenLineage RunEvents in the shape of ``benchmarks/scale.py``'s
+generator (layered, diamond-heavy; each run reads 4 datasets of earlier layers and produces one; its
+job carries an ownership facet naming a team), then, each in a fresh process under
+``/usr/bin/time -v`` (wall time, peak RSS):
+
+* ``steward ingest RECIPE --store sqlite:///...`` (a recipe with one ``openlineage`` source), and
+* the floor: the same file read line by line with ``json.loads``, the same node / edge rows built
+  by hand (no validation, no merging) and stored with one SQLite ``executemany`` per table per
+  5,000 events, into the same schema.
+
+With ``--old-src DIR`` (a checkout's ``src`` of another commit) the CLI is also run with that code
+first on ``PYTHONPATH``, for a before/after. Nothing asserts a speed. Results:
+``results/ingest_stream.json`` / ``.md``. Run:
+``.venv/bin/python benchmarks/ingest_stream.py --produced 360000``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LAYERS = 24
+READS = 4
+PRODUCER = "https://github.com/steward/benchmarks/ingest_stream"
+SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent"
+FACET_URL = "https://openlineage.io/spec/facets/1-0-1/OwnershipJobFacet.json"
+
+
+def write_events(path: Path, produced: int, seed: int = 12) -> dict[str, int]:
+    """The scale generator's organisation as OpenLineage RunEvents, one per line."""
+    rng = random.Random(seed)
+    raw = max(produced // 5, 10)
+    per_layer = max(produced // (LAYERS - 1), 1)
+    layer_size = [raw] + [per_layer] * (LAYERS - 1)
+    layer_size[-1] += produced - per_layer * (LAYERS - 1)
+    teams = [f"team:t{t:03d}" for t in range(max(produced // 500, 4))]
+    job, runs_left, events, records = 0, 0, 0, 0
+    owner = teams[0]
+    with path.open("w") as f:
+        for layer in range(1, LAYERS):
+            for i in range(layer_size[layer]):
+                if runs_left == 0:
+                    job += 1
+                    runs_left = rng.choice((1, 1, 2, 3))
+                    owner = rng.choice(teams)
+                runs_left -= 1
+                inputs: set[tuple[int, int]] = set()
+                while len(inputs) < READS:
+                    src_layer = layer - 1 if rng.random() < 0.5 else rng.randrange(0, layer)
+                    inputs.add((src_layer, int(layer_size[src_layer] * rng.random() ** 3)))
+                ev = {
+                    "eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": PRODUCER,
+                    "schemaURL": SCHEMA_URL,
+                    "run": {"runId": str(uuid.UUID(int=rng.getrandbits(128), version=4))},
+                    "job": {"namespace": "airflow://org", "name": f"j{job:06d}", "facets": {"ownership": {
+                        "_producer": PRODUCER, "_schemaURL": FACET_URL,
+                        "owners": [{"name": owner, "type": "owner"}]}}},
+                    "inputs": [{"namespace": "s3://lake", "name": f"l{sl:02d}/d{si:07d}"} for sl, si in sorted(inputs)],
+                    "outputs": [{"namespace": "s3://lake", "name": f"l{layer:02d}/d{i:07d}"}],
+                }
+                f.write(json.dumps(ev, separators=(",", ":")) + "\n")
+                events += 1
+                # job, run, 4 inputs, 1 output (nodes); RUN_OF, 4 CONSUMED_BY, PRODUCED (edges); 1 claim
+                records += 7 + 6 + 1
+    return {"events": events, "records": records}
+
+
+def child_floor(events_path: str, db: str) -> dict[str, Any]:
+    """json.loads per line, rows built by hand, one executemany per table per 5,000 events."""
+    from steward.store.embedded import _SCHEMA
+
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.executescript(_SCHEMA)
+    seen = "2026-01-01T00:00:00.000Z"
+    src = json.dumps(["openlineage"])
+    nodes: list[tuple[str, ...]] = []
+    edges: list[tuple[str, ...]] = []
+    rows = 0
+
+    def flush() -> None:
+        con.execute("BEGIN")
+        con.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?,?,?,?)", nodes)
+        con.executemany("INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?)", edges)
+        con.execute("COMMIT")
+        nodes.clear()
+        edges.clear()
+
+    with open(events_path, "rb") as f:
+        for n, line in enumerate(f, 1):
+            ev = json.loads(line)
+            job = ev["job"]
+            jid = f"job:{job['namespace']}/{job['name']}"
+            rid = f"run:{ev['run']['runId']}"
+            nodes.append((jid, "job", job["name"], json.dumps({"namespace": job["namespace"]}), src, seen))
+            nodes.append((rid, "run", ev["run"]["runId"], json.dumps({"state": ev["eventType"]}), src, seen))
+            edges.append((rid, "RUN_OF", jid, "", "openlineage", "{}", seen))
+            for o in job["facets"]["ownership"]["owners"]:
+                edges.append((o["name"], "OWNS", jid, "owner", "openlineage", "{}", seen))
+            for ds, kind in [(d, "in") for d in ev["inputs"]] + [(d, "out") for d in ev["outputs"]]:
+                did = f"dataset:{ds['namespace']}/{ds['name']}"
+                nodes.append((did, "dataset", ds["name"], json.dumps({"namespace": ds["namespace"]}), src, seen))
+                edges.append((did, "CONSUMED_BY", rid, "", "openlineage", "{}", seen) if kind == "in"
+                             else (rid, "PRODUCED", did, "", "openlineage", "{}", seen))
+            rows = len(nodes) + len(edges)
+            if n % 5000 == 0:
+                flush()
+    flush()
+    con.close()
+    return {"rows_last_batch": rows}
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd`` under /usr/bin/time -v: wall seconds, peak RSS (MB), exit code."""
+    t = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - t
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return {"wall_s": wall, "rss_peak_mb": int(m.group(1)) / 1024 if m else None, "exit": proc.returncode,
+            "stdout_tail": proc.stdout[-800:], "stderr_tail": proc.stderr[-1500:] if proc.returncode else ""}
+
+
+def run_cli(events: Path, db: Path, old_src: str | None = None) -> dict[str, Any]:
+    recipe = db.with_suffix(".recipe.yaml")
+    recipe.write_text(f"sources:\n  - type: openlineage\n    name: openlineage\n    paths: [{events}]\n")
+    env = dict(os.environ)
+    if old_src:
+        env["PYTHONPATH"] = old_src
+    steward = str(Path(sys.executable).with_name("steward"))
+    out = timed([steward, "ingest", str(recipe), "--store", f"sqlite:///{db}", "--format", "json"], env=env)
+    con = sqlite3.connect(db)
+    out["nodes"] = con.execute("SELECT count(*) FROM nodes").fetchone()[0]
+    out["edges"] = con.execute("SELECT count(*) FROM edges").fetchone()[0]
+    con.close()
+    out["db_mb"] = db.stat().st_size / 2**20
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "_floor":
+        print(json.dumps(child_floor(argv[1], argv[2])))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--produced", type=int, default=360_000, help="produced datasets (360k -> ~1M nodes)")
+    p.add_argument("--old-src", default=None, help="another commit's src/ to run the CLI with too (before/after)")
+    p.add_argument("--work", type=Path, default=None)
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
+    p.add_argument("--name", default="ingest_stream")
+    args = p.parse_args(argv)
+    res: dict[str, Any] = {"produced": args.produced, "cpus": os.cpu_count(), "python": platform.python_version(),
+                           "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="steward-ingest-stream-", dir=args.work) as tmp:
+        events = Path(tmp) / "events.jsonl"
+        t = time.perf_counter()
+        res["file"] = write_events(events, args.produced)
+        res["file"]["mb"] = events.stat().st_size / 2**20
+        res["file"]["write_s"] = time.perf_counter() - t
+        print(json.dumps(res["file"]), flush=True)
+        res["floor"] = timed([sys.executable, __file__, "_floor", str(events), str(Path(tmp) / "floor.db")])
+        Path(tmp, "floor.db").unlink()
+        print(json.dumps(res["floor"]), flush=True)
+        res["cli"] = run_cli(events, Path(tmp) / "graph.db")
+        print(json.dumps(res["cli"]), flush=True)
+        for suffix in ("", ".idx", "-wal", "-shm"):
+            Path(tmp, "graph.db" + suffix).unlink(missing_ok=True)
+        if args.old_src:
+            res["cli_old"] = run_cli(events, Path(tmp) / "old.db", args.old_src)
+            print(json.dumps(res["cli_old"]), flush=True)
+    res["load_average_end"] = os.getloadavg()
+    res["finished"] = datetime.now(UTC).isoformat()
+    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, check=False).stdout.strip()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    (args.out / f"{args.name}.md").write_text(markdown(res, argv))
+    print(markdown(res, argv))
+    return 0
+
+
+def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
+    f, fl, cli = res["file"], res["floor"], res["cli"]
+    rec = f["records"]
+    la = ", ".join(f"{x:.2f}" for x in res["load_average_start"])
+    lb = ", ".join(f"{x:.2f}" for x in res["load_average_end"])
+    lines = [
+        f"# Streaming ingest: {f['events']:,} OpenLineage events → {cli['nodes']:,} nodes, {cli['edges']:,} edges",
+        "",
+        f"`.venv/bin/python benchmarks/ingest_stream.py {' '.join(argv)}` — commit {res['git_commit']}, "
+        f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start {la}, at end {lb} "
+        "(a shared machine: ratios are from the same run). Events file "
+        f"{f['mb']:,.0f} MB ({rec:,} records: nodes, edges and ownership claims as the source emits them). "
+        "Whole processes under `/usr/bin/time -v`.",
+        "",
+        "| | wall | records/s | peak RSS | ratio to the floor (wall) |",
+        "|---|---|---|---|---|",
+        f"| `steward ingest` (real CLI, embedded store; exit {cli['exit']}; SQLite file {cli['db_mb']:,.0f} MB, "
+        f"index saved on close) | {cli['wall_s']:,.1f} s | {rec / cli['wall_s']:,.0f} | "
+        f"{cli['rss_peak_mb']:,.0f} MB | {cli['wall_s'] / fl['wall_s']:.2f}x |",
+    ]
+    old = res.get("cli_old")
+    if old:
+        lines.append(f"| same CLI, code before this branch (`--old-src`; exit {old['exit']}) | "
+                     f"{old['wall_s']:,.1f} s | {rec / old['wall_s']:,.0f} | {old['rss_peak_mb']:,.0f} MB | "
+                     f"{old['wall_s'] / fl['wall_s']:.2f}x |")
+    lines.append(f"| floor: `json.loads` per line + one SQLite `executemany` per table per 5,000 events (no "
+                 f"validation, no merging, no history, no index) | {fl['wall_s']:,.1f} s | {rec / fl['wall_s']:,.0f} | "
+                 f"{fl['rss_peak_mb']:,.0f} MB | 1x |")
+    notes = res.get("notes")
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
