@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
+import numpy as np
+import numpy.typing as npt
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j import exceptions as neo4j_exc
 
@@ -124,6 +126,74 @@ def _edge_record(src: str, kind: str, dst: str, props: dict[str, Any]) -> EdgeRe
         src=src, kind=EdgeKind(kind), dst=dst, key=props.get("key", ""), source=props.get("source", ""),
         props={k: v for k, v in sorted(props.items()) if k not in _EDGE_FIELDS}, seen_at=props.get("seen_at", ""),
     )
+
+
+class _Seen:
+    """The internal ids a walk has met: a boolean array indexed by id (ids are dense in a Neo4j
+    store), grown as larger ids turn up; a set past ``_Seen.ARRAY_MAX`` (a store with sparse ids)."""
+
+    ARRAY_MAX = 1 << 28
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        self._mask = np.zeros(max(ids, default=0) + 1024, dtype=np.bool_)
+        self._set: set[int] | None = None
+        self.add(np.asarray(ids, dtype=np.int64))
+
+    def _fit(self, top: int) -> None:
+        if self._set is None and top >= len(self._mask):
+            if top >= self.ARRAY_MAX:
+                self._set = {int(i) for i in np.flatnonzero(self._mask)}
+                return
+            grown = np.zeros(max(top + 1, 2 * len(self._mask)), dtype=np.bool_)
+            grown[: len(self._mask)] = self._mask
+            self._mask = grown
+
+    def unseen(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.bool_)
+        self._fit(int(ids.max()))
+        if self._set is not None:
+            known = self._set
+            return np.fromiter((int(i) not in known for i in ids), dtype=np.bool_, count=len(ids))
+        out: npt.NDArray[np.bool_] = ~self._mask[ids]
+        return out
+
+    def add(self, ids: npt.NDArray[np.int64]) -> None:
+        if len(ids) == 0:
+            return
+        self._fit(int(ids.max()))
+        if self._set is not None:
+            self._set.update(ids.tolist())
+        else:
+            self._mask[ids] = True
+
+
+def _next_level(
+    fids: Sequence[int], names: Sequence[str], src: Sequence[int], dst: Sequence[int], seen: _Seen,
+) -> tuple[list[int], list[str]]:
+    """One step of ``bfs`` over internal ids: the nodes of ``dst`` not seen yet (marked seen now),
+    each with its parent, the smallest (in Python's string order) of the Steward ids ``names`` of
+    its predecessors ``src`` in the frontier ``fids``."""
+    if not dst:
+        return [], []
+    order = sorted(range(len(names)), key=names.__getitem__)  # frontier positions by Steward id
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+    frontier = np.asarray(fids, dtype=np.int64)
+    by_id = np.argsort(frontier, kind="stable")
+    src_pos = by_id[np.searchsorted(frontier[by_id], np.asarray(src, dtype=np.int64))]
+    succ = np.asarray(dst, dtype=np.int64)
+    keep = seen.unseen(succ)
+    succ, src_rank = succ[keep], rank[src_pos[keep]]
+    if len(succ) == 0:
+        return [], []
+    pick = np.lexsort((src_rank, succ))  # by successor, then by its predecessor's rank
+    succ, src_rank = succ[pick], src_rank[pick]
+    first = np.ones(len(succ), dtype=np.bool_)
+    first[1:] = succ[1:] != succ[:-1]
+    fresh = succ[first]
+    seen.add(fresh)
+    return fresh.tolist(), [names[order[r]] for r in src_rank[first].tolist()]
 
 
 class _Neo4jLogTx:
@@ -473,34 +543,36 @@ class Neo4jStore(GraphStore):
         start_ids = sorted(set(starts))
         if not start_ids or (max_depth is not None and max_depth <= 0):
             return {}
-        # A level-synchronous walk run by the server one frontier at a time, in ONE read transaction
-        # (one snapshot): each level ships only the ids of the frontier's successors with their
-        # smallest predecessor in the frontier, which is exactly the parent rule of ``bfs``. The
-        # walk stops at ``max_depth`` on the server's side; properties are never fetched.
-        step = _q(f"reach_step_{way}", types=allowed)
+        # A level-synchronous walk, one round trip per level, in ONE read transaction (internal node
+        # ids are used only inside it): each level sends the frontier as internal ids and gets back
+        # the frontier's Steward ids (read once per node reached) and its relationships as flat
+        # lists of internal ids, nothing else. The parent rule of ``bfs`` (the smallest predecessor
+        # in the frontier, in Python's string order) is applied here with numpy. Stops at max_depth.
+        q_start, q_names = _q("reach_start"), _q("reach_names")
+        q_level = _q(f"reach_level_{way}", types=allowed)
 
         def work(tx: ManagedTransaction) -> tuple[dict[str, Reached], int]:
+            frontier: list[int] = list(tx.run(q_start, ids=start_ids).single(strict=True)["nids"])
+            seen = _Seen(frontier)
+            waiting: list[Reached] = []  # the frontier's answers (none for the starts), Steward ids to come
             found: dict[str, Reached] = {}
-            seen = set(start_ids)
-            frontier = start_ids
             depth = rows = 0
-            while frontier and (max_depth is None or depth < max_depth):
+            while frontier:
+                last = max_depth is not None and depth >= max_depth
+                level = tx.run(q_names if last else q_level, nids=frontier).single(strict=True)
+                names: list[str] = level["names"]
+                if waiting:
+                    if level["fids"] == frontier:  # the server kept the order (it does): align by position
+                        found.update(zip(names, waiting, strict=True))
+                    else:  # a node deleted meanwhile: align by id
+                        by_id = dict(zip(frontier, waiting, strict=True))
+                        found.update((name, by_id[nid]) for nid, name in zip(level["fids"], names, strict=True))
+                if last:
+                    break
                 depth += 1
-                fresh: list[str] = []
-                for i in range(0, len(frontier), CHUNK * 4):
-                    level = tx.run(step, ids=frontier[i : i + CHUNK * 4]).single(strict=True)
-                    rows += len(level["ids"])
-                    for nid, parent in zip(level["ids"], level["parents"], strict=True):
-                        if nid in seen:
-                            continue
-                        old = found.get(nid)
-                        if old is None:
-                            found[nid] = Reached(depth, parent)
-                            fresh.append(nid)
-                        elif parent < old.parent:  # a later chunk of the same frontier
-                            found[nid] = Reached(depth, parent)
-                seen.update(fresh)
-                frontier = sorted(fresh)
+                rows += len(level["dst"])
+                frontier, parents = _next_level(level["fids"], names, level["src"], level["dst"], seen)
+                waiting = [Reached(depth, p) for p in parents]
             return found, rows
 
         with self._session() as s:
