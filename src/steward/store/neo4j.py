@@ -70,6 +70,8 @@ _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
                      "schema_log_seq", "schema_log_head", "schema_node_version_id", "schema_edge_version_eid",
                      "schema_edge_version_dst")
+#: Attempts at a write batch when a concurrent writer created one of its new nodes first.
+WRITE_ATTEMPTS = 3
 #: Joins an edge's identity into one text, the key of its versions (cypher/merge_edges.cypher).
 EID_SEP = "\x1f"
 #: Driver timeouts (seconds): fail fast and honestly when Neo4j is down or frozen.
@@ -194,6 +196,26 @@ def _next_level(
     fresh = succ[first]
     seen.add(fresh)
     return fresh.tolist(), [names[order[r]] for r in src_rank[first].tolist()]
+
+
+def _q_label(name: str, kind: NodeKind) -> LiteralString:
+    """A statement with ``__LABEL__`` filled in from the NodeKind allow-list (never from input)."""
+    label = NodeKind(kind).value
+    text: LiteralString = _q(name).replace("__LABEL__", label)  # type: ignore[assignment,unused-ignore]
+    return text
+
+
+def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
+    """The properties a node row of merge_nodes.cypher (or a stub row of merge_stubs.cypher) gives a
+    node that does not exist yet, in the same order of assignment, with its first version."""
+    props: dict[str, Any] = {"id": row["id"], "kind": row["kind"], "name": row["name"],
+                             "sources": list(row["sources"]), "seen_at": row["seen_at"]}
+    if row.get("stub"):
+        props["stub"] = True
+    else:
+        props.update((k, v) for k, v in row["props"].items() if v is not None)
+        props.pop("stub", None)
+    return {"props": props, "version": {"id": row["id"], "valid_from": now, **_prefixed(props)}}
 
 
 class _Neo4jLogTx:
@@ -366,7 +388,7 @@ class Neo4jStore(GraphStore):
                 if row is None:
                     kind, name = parse_id(end)
                     stub_rows[end] = {"id": end, "kind": kind.value, "name": name, "sources": [e.source],
-                                      "seen_at": e.seen_at}
+                                      "seen_at": e.seen_at, "stub": True}
                 elif e.source not in row["sources"]:
                     row["sources"].append(e.source)
             props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
@@ -375,9 +397,10 @@ class Neo4jStore(GraphStore):
             edge_rows[(e.src, kind_value, e.dst, e.key)] = {
                 "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props,
                 "eid": _eid(e.src, kind_value, e.dst, e.key)}
-        node_steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values()))]
+        all_node_rows = [*node_rows.values(), *stub_rows.values()]
         edges_by_eid = {row["eid"]: row for row in edge_rows.values()}
-        q_edges, q_open_nodes, q_open_edges = _q("merge_edges"), _q("open_node_versions"), _q("open_edge_versions")
+        q_state, q_edges = _q("node_state"), _q("merge_edges")
+        q_open_nodes, q_open_edges = _q("open_node_versions"), _q("open_edge_versions")
 
         def work(tx: ManagedTransaction) -> list[LogLine]:
             if expect:  # lock first, read after: a concurrent writer of these records waits for our commit
@@ -386,18 +409,56 @@ class Neo4jStore(GraphStore):
                 stored = {(r["kind"], r["id"]): json.loads(r["doc"]) for r in tx.run(_q("read_records"), keys=keys)}
                 check_expected(expect, stored)
             now = utc_now()  # the transaction's time: the versions it opens or closes carry it
-            # History: the merges return what changed (nothing, when a source only saw it again), and
-            # the versions of those open in separate statements, so a re-ingest costs no more than before.
+            # Which nodes exist, and which rows would change nothing (re-sent inputs): those are skipped.
+            nid_of: dict[str, int] = {}
+            created: set[str] = set()
+            fresh: dict[str, list[dict[str, Any]]] = {}
+            merges: list[dict[str, Any]] = []
+            stub_merges: list[dict[str, Any]] = []
+            for i in range(0, len(all_node_rows), CHUNK):
+                chunk = all_node_rows[i : i + CHUNK]
+                state = tx.run(q_state, rows=chunk).single(strict=True)
+                for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
+                    if nid < 0:
+                        fresh.setdefault(row["kind"], []).append(_created_node(row, now))
+                        created.add(row["id"])
+                        continue
+                    nid_of[row["id"]] = nid
+                    if not same:
+                        (stub_merges if row.get("stub") else merges).append(row)
+            # New nodes: created whole, with their first versions, per kind (a static label).
+            for kind, rows in sorted(fresh.items()):
+                q_create = _q_label("create_nodes", NodeKind(kind))
+                for i in range(0, len(rows), CHUNK):
+                    chunk = rows[i : i + CHUNK]
+                    rec = tx.run(q_create, rows=chunk).single(strict=True)
+                    for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
+                        nid_of[chunk[pos]["props"]["id"]] = nid
+            # Nodes that exist and change: merged on the server, which says what changed (history).
             opened: list[dict[str, Any]] = []
-            for query, rows in node_steps:
+            for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
                 for i in range(0, len(rows), CHUNK):
                     for rec in tx.run(query, rows=rows[i : i + CHUNK]):
                         version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
                         opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
+            # Edges touching a node created here are new: created between internal ids, per kind.
+            new_edges: dict[str, list[dict[str, Any]]] = {}
+            merge_rows: list[dict[str, Any]] = []
+            for row in edge_rows.values():
+                if row["src"] in created or row["dst"] in created:
+                    version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
+                               "valid_from": now, **_prefixed(row["props"])}
+                    new_edges.setdefault(row["kind"], []).append(
+                        {"a": nid_of[row["src"]], "b": nid_of[row["dst"]], "props": row["props"], "version": version})
+                else:
+                    merge_rows.append(row)
+            for kind, rows in sorted(new_edges.items()):
+                q_create = _q("create_edges", types=[EdgeKind(kind)])
+                for i in range(0, len(rows), CHUNK):
+                    tx.run(q_create, rows=rows[i : i + CHUNK]).consume()
             changed: list[dict[str, Any]] = []
-            rows = list(edge_rows.values())
-            for i in range(0, len(rows), CHUNK):
-                for rec in tx.run(q_edges, rows=rows[i : i + CHUNK]):
+            for i in range(0, len(merge_rows), CHUNK):
+                for rec in tx.run(q_edges, rows=merge_rows[i : i + CHUNK]):
                     row = edges_by_eid[rec["eid"]]
                     version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
                                "valid_from": now, **_prefixed(row["props"])}
@@ -408,7 +469,15 @@ class Neo4jStore(GraphStore):
             return self._append(tx, records, log)
 
         with self._session() as s:
-            return s.execute_write(work)
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    return s.execute_write(work)
+                except neo4j_exc.ConstraintError:
+                    # Another writer created one of our new nodes first: run the batch again (it
+                    # now finds that node and merges into it).
+                    if attempt == WRITE_ATTEMPTS:
+                        raise
+            raise AssertionError("unreachable")
 
     def _retract(
         self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
