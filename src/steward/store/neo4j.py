@@ -442,20 +442,26 @@ class Neo4jStore(GraphStore):
                         version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
                         opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
             # Edges touching a node created here are new: created between internal ids, per kind.
-            new_edges: dict[str, list[dict[str, Any]]] = {}
+            new_edges: dict[tuple[str, bool], list[dict[str, Any]]] = {}
             merge_rows: list[dict[str, Any]] = []
             for row in edge_rows.values():
                 if row["src"] in created or row["dst"] in created:
-                    version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
-                               "valid_from": now, **_prefixed(row["props"])}
-                    new_edges.setdefault(row["kind"], []).append(
-                        {"a": nid_of[row["src"]], "b": nid_of[row["dst"]], "props": row["props"], "version": version})
+                    props = row["props"]
+                    ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
+                    if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
+                        new_edges.setdefault((row["kind"], True), []).append(
+                            {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+                    else:
+                        version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
+                                   "valid_from": now, **_prefixed(props)}
+                        new_edges.setdefault((row["kind"], False), []).append(
+                            {**ends, "props": props, "version": version})
                 else:
                     merge_rows.append(row)
-            for kind, rows in sorted(new_edges.items()):
-                q_create = _q("create_edges", types=[EdgeKind(kind)])
+            for (kind, plain), rows in sorted(new_edges.items()):
+                q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
                 for i in range(0, len(rows), CHUNK):
-                    tx.run(q_create, rows=rows[i : i + CHUNK]).consume()
+                    tx.run(q_create, rows=rows[i : i + CHUNK], kind=kind, now=now).consume()
             changed: list[dict[str, Any]] = []
             for i in range(0, len(merge_rows), CHUNK):
                 for rec in tx.run(q_edges, rows=merge_rows[i : i + CHUNK]):
