@@ -560,9 +560,10 @@ def neo4j_rows(neo: dict[str, Any]) -> list[str]:
     floor_txt = (f"bare `UNWIND MERGE` of the same {fl['nodes']:,} nodes + {fl['edges']:,} edges (no history): "
                  f"{fl['rows_per_s']:,.0f} rows/s ({_ms(fl['s'])}; load {fl['load_before'][0]:.1f})") if fl else \
         neo.get("floor_error", "—")
+    ing_load = f"; load {ing['load_before'][0]:.1f}" if "load_before" in ing else ""
     lines = [
         f"| ingest Neo4j, {ing['rows']:,} rows (with history versions) | {ing['rows_per_s']:,.0f} rows/s "
-        f"({_ms(ing['ingest_s'])}; load {ing.get('load_before', [0])[0]:.1f}) | {floor_txt} | "
+        f"({_ms(ing['ingest_s'])}{ing_load}) | {floor_txt} | "
         f"{_ratio(ing['ingest_s'], fl['s']) + ' of the time' if fl else '—'} |",
         f"| Neo4j `reach`, {neo['reach_largest']['closure']:,}-node closure ({neo['reach_largest']['rows']:,} "
         f"id rows) | {_ms(neo['reach_largest']['s'])} | pruning `count(DISTINCT n)`: "
