@@ -323,6 +323,76 @@ def closure_sizes(g: Any, candidates: Sequence[int]) -> dict[int, int]:
 # ================================================================================================
 # Neo4j
 # ================================================================================================
+def _neo4j_wipe(store: Any) -> None:
+    """Empty the benchmark's Neo4j in many short transactions, relationships first (a dense node's
+    DETACH DELETE can pass the server's per-transaction memory cap; one long statement on a loaded
+    machine can outlast the driver's read timeout). A refused chunk is retried at half the size."""
+    from neo4j import exceptions as neo4j_exc
+
+    for what in ("MATCH ()-[r]->() WITH r LIMIT $n DELETE r RETURN count(*) AS c",
+                 "MATCH (n) WITH n LIMIT $n DETACH DELETE n RETURN count(*) AS c"):
+        size, failures = 10_000, 0
+        while True:
+            try:
+                with store._driver.session() as s:
+                    left = s.run(what, n=size).single(strict=True)["c"]
+            except (neo4j_exc.TransientError, neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired):
+                failures += 1
+                if failures > 30:
+                    raise
+                size = max(size // 2, 100)
+                time.sleep(0.5)
+                continue
+            if not left:
+                break
+
+
+def _neo4j_floor(store: Any, batches: list[Batch]) -> dict[str, Any]:
+    """The server's plain write rate, the reference for Steward's ingest: the same graph (each
+    distinct node once, with its final properties; each distinct edge once) written as bare
+    ``UNWIND ... MERGE`` statements (a static label or type each, endpoints by the unique index),
+    5,000 rows a statement and a transaction, in the input's batch order; no history, no change
+    detection."""
+    seen: set[str] = set()
+    edge_seen: set[tuple[str, str, str, str]] = set()
+    plan: list[tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]] = []
+    for nodes, edges, claims in batches:
+        by_label: dict[str, list[dict[str, Any]]] = {}
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for n in nodes:
+            if n.id not in seen:
+                seen.add(n.id)
+                by_label.setdefault(n.kind.value, []).append(
+                    {"id": n.id, "p": {"kind": n.kind.value, "name": n.name, "sources": [n.source],
+                                       "seen_at": n.seen_at, **n.props}})
+        for e in [*edges, *(c.to_edge() for c in claims)]:
+            ident = (e.src, e.kind.value, e.dst, e.key)
+            if ident not in edge_seen:
+                edge_seen.add(ident)
+                by_type.setdefault(e.kind.value, []).append(
+                    {"a": e.src, "b": e.dst, "key": e.key,
+                     "p": {"key": e.key, "source": e.source, "seen_at": e.seen_at}})
+        plan.append((by_label, by_type))
+    rows = len(seen) + len(edge_seen)
+    t = time.perf_counter()
+    with store._driver.session() as sess:
+        for by_label, by_type in plan:
+            # one transaction per statement: the server's per-transaction memory cap (384 MiB on the
+            # benchmark's server) refuses a whole first batch of bare MERGEs
+            for label, lrows in by_label.items():
+                for i in range(0, len(lrows), 5000):
+                    sess.execute_write(lambda tx, label=label, part=lrows[i : i + 5000]: tx.run(  # type: ignore[misc]
+                        f"UNWIND $rows AS row MERGE (n:Node {{id: row.id}}) ON CREATE SET n:{label} "
+                        "SET n += row.p", rows=part).consume())
+            for etype, erows in by_type.items():
+                for i in range(0, len(erows), 5000):
+                    sess.execute_write(lambda tx, etype=etype, part=erows[i : i + 5000]: tx.run(  # type: ignore[misc]
+                        "UNWIND $rows AS row MATCH (a:Node {id: row.a}) MATCH (b:Node {id: row.b}) "
+                        f"MERGE (a)-[r:{etype} {{key: row.key}}]->(b) SET r += row.p", rows=part).consume())
+    s_ = time.perf_counter() - t
+    return {"rows": rows, "nodes": len(seen), "edges": len(edge_seen), "s": s_, "rows_per_s": rows / s_}
+
+
 def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: float) -> dict[str, Any]:
     from pydantic import SecretStr
 
@@ -335,31 +405,56 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
     try:
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
-        with store._driver.session() as s:
-            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        _neo4j_wipe(store)
         batches = list(generate(produced, seed=seed))
         rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
+        load = os.getloadavg()
         t = time.perf_counter()
         for n, e, c in batches:
             store.upsert(nodes=n, edges=e, claims=c)
         s_ = time.perf_counter() - t
-        out["ingest"] = {"rows": rows, "ingest_s": s_, "rows_per_s": rows / s_}
+        out["ingest"] = {"rows": rows, "ingest_s": s_, "rows_per_s": rows / s_, "load_before": load,
+                         "load_after": os.getloadavg()}
+        logger.info("neo4j ingest: %s", out["ingest"])
+        with store._driver.session() as sess:
+            out["graph"] = {"nodes": sess.run("MATCH (n:Node) RETURN count(n) AS c").single(strict=True)["c"],
+                            "node_versions": sess.run("MATCH (v:NodeVersion) RETURN count(v) AS c")
+                            .single(strict=True)["c"],
+                            "edge_versions": sess.run("MATCH (v:EdgeVersion) RETURN count(v) AS c")
+                            .single(strict=True)["c"]}
         types = "|".join(sorted(k.value for k in LINEAGE_EDGES))
         root = roots["largest"]
-        store.reach([root], way="down")
-        t_reach, reached = median_time(lambda: store.reach([root], way="down"), 3)
-        out["reach_largest"] = {"s": t_reach, "closure": len(reached), "rows": store.last_reach_rows}
         pruning = f"MATCH (s:Node {{id: $id}}) WITH s MATCH (s)-[:{types}*1..]->(n) RETURN count(DISTINCT n) AS c"
         naive = f"MATCH p = (s:Node {{id: $id}})-[:{types}*1..]->(n) RETURN count(p) AS c"
         with store._driver.session() as sess:
-            def q(text: str, timeout: float | None = None) -> Any:
+            def q(text: str, timeout: float | None = None, rid: str = root) -> Any:
                 from neo4j import Query
 
-                return sess.run(Query(text, timeout=timeout), id=root).single(strict=True)["c"]  # type: ignore[arg-type]
+                return sess.run(Query(text, timeout=timeout), id=rid).single(strict=True)["c"]  # type: ignore[arg-type]
 
-            q(pruning)
-            t_p, c_p = median_time(lambda: q(pruning), 3)
-            out["pruning_count_distinct"] = {"s": t_p, "count": c_p}
+            # Steward's walk and the server's own pruning count, interleaved, each warmed first.
+            for label in ("largest", "mid"):
+                rid = roots.get(label)
+                if not rid:
+                    continue
+                store.reach([rid], way="down")
+                q(pruning, rid=rid)
+                t_reach, t_prune, reached, count = [], [], {}, 0
+                load = os.getloadavg()
+                for _ in range(5):
+                    t = time.perf_counter()
+                    reached = store.reach([rid], way="down")
+                    t_reach.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    count = q(pruning, rid=rid)
+                    t_prune.append(time.perf_counter() - t)
+                assert len(reached) == count, (label, len(reached), count)
+                key = "reach_largest" if label == "largest" else "reach_mid"
+                out[key] = {"s": statistics.median(t_reach), "closure": len(reached), "rows": store.last_reach_rows,
+                            "pruning_s": statistics.median(t_prune), "load": load}
+                if label == "largest":
+                    out["pruning_count_distinct"] = {"s": statistics.median(t_prune), "count": count}
+                logger.info("neo4j reach %s: %s", label, out[key])
             t = time.perf_counter()
             try:
                 c_n = q(naive, naive_timeout)
@@ -375,10 +470,19 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
                 store.reach([small], way="down")
                 lat.append(time.perf_counter() - t)
             lat.sort()
-            out["reach_small"] = {"p50_s": lat[len(lat) // 2], "p99_s": lat[-1]}
+            out["reach_small"] = {"p50_s": lat[len(lat) // 2], "p99_s": lat[-1], "closure": len(store.reach(
+                [small], way="down"))}
+        # The reference write rate: the same graph, bare UNWIND MERGE, on the emptied server.
+        try:
+            _neo4j_wipe(store)
+            load = os.getloadavg()
+            out["floor"] = _neo4j_floor(store, batches) | {"load_before": load, "load_after": os.getloadavg()}
+            logger.info("neo4j floor: %s", out["floor"])
+        except Exception as exc:  # reported in the results, with the other figures kept
+            logger.exception("neo4j floor failed")
+            out["floor_error"] = f"{type(exc).__name__}: {exc}"[:300]
         # 20 chained diamonds: Steward's walk vs the naive path count
-        with store._driver.session() as s:
-            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        _neo4j_wipe(store)
         edges = []
         for i in range(20):
             for side in ("l", "r"):
@@ -403,6 +507,88 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
     return out
 
 
+def neo4j_roots(produced: int, seed: int) -> dict[str, str]:
+    """The roots ``main`` picks (largest / ~10k / ~100 closure), from the generator's graph alone
+    (``--only-neo4j`` builds no embedded store): the same ids in the same order as its SQLite file."""
+    import scipy.sparse as sp
+
+    node_ids: set[str] = set()
+    lineage = {k.value for k in LINEAGE_EDGES}
+    pairs: set[tuple[str, str]] = set()
+    for nodes, edges, claims in generate(produced, seed=seed):
+        node_ids.update(n.id for n in nodes)
+        for e in [*edges, *(c.to_edge() for c in claims)]:
+            node_ids.update((e.src, e.dst))
+            if e.kind.value in lineage:
+                pairs.add((e.src, e.dst))
+    ids = sorted(node_ids, key=lambda x: x.encode())
+    rank = {x: i for i, x in enumerate(ids)}
+    a = np.fromiter((rank[p[0]] for p in pairs), dtype=np.int64, count=len(pairs))
+    b = np.fromiter((rank[p[1]] for p in pairs), dtype=np.int64, count=len(pairs))
+    g = sp.csr_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(ids), len(ids)))
+    raw = [i for i, x in enumerate(ids) if x.startswith("dataset:s3://lake/l00/")]
+    sizes = closure_sizes(g, raw[:40])
+    largest = max(sizes, key=lambda k: sizes[k])
+    rng = random.Random(seed)
+    mids = [i for i, x in enumerate(ids) if x.startswith("dataset:") and not x.startswith("dataset:s3://lake/l00/")]
+    cands = closure_sizes(g, rng.sample(mids, min(400, len(mids))))
+    small = min(cands, key=lambda k: abs(cands[k] - 100))
+    mid = min(cands, key=lambda k: abs(cands[k] - 10_000))
+    return {"largest": ids[largest], "mid": ids[mid], "small": ids[small]}
+
+
+def neo4j_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
+    """The Neo4j rows alone (``--only-neo4j``)."""
+    neo = res["neo4j"]
+    lines = [
+        f"# Scale benchmark, Neo4j only: {res['produced']:,} produced datasets → {neo['graph']['nodes']:,} nodes",
+        "",
+        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
+        f"{res['cpus']} CPUs, Python {res['python']}, Neo4j from {neo['how']}; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Ratios are Steward ÷ reference, from the "
+        f"same run. History kept: {neo['graph']['node_versions']:,} node and {neo['graph']['edge_versions']:,} "
+        "edge versions written by the ingest.",
+        "",
+        "| | Steward | reference (same run) | ratio |",
+        "|---|---|---|---|",
+        *neo4j_rows(neo),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def neo4j_rows(neo: dict[str, Any]) -> list[str]:
+    """The Neo4j rows of the results table."""
+    timed_out = " (timed out)" if neo["naive_count_paths"].get("timed_out") else ""
+    ing, fl = neo["ingest"], neo.get("floor")
+    floor_txt = (f"bare `UNWIND MERGE` of the same {fl['nodes']:,} nodes + {fl['edges']:,} edges (no history): "
+                 f"{fl['rows_per_s']:,.0f} rows/s ({_ms(fl['s'])}; load {fl['load_before'][0]:.1f})") if fl else \
+        neo.get("floor_error", "—")
+    ing_load = f"; load {ing['load_before'][0]:.1f}" if "load_before" in ing else ""
+    lines = [
+        f"| ingest Neo4j, {ing['rows']:,} rows (with history versions) | {ing['rows_per_s']:,.0f} rows/s "
+        f"({_ms(ing['ingest_s'])}{ing_load}) | {floor_txt} | "
+        f"{_ratio(ing['ingest_s'], fl['s']) + ' of the time' if fl else '—'} |",
+        f"| Neo4j `reach`, {neo['reach_largest']['closure']:,}-node closure ({neo['reach_largest']['rows']:,} "
+        f"id rows) | {_ms(neo['reach_largest']['s'])} | pruning `count(DISTINCT n)`: "
+        f"{_ms(neo['pruning_count_distinct']['s'])}; naive `count(p)`: "
+        f"{_ms(neo['naive_count_paths']['s'])}{timed_out} "
+        f"| {_ratio(neo['reach_largest']['s'], neo['pruning_count_distinct']['s'])} of pruning |",
+    ]
+    if "reach_mid" in neo:
+        m = neo["reach_mid"]
+        lines.append(f"| Neo4j `reach`, {m['closure']:,}-node closure | {_ms(m['s'])} | pruning `count(DISTINCT n)`: "
+                     f"{_ms(m['pruning_s'])} | {_ratio(m['s'], m['pruning_s'])} of pruning |")
+    lines += [
+        f"| Neo4j `reach`, {neo['reach_small'].get('closure', '~100')}-node closure, 30 calls | "
+        f"p50 {_ms(neo['reach_small']['p50_s'])}, p99 {_ms(neo['reach_small']['p99_s'])} | — | — |",
+        f"| Neo4j, 20 chained diamonds | {_ms(neo['diamonds20']['steward_s'])} | naive `count(p)` "
+        f"({neo['diamonds20']['naive_paths']} paths): {_ms(neo['diamonds20']['naive_s'])} | "
+        f"{_ratio(neo['diamonds20']['steward_s'], neo['diamonds20']['naive_s'])} |",
+    ]
+    return lines
+
+
 # ================================================================================================
 # main
 # ================================================================================================
@@ -415,6 +601,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--produced", type=int, default=100_000, help="produced datasets (10k -> ~28k nodes)")
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--neo4j", action="store_true", help="also measure Neo4j (starts a local server)")
+    p.add_argument("--only-neo4j", action="store_true",
+                   help="measure Neo4j alone (no embedded store; roots from the generator); default --name scale-neo4j")
     p.add_argument("--naive-timeout", type=float, default=60.0)
     p.add_argument("--skip-analyses", action="store_true", help="skip spof/audit")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
@@ -424,6 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
                            "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
                            "load_average_start": os.getloadavg()}
+    if args.only_neo4j:
+        return only_neo4j(args, res, argv)
     with tempfile.TemporaryDirectory(prefix="steward-scale-") as tmp:
         db = str(Path(tmp) / "graph.db")
         floor_db = str(Path(tmp) / "floor.db")
@@ -517,6 +707,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def only_neo4j(args: argparse.Namespace, res: dict[str, Any], argv: Sequence[str]) -> int:
+    roots = neo4j_roots(args.produced, args.seed)
+    logger.info("roots: %s", roots)
+    res["roots"] = roots
+    res["neo4j"] = run_neo4j(args.produced, args.seed, roots, args.naive_timeout)
+    res["load_average_end"] = os.getloadavg()
+    res["finished"] = datetime.now(UTC).isoformat()
+    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, check=False).stdout.strip()
+    name = args.name if args.name != "scale" else "scale-neo4j"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    (args.out / f"{name}.md").write_text(neo4j_markdown(res, argv))
+    print(neo4j_markdown(res, argv))
+    return 0
+
+
 def _ms(s: float | None) -> str:
     if s is None:
         return "n/a"
@@ -582,21 +789,7 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
                      f"{an.get('error', '')} | {ref_txt} | {_ratio(an.get('spof_s'), ref)} |")
     neo = res.get("neo4j")
     if neo:
-        timed_out = " (timed out)" if neo["naive_count_paths"].get("timed_out") else ""
-        lines += [
-            f"| ingest Neo4j, {neo['ingest']['rows']:,} rows | {neo['ingest']['rows_per_s']:,.0f} rows/s | — | — |",
-            f"| Neo4j `reach`, {neo['reach_largest']['closure']:,}-node closure ({neo['reach_largest']['rows']:,} "
-            f"id rows) | {_ms(neo['reach_largest']['s'])} | pruning `count(DISTINCT n)`: "
-            f"{_ms(neo['pruning_count_distinct']['s'])}; naive `count(p)`: "
-            f"{_ms(neo['naive_count_paths']['s'])}{timed_out} "
-            f"| {_ratio(neo['reach_largest']['s'], neo['pruning_count_distinct']['s'])} of pruning |",
-            f"| Neo4j `reach`, {w['small']['closure']}-node closure, 30 calls | "
-            f"p50 {_ms(neo['reach_small']['p50_s'])}, "
-            f"p99 {_ms(neo['reach_small']['p99_s'])} | — | — |",
-            f"| Neo4j, 20 chained diamonds | {_ms(neo['diamonds20']['steward_s'])} | naive `count(p)` "
-            f"({neo['diamonds20']['naive_paths']} paths): {_ms(neo['diamonds20']['naive_s'])} | "
-            f"{_ratio(neo['diamonds20']['steward_s'], neo['diamonds20']['naive_s'])} |",
-        ]
+        lines += neo4j_rows(neo)
     return "\n".join(lines) + "\n"
 
 

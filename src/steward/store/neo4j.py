@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
+import numpy as np
+import numpy.typing as npt
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j import exceptions as neo4j_exc
 
@@ -68,6 +70,8 @@ _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
                      "schema_log_seq", "schema_log_head", "schema_node_version_id", "schema_edge_version_eid",
                      "schema_edge_version_dst")
+#: Attempts at a write batch when a concurrent writer created one of its new nodes first.
+WRITE_ATTEMPTS = 3
 #: Joins an edge's identity into one text, the key of its versions (cypher/merge_edges.cypher).
 EID_SEP = "\x1f"
 #: Driver timeouts (seconds): fail fast and honestly when Neo4j is down or frozen.
@@ -124,6 +128,94 @@ def _edge_record(src: str, kind: str, dst: str, props: dict[str, Any]) -> EdgeRe
         src=src, kind=EdgeKind(kind), dst=dst, key=props.get("key", ""), source=props.get("source", ""),
         props={k: v for k, v in sorted(props.items()) if k not in _EDGE_FIELDS}, seen_at=props.get("seen_at", ""),
     )
+
+
+class _Seen:
+    """The internal ids a walk has met: a boolean array indexed by id (ids are dense in a Neo4j
+    store), grown as larger ids turn up; a set past ``_Seen.ARRAY_MAX`` (a store with sparse ids)."""
+
+    ARRAY_MAX = 1 << 28
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        self._mask = np.zeros(max(ids, default=0) + 1024, dtype=np.bool_)
+        self._set: set[int] | None = None
+        self.add(np.asarray(ids, dtype=np.int64))
+
+    def _fit(self, top: int) -> None:
+        if self._set is None and top >= len(self._mask):
+            if top >= self.ARRAY_MAX:
+                self._set = {int(i) for i in np.flatnonzero(self._mask)}
+                return
+            grown = np.zeros(max(top + 1, 2 * len(self._mask)), dtype=np.bool_)
+            grown[: len(self._mask)] = self._mask
+            self._mask = grown
+
+    def unseen(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.bool_)
+        self._fit(int(ids.max()))
+        if self._set is not None:
+            known = self._set
+            return np.fromiter((int(i) not in known for i in ids), dtype=np.bool_, count=len(ids))
+        out: npt.NDArray[np.bool_] = ~self._mask[ids]
+        return out
+
+    def add(self, ids: npt.NDArray[np.int64]) -> None:
+        if len(ids) == 0:
+            return
+        self._fit(int(ids.max()))
+        if self._set is not None:
+            self._set.update(ids.tolist())
+        else:
+            self._mask[ids] = True
+
+
+def _next_level(
+    fids: Sequence[int], names: Sequence[str], src: Sequence[int], dst: Sequence[int], seen: _Seen,
+) -> tuple[list[int], list[str]]:
+    """One step of ``bfs`` over internal ids: the nodes of ``dst`` not seen yet (marked seen now),
+    each with its parent, the smallest (in Python's string order) of the Steward ids ``names`` of
+    its predecessors ``src`` in the frontier ``fids``."""
+    if not dst:
+        return [], []
+    order = sorted(range(len(names)), key=names.__getitem__)  # frontier positions by Steward id
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+    frontier = np.asarray(fids, dtype=np.int64)
+    by_id = np.argsort(frontier, kind="stable")
+    src_pos = by_id[np.searchsorted(frontier[by_id], np.asarray(src, dtype=np.int64))]
+    succ = np.asarray(dst, dtype=np.int64)
+    keep = seen.unseen(succ)
+    succ, src_rank = succ[keep], rank[src_pos[keep]]
+    if len(succ) == 0:
+        return [], []
+    pick = np.lexsort((src_rank, succ))  # by successor, then by its predecessor's rank
+    succ, src_rank = succ[pick], src_rank[pick]
+    first = np.ones(len(succ), dtype=np.bool_)
+    first[1:] = succ[1:] != succ[:-1]
+    fresh = succ[first]
+    seen.add(fresh)
+    return fresh.tolist(), [names[order[r]] for r in src_rank[first].tolist()]
+
+
+def _q_label(name: str, kind: NodeKind) -> LiteralString:
+    """A statement with ``__LABEL__`` filled in from the NodeKind allow-list (never from input)."""
+    label = NodeKind(kind).value
+    text: LiteralString = _q(name).replace("__LABEL__", label)  # type: ignore[assignment,unused-ignore]
+    return text
+
+
+def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
+    """The properties a node row of merge_nodes.cypher (or a stub row of merge_stubs.cypher) gives a
+    node that does not exist yet, in the same order of assignment, with its first version."""
+    props: dict[str, Any] = {"id": row["id"], "kind": row["kind"], "name": row["name"],
+                             "sources": list(row["sources"]), "seen_at": row["seen_at"]}
+    if row.get("stub"):
+        props["stub"] = True
+    else:
+        props.update((k, v) for k, v in row["props"].items() if v is not None)
+        props.pop("stub", None)
+    return {"props": props, "version": {"id": row["id"], "valid_from": now, **_prefixed(props)}}
 
 
 class _Neo4jLogTx:
@@ -296,7 +388,7 @@ class Neo4jStore(GraphStore):
                 if row is None:
                     kind, name = parse_id(end)
                     stub_rows[end] = {"id": end, "kind": kind.value, "name": name, "sources": [e.source],
-                                      "seen_at": e.seen_at}
+                                      "seen_at": e.seen_at, "stub": True}
                 elif e.source not in row["sources"]:
                     row["sources"].append(e.source)
             props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
@@ -305,9 +397,10 @@ class Neo4jStore(GraphStore):
             edge_rows[(e.src, kind_value, e.dst, e.key)] = {
                 "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props,
                 "eid": _eid(e.src, kind_value, e.dst, e.key)}
-        node_steps = [(_q("merge_nodes"), list(node_rows.values())), (_q("merge_stubs"), list(stub_rows.values()))]
+        all_node_rows = [*node_rows.values(), *stub_rows.values()]
         edges_by_eid = {row["eid"]: row for row in edge_rows.values()}
-        q_edges, q_open_nodes, q_open_edges = _q("merge_edges"), _q("open_node_versions"), _q("open_edge_versions")
+        q_state, q_edges = _q("node_state"), _q("merge_edges")
+        q_open_nodes, q_open_edges = _q("open_node_versions"), _q("open_edge_versions")
 
         def work(tx: ManagedTransaction) -> list[LogLine]:
             if expect:  # lock first, read after: a concurrent writer of these records waits for our commit
@@ -316,18 +409,62 @@ class Neo4jStore(GraphStore):
                 stored = {(r["kind"], r["id"]): json.loads(r["doc"]) for r in tx.run(_q("read_records"), keys=keys)}
                 check_expected(expect, stored)
             now = utc_now()  # the transaction's time: the versions it opens or closes carry it
-            # History: the merges return what changed (nothing, when a source only saw it again), and
-            # the versions of those open in separate statements, so a re-ingest costs no more than before.
+            # Which nodes exist, and which rows would change nothing (re-sent inputs): those are skipped.
+            nid_of: dict[str, int] = {}
+            created: set[str] = set()
+            fresh: dict[str, list[dict[str, Any]]] = {}
+            merges: list[dict[str, Any]] = []
+            stub_merges: list[dict[str, Any]] = []
+            for i in range(0, len(all_node_rows), CHUNK):
+                chunk = all_node_rows[i : i + CHUNK]
+                state = tx.run(q_state, rows=chunk).single(strict=True)
+                for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
+                    if nid < 0:
+                        fresh.setdefault(row["kind"], []).append(_created_node(row, now))
+                        created.add(row["id"])
+                        continue
+                    nid_of[row["id"]] = nid
+                    if not same:
+                        (stub_merges if row.get("stub") else merges).append(row)
+            # New nodes: created whole, with their first versions, per kind (a static label).
+            for kind, rows in sorted(fresh.items()):
+                q_create = _q_label("create_nodes", NodeKind(kind))
+                for i in range(0, len(rows), CHUNK):
+                    chunk = rows[i : i + CHUNK]
+                    rec = tx.run(q_create, rows=chunk).single(strict=True)
+                    for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
+                        nid_of[chunk[pos]["props"]["id"]] = nid
+            # Nodes that exist and change: merged on the server, which says what changed (history).
             opened: list[dict[str, Any]] = []
-            for query, rows in node_steps:
+            for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
                 for i in range(0, len(rows), CHUNK):
                     for rec in tx.run(query, rows=rows[i : i + CHUNK]):
                         version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
                         opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
+            # Edges touching a node created here are new: created between internal ids, per kind.
+            new_edges: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+            merge_rows: list[dict[str, Any]] = []
+            for row in edge_rows.values():
+                if row["src"] in created or row["dst"] in created:
+                    props = row["props"]
+                    ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
+                    if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
+                        new_edges.setdefault((row["kind"], True), []).append(
+                            {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+                    else:
+                        version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
+                                   "valid_from": now, **_prefixed(props)}
+                        new_edges.setdefault((row["kind"], False), []).append(
+                            {**ends, "props": props, "version": version})
+                else:
+                    merge_rows.append(row)
+            for (kind, plain), rows in sorted(new_edges.items()):
+                q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
+                for i in range(0, len(rows), CHUNK):
+                    tx.run(q_create, rows=rows[i : i + CHUNK], kind=kind, now=now).consume()
             changed: list[dict[str, Any]] = []
-            rows = list(edge_rows.values())
-            for i in range(0, len(rows), CHUNK):
-                for rec in tx.run(q_edges, rows=rows[i : i + CHUNK]):
+            for i in range(0, len(merge_rows), CHUNK):
+                for rec in tx.run(q_edges, rows=merge_rows[i : i + CHUNK]):
                     row = edges_by_eid[rec["eid"]]
                     version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
                                "valid_from": now, **_prefixed(row["props"])}
@@ -338,7 +475,15 @@ class Neo4jStore(GraphStore):
             return self._append(tx, records, log)
 
         with self._session() as s:
-            return s.execute_write(work)
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    return s.execute_write(work)
+                except neo4j_exc.ConstraintError:
+                    # Another writer created one of our new nodes first: run the batch again (it
+                    # now finds that node and merges into it).
+                    if attempt == WRITE_ATTEMPTS:
+                        raise
+            raise AssertionError("unreachable")
 
     def _retract(
         self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
@@ -473,34 +618,36 @@ class Neo4jStore(GraphStore):
         start_ids = sorted(set(starts))
         if not start_ids or (max_depth is not None and max_depth <= 0):
             return {}
-        # A level-synchronous walk run by the server one frontier at a time, in ONE read transaction
-        # (one snapshot): each level ships only the ids of the frontier's successors with their
-        # smallest predecessor in the frontier, which is exactly the parent rule of ``bfs``. The
-        # walk stops at ``max_depth`` on the server's side; properties are never fetched.
-        step = _q(f"reach_step_{way}", types=allowed)
+        # A level-synchronous walk, one round trip per level, in ONE read transaction (internal node
+        # ids are used only inside it): each level sends the frontier as internal ids and gets back
+        # the frontier's Steward ids (read once per node reached) and its relationships as flat
+        # lists of internal ids, nothing else. The parent rule of ``bfs`` (the smallest predecessor
+        # in the frontier, in Python's string order) is applied here with numpy. Stops at max_depth.
+        q_start, q_names = _q("reach_start"), _q("reach_names")
+        q_level = _q(f"reach_level_{way}", types=allowed)
 
         def work(tx: ManagedTransaction) -> tuple[dict[str, Reached], int]:
+            frontier: list[int] = list(tx.run(q_start, ids=start_ids).single(strict=True)["nids"])
+            seen = _Seen(frontier)
+            waiting: list[Reached] = []  # the frontier's answers (none for the starts), Steward ids to come
             found: dict[str, Reached] = {}
-            seen = set(start_ids)
-            frontier = start_ids
             depth = rows = 0
-            while frontier and (max_depth is None or depth < max_depth):
+            while frontier:
+                last = max_depth is not None and depth >= max_depth
+                level = tx.run(q_names if last else q_level, nids=frontier).single(strict=True)
+                names: list[str] = level["names"]
+                if waiting:
+                    if level["fids"] == frontier:  # the server kept the order (it does): align by position
+                        found.update(zip(names, waiting, strict=True))
+                    else:  # a node deleted meanwhile: align by id
+                        by_id = dict(zip(frontier, waiting, strict=True))
+                        found.update((name, by_id[nid]) for nid, name in zip(level["fids"], names, strict=True))
+                if last:
+                    break
                 depth += 1
-                fresh: list[str] = []
-                for i in range(0, len(frontier), CHUNK * 4):
-                    level = tx.run(step, ids=frontier[i : i + CHUNK * 4]).single(strict=True)
-                    rows += len(level["ids"])
-                    for nid, parent in zip(level["ids"], level["parents"], strict=True):
-                        if nid in seen:
-                            continue
-                        old = found.get(nid)
-                        if old is None:
-                            found[nid] = Reached(depth, parent)
-                            fresh.append(nid)
-                        elif parent < old.parent:  # a later chunk of the same frontier
-                            found[nid] = Reached(depth, parent)
-                seen.update(fresh)
-                frontier = sorted(fresh)
+                rows += len(level["dst"])
+                frontier, parents = _next_level(level["fids"], names, level["src"], level["dst"], seen)
+                waiting = [Reached(depth, p) for p in parents]
             return found, rows
 
         with self._session() as s:
