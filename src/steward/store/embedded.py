@@ -741,6 +741,65 @@ class EmbeddedStore(GraphStore):
             except sqlite3.Error as exc:
                 raise BackendUnavailableError(f"embedded store {self.path} does not answer: {exc}") from exc
 
+    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    def node_summaries(
+        self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
+    ) -> list[tuple[str, NodeKind, str]]:
+        where: list[str] = []
+        params: list[str] = []
+        if kinds is not None:
+            where.append(f"kind IN {_IN}")
+            params.append(json.dumps(sorted({NodeKind(k).value for k in kinds})))
+        if ids is not None:
+            if not ids:
+                return []
+            where.append(f"id IN {_IN}")
+            params.append(json.dumps(sorted(set(ids))))
+        sql = "SELECT id, kind, name FROM nodes" + (" WHERE " + " AND ".join(where) if where else "")
+
+        def read() -> list[tuple[str, str, str]]:
+            return self._db.execute(sql, params).fetchall()
+
+        kind_of = {k.value: k for k in NodeKind}
+        return sorted((i, kind_of[k], n) for i, k, n in self._guard(read))
+
+    def edge_triples(
+        self, *, kinds: Collection[EdgeKind], src: Collection[str] | None = None,
+    ) -> list[tuple[str, EdgeKind, str]]:
+        params = [json.dumps(sorted({k.value for k in self._check_kinds(kinds)}))]
+        sql = f"SELECT DISTINCT src, kind, dst FROM edges WHERE kind IN {_IN}"
+        if src is not None:
+            if not src:
+                return []
+            sql += f" AND src IN {_IN}"
+            params.append(json.dumps(sorted(set(src))))
+
+        def read() -> list[tuple[str, str, str]]:
+            return self._db.execute(sql, params).fetchall()
+
+        kind_of = {k.value: k for k in EdgeKind}
+        return sorted((a, kind_of[k], b) for a, k, b in self._guard(read))
+
+    def edges_shared(self, *, kinds: Collection[EdgeKind]) -> list[EdgeRecord]:
+        params = [json.dumps(sorted({k.value for k in self._check_kinds(kinds)}))]
+
+        def read() -> list[tuple[str, str, str, str, str, str, str]]:
+            return self._db.execute(f"SELECT * FROM edges WHERE kind IN {_IN}", params).fetchall()
+
+        rows = self._guard(read)
+        rows.sort()  # (src, kind, dst, key) first: identity order (code point order, as SQLite's)
+        kind_of = {k.value: k for k in EdgeKind}
+        decoded: dict[str, Props] = {}
+        out = []
+        for src, kind, dst, key, source, props, seen_at in rows:
+            got = decoded.get(props)
+            if got is None:
+                got = decoded[props] = json.loads(props)
+            out.append(EdgeRecord(src, kind_of[kind], dst, key, source, got, seen_at))
+        return out
+
+    # ==== end of the spofaudit block ================================================================
+
     def close(self) -> None:
         self._close_views()
         with self._lock:

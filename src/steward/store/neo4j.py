@@ -593,6 +593,35 @@ class Neo4jStore(GraphStore):
     def ping(self) -> None:
         self._read("ping")
 
+    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    def node_summaries(
+        self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
+    ) -> list[tuple[str, NodeKind, str]]:
+        kind_list = None if kinds is None else sorted({NodeKind(k).value for k in kinds})
+        if ids is None:
+            rows = self._read("node_summaries", kinds=kind_list)
+        elif not ids:
+            return []
+        else:
+            rows = self._read("node_summaries_of", ids=sorted(set(ids)), kinds=kind_list)
+        kind_of = {k.value: k for k in NodeKind}
+        return sorted((r["id"], kind_of[r["kind"]], r["name"] or "") for r in rows)
+
+    def edge_triples(
+        self, *, kinds: Collection[EdgeKind], src: Collection[str] | None = None,
+    ) -> list[tuple[str, EdgeKind, str]]:
+        types = self._check_kinds(kinds)
+        if src is None:
+            rows = self._read("edge_triples", types=types)
+        elif not src:
+            return []
+        else:
+            rows = self._read("edge_triples_from", types=types, src=sorted(set(src)))
+        kind_of = {k.value: k for k in EdgeKind}
+        return sorted((r["src"], kind_of[r["kind"]], r["dst"]) for r in rows)
+
+    # ==== end of the spofaudit block ================================================================
+
     def close(self) -> None:
         self._close_views()
         self._driver.close()
