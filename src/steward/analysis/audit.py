@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.analysis.bulk import without_cycle_collection
 from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.errors import ConfigError
@@ -117,6 +118,7 @@ def load_policy(path: Path | None) -> Policy:
         raise ConfigError(f"{path}: {loc}: {exc.errors()[0]['msg']}") from exc
 
 
+@without_cycle_collection
 def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Findings ``{rule, severity, artifact, message}`` sorted by severity, rule, artifact; a summary per rule."""
     policy = policy or Policy()
@@ -273,10 +275,13 @@ def _ownership_memo(view: OwnershipView, conflicts: bool) -> Callable[[str], Own
         return (bool(owner_claims), ", ".join(c.owner for c in owner_claims), bool(view.active_owners(artifact)),
                 bool(view.active_stewards(artifact)), conflict)
 
+    claims_on, parent_of = view.claims_on, view.parent_of
+
     def ownership(artifact: str) -> Ownership:
-        if artifact in view.parent_of:
+        if artifact in parent_of:
             return compute(artifact)
-        sig = tuple((c.owner, c.role, c.origin, c.source) for c in view.claims_on.get(artifact, ()))
+        own = claims_on.get(artifact)
+        sig = () if own is None else tuple((c.owner, c.role, c.origin, c.source) for c in own)
         got = memo.get(sig)
         if got is None:
             got = memo[sig] = compute(artifact)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from steward.analysis.bulk import without_cycle_collection
 from steward.analysis.common import containers_of, deployments_at_risk
 from steward.analysis.dominators import csr, immediate_dominators, source_components
 from steward.analysis.ownership import OwnershipView, load_whole_view
@@ -19,6 +20,7 @@ __all__ = ["spof"]
 CODE_KINDS = frozenset({NodeKind.COMMIT, NodeKind.REPO})
 
 
+@without_cycle_collection
 def spof(store: GraphStore) -> dict[str, Any]:
     """Three lists, each ranked by how many deployments are at risk:
 
