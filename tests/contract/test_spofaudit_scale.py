@@ -81,7 +81,12 @@ def test_lean_reads_and_the_audit_memo_match_their_references_on_both_stores(
             src = org["artifacts"][1::2]
             assert store.edge_triples(kinds=edge_kinds, src=src) == GraphStore.edge_triples(store, kinds=edge_kinds,
                                                                                            src=src)
-        assert load_whole_view(store) == OwnershipView.load(store)
+        whole = OwnershipView.load(store)
+        assert load_whole_view(store) == whole
+        claimed_only = load_whole_view(store, all_members=False)
+        assert claimed_only.parent_of == {m: c for m, c in whole.parent_of.items() if m in whole.claims_on}
+        claimed_only.parent_of = whole.parent_of
+        assert claimed_only == whole
         policy = Policy(applies_to=applies_to)
         result = audit(store, policy=policy)
         mine = [f for f in result["findings"]

@@ -39,7 +39,7 @@ from steward.analysis.common import deployments_at_risk, parse_time
 from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.errors import ConfigError
 from steward.governance.cadence import ReviewCadence
-from steward.graph import STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
+from steward.graph import MEMBER_EDGE, STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
 
@@ -123,7 +123,9 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     """Findings ``{rule, severity, artifact, message}`` sorted by severity, rule, artifact; a summary per rule."""
     policy = policy or Policy()
     now = now or datetime.now(UTC)
-    view = load_whole_view(store)
+    # members (runs, model versions, commits) are asked about when the policy audits their kind;
+    # otherwise only those with claims of their own (the rules over claims)
+    view = load_whole_view(store, all_members=any(k in MEMBER_EDGE for k in policy.applies_to))
     at_risk = deployments_at_risk(store)
     findings: list[dict[str, Any]] = []
 

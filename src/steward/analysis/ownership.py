@@ -293,15 +293,22 @@ def _text(value: object) -> str | None:
 
 
 # ==== added for issue 12 (spof and audit at scale; branch spofaudit) ================================
-def load_whole_view(store: GraphStore) -> OwnershipView:
+def load_whole_view(store: GraphStore, *, all_members: bool = True) -> OwnershipView:
     """``OwnershipView.load(store)`` -- the whole view, as audits and SPOF need -- reading the
     container edges as ``(src, kind, dst)`` only (their properties are never looked at, and at a
     million nodes they are most of the edges read) and mapping each owner id to its canonical id
-    once. The same view as ``OwnershipView.load(store)`` (tests/unit/test_whole_view.py)."""
+    once. The same view as ``OwnershipView.load(store)`` (tests/contract/test_spofaudit_scale.py);
+    with ``all_members=False`` only the members (runs, model versions, commits) that have claims of
+    their own know their container: enough for an answer that asks about no other member (what
+    the others would inherit is their container's claims, which the view holds anyway)."""
     ids = Identities.load(store)
     member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
     owns = store.edges_shared(kinds=[EdgeKind.OWNS])
-    inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES))
+    if all_members:
+        inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES))
+    else:
+        claimed = sorted({e.dst for e in owns if _is_member(e.dst)})
+        inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES), src=claimed) if claimed else []
     members: dict[str, list[str]] = defaultdict(list)
     subteams: dict[str, list[str]] = defaultdict(list)
     teams_of: dict[str, list[str]] = defaultdict(list)

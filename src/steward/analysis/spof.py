@@ -40,7 +40,7 @@ def spof(store: GraphStore) -> dict[str, Any]:
     Entries that dominate nothing are left out; containers (jobs, models, repos) count the
     deployments at risk from any of their members.
     """
-    view = load_whole_view(store)
+    view = load_whole_view(store, all_members=False)  # asks only about claimed artifacts
     at_risk = deployments_at_risk(store)
     declared = sorted(view.claims_on)
     nodes = {i: (k, name) for i, k, name in store.node_summaries(ids=declared + sorted(at_risk))}
