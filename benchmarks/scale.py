@@ -18,6 +18,8 @@ fresh process where a cold start matters:
   diamonds.
 
 Nothing here asserts a speed. Results: ``results/scale.json`` and ``results/scale.md``.
+``scale.py spofaudit --db LABEL=PATH ... [--neo4j]`` measures only ``spof``/``audit`` on prebuilt
+stores (and on Neo4j) beside the igraph reference: ``results/spofaudit.{md,json}``.
 Run: ``.venv/bin/python benchmarks/scale.py --produced 100000`` (``--help`` for options).
 """
 

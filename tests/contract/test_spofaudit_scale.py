@@ -81,6 +81,11 @@ def test_lean_reads_and_the_audit_memo_match_their_references_on_both_stores(
             src = org["artifacts"][1::2]
             assert store.edge_triples(kinds=edge_kinds, src=src) == GraphStore.edge_triples(store, kinds=edge_kinds,
                                                                                            src=src)
+        for way in ("up", "down"):
+            starts = [*org["artifacts"][::3], "dataset:absent"]
+            for walk_kinds in (sorted(LINEAGE_EDGES - CONTAINER_EDGES), sorted(LINEAGE_EDGES)):
+                assert store.reached_by(starts, way=way, kinds=walk_kinds) == GraphStore.reached_by(  # type: ignore[arg-type]
+                    store, starts, way=way, kinds=walk_kinds)  # type: ignore[arg-type]
         whole = OwnershipView.load(store)
         assert load_whole_view(store) == whole
         claimed_only = load_whole_view(store, all_members=False)

@@ -120,6 +120,10 @@ def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[
     if not shared:
         return [], []
     dominators = _data_dominators(store, at_risk)
+    dominating: dict[str, set[str]] = {}  # node -> the deployments it dominates
+    for d, chain in dominators.items():
+        for n in chain:
+            dominating.setdefault(n, set()).add(d)
     code = _code_dominators(store, at_risk)
     recs = {i: (k, name) for i, k, name in store.node_summaries(ids=sorted(shared))}
     data_out: list[dict[str, Any]] = []
@@ -130,7 +134,7 @@ def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[
             continue
         kind, name = summary
         is_code = kind in CODE_KINDS
-        dominated = code.get(n, set()) if is_code else {d for d in deps if n in dominators.get(d, set())}
+        dominated = code.get(n, set()) if is_code else deps & dominating.get(n, set())
         if not dominated:
             continue
         entry = {"id": n, "kind": kind.value, "name": name, "deployments": sorted(deps),

@@ -524,6 +524,17 @@ class GraphStore(abc.ABC):
         equal property texts once and hand the same dict to every edge that has it."""
         return self.edges(kinds=self._check_kinds(kinds))
 
+    def reached_by(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+    ) -> dict[str, set[str]]:
+        """node id -> the starts whose walk (``reach([s], ...)``, which leaves ``s`` out) reaches it:
+        ``reach_each`` turned inside out, without distances or parents."""
+        out: dict[str, set[str]] = {}
+        for s, walk in self.reach_each(starts, way=way, kinds=kinds).items():
+            for node in walk:
+                out.setdefault(node, set()).add(s)
+        return out
+
     # ==== end of the spofaudit block ================================================================
 
     # ---- helpers for backends ------------------------------------------------------------------

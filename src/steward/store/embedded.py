@@ -798,6 +798,38 @@ class EmbeddedStore(GraphStore):
             out.append(EdgeRecord(src, kind_of[kind], dst, key, source, got, seen_at))
         return out
 
+    def reached_by(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+    ) -> dict[str, set[str]]:
+        import numpy as np  # here, not at the top: this block is added apart from the rest of the module
+        import numpy.typing as npt
+
+        allowed = self._check_kinds(kinds)
+        idx = self.compact_index()  # one index (one version) for every walk
+        names = sorted(set(starts))
+        ranks = [idx.rank(s) for s in names]
+        mask = idx.mask(allowed)
+        nodes: list[npt.NDArray[np.int64]] = []
+        which: list[npt.NDArray[np.int64]] = []
+        for i, r in enumerate(ranks):
+            if r is None:
+                continue
+            found, _dist, _par = idx.bfs([r], way=way, mask=mask, max_depth=None)
+            nodes.append(found)
+            which.append(np.full(found.size, i, dtype=np.int64))
+        node = np.concatenate(nodes) if nodes else np.zeros(0, dtype=np.int64)
+        if node.size == 0:
+            return {}
+        start = np.concatenate(which)
+        order = np.argsort(node, kind="stable")  # grouped by node, starts in sorted order within
+        node, start = node[order], start[order]
+        cut = np.flatnonzero(np.diff(node)) + 1
+        bounds = [0, *cut.tolist(), int(node.size)]
+        ids = idx.ids_of(node[bounds[:-1]])
+        start_list = start.tolist()
+        return {nid: {names[j] for j in start_list[a:b]}
+                for nid, a, b in zip(ids, bounds[:-1], bounds[1:], strict=True)}
+
     # ==== end of the spofaudit block ================================================================
 
     def close(self) -> None:
