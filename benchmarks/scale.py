@@ -471,12 +471,14 @@ def child_analyses_digest(db: str) -> dict[str, Any]:
     store.reach(["dataset:nope"], way="down")
     out["open_s"] = time.perf_counter() - t
     for name, fn in (("spof", spof), ("audit", audit)):
-        times = []
+        times, cpu = [], []
         for _ in range(2):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             answer = fn(store)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         out[f"{name}_first_s"], out[f"{name}_s"] = times
+        out[f"{name}_first_cpu_s"], out[f"{name}_cpu_s"] = cpu
         out[f"{name}_digest"] = _digest(answer)
         out[f"{name}_size"] = {k: len(v) if isinstance(v, list) else v for k, v in answer.items()
                                if k != "summary" and not isinstance(v, dict)}
@@ -545,6 +547,13 @@ def main_spofaudit(argv: Sequence[str]) -> int:
     return 0
 
 
+def _cpu(st: dict[str, Any], name: str) -> str:
+    """ (CPU first / warm), when the run recorded the process's CPU time."""
+    if f"{name}_cpu_s" not in st:
+        return ""
+    return f" (CPU {_ms(st[name + '_first_cpu_s'])} / {_ms(st[name + '_cpu_s'])})"
+
+
 def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
     def load(x: Any) -> str:
         return ", ".join(f"{v:.2f}" for v in x) if x else "n/a"
@@ -555,7 +564,8 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
         f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
         f"{res['cpus']} CPUs, Python {res['python']}; load average at start {load(res['load_average_start'])}, "
         f"at end {load(res['load_average_end'])}. Embedded: each store in a fresh process (open, then `spof` "
-        "twice and `audit` twice; the second call is the warm figure); the reference is a whole igraph process "
+        "twice and `audit` twice; the second call is the warm figure; wall time, and the process's CPU time, which "
+        "a loaded machine inflates far less); the reference is a whole igraph process "
         "computing the dominator tree of the same graph's lineage edges (virtual root above every source).",
         "",
         "| store | nodes / edges | `spof` first / warm | `audit` first / warm | whole process (open + both twice), "
@@ -569,8 +579,9 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
                          "| | | | | |")
             continue
         lines.append(
-            f"| embedded {label} | {e['nodes']:,} / {e['edges']:,} | {_ms(st['spof_first_s'])} / {_ms(st['spof_s'])} "
-            f"| {_ms(st['audit_first_s'])} / {_ms(st['audit_s'])} | {_ms(st['whole_s'])}, "
+            f"| embedded {label} | {e['nodes']:,} / {e['edges']:,} | {_ms(st['spof_first_s'])} / {_ms(st['spof_s'])}"
+            f"{_cpu(st, 'spof')} | {_ms(st['audit_first_s'])} / {_ms(st['audit_s'])}{_cpu(st, 'audit')} "
+            f"| {_ms(st['whole_s'])}, "
             f"{st['rss_peak_mb']:,.0f} MB | {_ms(ig.get('whole_s')) if 'whole_s' in ig else ig.get('error', 'n/a')} "
             f"| {_ratio(st['spof_s'], ig.get('whole_s'))} | {load(e['load_average_before'])} → "
             f"{load(e['load_average_after'])} |")

@@ -116,7 +116,7 @@ def _people_memo(view: OwnershipView) -> Callable[[str], tuple[list[str], list[s
 def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Data chokepoints (dominators over the data flow) and code chokepoints, each entry with the
     deployments at risk from it and those it dominates; only entries that dominate something."""
-    shared = {n: deps - {n} for n, deps in at_risk.items() if len(deps - {n}) >= 2}
+    shared = [n for n, deps in at_risk.items() if len(deps) - (n in deps) >= 2]  # deps other than itself
     if not shared:
         return [], []
     dominators = _data_dominators(store, at_risk)
@@ -128,10 +128,11 @@ def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[
     recs = {i: (k, name) for i, k, name in store.node_summaries(ids=sorted(shared))}
     data_out: list[dict[str, Any]] = []
     code_out: list[dict[str, Any]] = []
-    for n, deps in shared.items():
+    for n in shared:
         summary = recs.get(n)
         if summary is None or summary[0] not in ARTIFACT_KINDS:
             continue
+        deps = at_risk[n] - {n}
         kind, name = summary
         is_code = kind in CODE_KINDS
         dominated = code.get(n, set()) if is_code else deps & dominating.get(n, set())
@@ -154,7 +155,8 @@ def _data_dominators(store: GraphStore, at_risk: dict[str, set[str]]) -> dict[st
     tree is computed over integer ids (:mod:`steward.analysis.dominators`); only the edges' ends
     are read.
     """
-    deployments = sorted({d for deps in at_risk.values() for d in deps})
+    distinct = {id(deps): deps for deps in at_risk.values()}  # the sets may be shared between nodes
+    deployments = sorted(set().union(*distinct.values()))
     members = sorted(n for n in at_risk if kind_of_id(n) not in CODE_KINDS)
     rank = {n: i for i, n in enumerate(members)}
     n = len(members)

@@ -528,7 +528,8 @@ class GraphStore(abc.ABC):
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
     ) -> dict[str, set[str]]:
         """node id -> the starts whose walk (``reach([s], ...)``, which leaves ``s`` out) reaches it:
-        ``reach_each`` turned inside out, without distances or parents."""
+        ``reach_each`` turned inside out, without distances or parents. Read-only: nodes reached by
+        the same starts may share one set."""
         out: dict[str, set[str]] = {}
         for s, walk in self.reach_each(starts, way=way, kinds=kinds).items():
             for node in walk:

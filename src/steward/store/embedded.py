@@ -755,13 +755,19 @@ class EmbeddedStore(GraphStore):
                 return []
             where.append(f"id IN {_IN}")
             params.append(json.dumps(sorted(set(ids))))
-        sql = "SELECT id, kind, name FROM nodes" + (" WHERE " + " AND ".join(where) if where else "")
-
-        def read() -> list[tuple[str, str, str]]:
-            return self._db.execute(sql, params).fetchall()
-
+        # json_valid: a row with damaged properties is a damaged store here too, as when they are read
+        sql = "SELECT id, kind, name, json_valid(props) AND json_valid(sources) FROM nodes" + (
+            " WHERE " + " AND ".join(where) if where else "")
         kind_of = {k.value: k for k in NodeKind}
-        return sorted((i, kind_of[k], n) for i, k, n in self._guard(read))
+
+        def read() -> list[tuple[str, NodeKind, str]]:
+            rows = self._db.execute(sql, params).fetchall()
+            for i, _k, _n, ok in rows:
+                if not ok:
+                    raise ValueError(f"node {i!r} has properties that are not valid JSON")
+            return sorted((i, kind_of[k], n) for i, k, n, _ok in rows)  # KeyError: an unknown kind
+
+        return self._guard(read)
 
     def edge_triples(
         self, *, kinds: Collection[EdgeKind], src: Collection[str] | None = None,
@@ -774,29 +780,31 @@ class EmbeddedStore(GraphStore):
             sql += f" AND src IN {_IN}"
             params.append(json.dumps(sorted(set(src))))
 
-        def read() -> list[tuple[str, str, str]]:
-            return self._db.execute(sql, params).fetchall()
-
         kind_of = {k.value: k for k in EdgeKind}
-        return sorted((a, kind_of[k], b) for a, k, b in self._guard(read))
+
+        def read() -> list[tuple[str, EdgeKind, str]]:
+            return sorted((a, kind_of[k], b) for a, k, b in self._db.execute(sql, params))
+
+        return self._guard(read)
 
     def edges_shared(self, *, kinds: Collection[EdgeKind]) -> list[EdgeRecord]:
         params = [json.dumps(sorted({k.value for k in self._check_kinds(kinds)}))]
 
-        def read() -> list[tuple[str, str, str, str, str, str, str]]:
-            return self._db.execute(f"SELECT * FROM edges WHERE kind IN {_IN}", params).fetchall()
-
-        rows = self._guard(read)
-        rows.sort()  # (src, kind, dst, key) first: identity order (code point order, as SQLite's)
         kind_of = {k.value: k for k in EdgeKind}
-        decoded: dict[str, Props] = {}
-        out = []
-        for src, kind, dst, key, source, props, seen_at in rows:
-            got = decoded.get(props)
-            if got is None:
-                got = decoded[props] = json.loads(props)
-            out.append(EdgeRecord(src, kind_of[kind], dst, key, source, got, seen_at))
-        return out
+
+        def read() -> list[EdgeRecord]:
+            rows = self._db.execute(f"SELECT * FROM edges WHERE kind IN {_IN}", params).fetchall()
+            rows.sort()  # (src, kind, dst, key) first: identity order (code point order, as SQLite's)
+            decoded: dict[str, Props] = {}
+            out = []
+            for src, kind, dst, key, source, props, seen_at in rows:
+                got = decoded.get(props)
+                if got is None:
+                    got = decoded[props] = json.loads(props)  # ValueError: a damaged row
+                out.append(EdgeRecord(src, kind_of[kind], dst, key, source, got, seen_at))
+            return out
+
+        return self._guard(read)
 
     def reached_by(
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
@@ -827,8 +835,16 @@ class EmbeddedStore(GraphStore):
         bounds = [0, *cut.tolist(), int(node.size)]
         ids = idx.ids_of(node[bounds[:-1]])
         start_list = start.tolist()
-        return {nid: {names[j] for j in start_list[a:b]}
-                for nid, a, b in zip(ids, bounds[:-1], bounds[1:], strict=True)}
+        # nodes reached by the same starts share one set: far fewer distinct sets than nodes
+        shared: dict[tuple[int, ...], set[str]] = {}
+        out: dict[str, set[str]] = {}
+        for nid, a, b in zip(ids, bounds[:-1], bounds[1:], strict=True):
+            key = tuple(start_list[a:b])
+            got = shared.get(key)
+            if got is None:
+                got = shared[key] = {names[j] for j in key}
+            out[nid] = got
+        return out
 
     # ==== end of the spofaudit block ================================================================
 
