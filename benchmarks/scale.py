@@ -18,6 +18,8 @@ fresh process where a cold start matters:
   diamonds.
 
 Nothing here asserts a speed. Results: ``results/scale.json`` and ``results/scale.md``.
+``scale.py spofaudit --db LABEL=PATH ... [--neo4j]`` measures only ``spof``/``audit`` on prebuilt
+stores (and on Neo4j) beside the igraph reference: ``results/spofaudit.{md,json}``.
 Run: ``.venv/bin/python benchmarks/scale.py --produced 100000`` (``--help`` for options).
 """
 
@@ -590,6 +592,211 @@ def neo4j_rows(neo: dict[str, Any]) -> list[str]:
 
 
 # ================================================================================================
+# spof / audit at scale (issue 12): ``scale.py spofaudit`` writes results/spofaudit.{md,json}
+# ================================================================================================
+def run_neo4j_analyses(produced: int, seed: int, *, reuse: bool = False, repeat: int = 2) -> dict[str, Any]:
+    """``spof`` and ``audit`` on Neo4j after ingesting the generator's batches (a local server, as
+    :func:`run_neo4j` starts; ``$STEWARD_TEST_NEO4J_URI`` names a running one instead). ``reuse``
+    keeps a graph already there when it holds as many nodes as a fresh ingest would."""
+    from pydantic import SecretStr
+
+    from steward.analysis import audit, spof
+    from steward.local.neo4j_server import acquire_neo4j
+    from steward.settings import Settings
+    from steward.store.neo4j import Neo4jStore
+
+    server = acquire_neo4j()
+    out: dict[str, Any] = {"how": server.how}
+    try:
+        settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
+        store = Neo4jStore.connect(server.uri, settings=settings)
+        have = store.counts().total_nodes
+        out["nodes_before"] = have
+        if not (reuse and have > 0):
+            with store._driver.session() as s:
+                s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            rows = 0
+            t = time.perf_counter()
+            for n, e, c in generate(produced, seed=seed):
+                store.upsert(nodes=n, edges=e, claims=c)
+                rows += len(n) + len(e) + len(c)
+            s_ = time.perf_counter() - t
+            out["ingest"] = {"rows": rows, "ingest_s": s_, "rows_per_s": rows / s_}
+        counts = store.counts()
+        out["nodes"], out["edges"] = counts.total_nodes, counts.total_edges
+        out["load_average_before"] = os.getloadavg()
+        for name, fn in (("spof", spof), ("audit", audit)):
+            times = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                answer = fn(store)
+                times.append(time.perf_counter() - t)
+            out[f"{name}_s"] = min(times)
+            out[f"{name}_all_s"] = times
+            out[f"{name}_digest"] = _digest(answer)
+        out["load_average_after"] = os.getloadavg()
+        store.close()
+    finally:
+        server.stop()
+    return out
+
+
+def _digest(answer: dict[str, Any]) -> str:
+    """A short hash of an answer: the same answer on both stores hashes the same."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(answer, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def child_analyses_digest(db: str) -> dict[str, Any]:
+    """``spof`` and ``audit`` (first call and a second, warm one) on an embedded store, with the
+    answers' digests and the phases of the process."""
+    t0 = time.perf_counter()
+    from steward.analysis import audit, spof
+    from steward.store import open_store
+
+    out: dict[str, Any] = {"import_s": time.perf_counter() - t0}
+    t = time.perf_counter()
+    store = open_store(f"sqlite:///{db}")
+    store.reach(["dataset:nope"], way="down")
+    out["open_s"] = time.perf_counter() - t
+    for name, fn in (("spof", spof), ("audit", audit)):
+        times, cpu = [], []
+        for _ in range(2):
+            t, c = time.perf_counter(), time.process_time()
+            answer = fn(store)
+            times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        out[f"{name}_first_s"], out[f"{name}_s"] = times
+        out[f"{name}_first_cpu_s"], out[f"{name}_cpu_s"] = cpu
+        out[f"{name}_digest"] = _digest(answer)
+        out[f"{name}_size"] = {k: len(v) if isinstance(v, list) else v for k, v in answer.items()
+                               if k != "summary" and not isinstance(v, dict)}
+    out["rss_peak_mb"] = rss_peak_mb()
+    out["whole_s"] = time.perf_counter() - t0
+    return out
+
+
+CHILDREN["analyses-digest"] = child_analyses_digest
+
+
+def main_spofaudit(argv: Sequence[str]) -> int:
+    """``scale.py spofaudit --db NAME=PATH ... [--neo4j]``: spof/audit on prebuilt embedded stores
+    (each in a fresh process) beside the igraph dominator tree of the same graph (whole process),
+    and on Neo4j after ingesting ``--neo4j-produced`` datasets."""
+    p = argparse.ArgumentParser(prog="scale.py spofaudit")
+    p.add_argument("--db", action="append", default=[], help="LABEL=PATH of a store made by this script")
+    p.add_argument("--neo4j", action="store_true")
+    p.add_argument("--neo4j-produced", type=int, default=100_000)
+    p.add_argument("--neo4j-reuse", action="store_true", help="keep the graph a running server already holds")
+    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
+    p.add_argument("--name", default="spofaudit")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    res: dict[str, Any] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg(),
+                           "embedded": {}}
+    for item in args.db:
+        label, _, path = item.partition("=")
+        entry: dict[str, Any] = {"path": path}
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        entry["nodes"] = con.execute("SELECT count(*) FROM nodes").fetchone()[0]
+        entry["edges"] = con.execute("SELECT count(*) FROM edges").fetchone()[0]
+        con.close()
+        entry["load_average_before"] = os.getloadavg()
+        logger.info("%s: spof/audit", label)
+        try:
+            entry["steward"] = child("analyses-digest", path, timeout=3600)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            entry["steward"] = {"error": str(exc)[-500:]}
+        logger.info("%s: %s", label, entry["steward"])
+        with tempfile.TemporaryDirectory(prefix="steward-spofaudit-") as tmp:
+            reference_csr(path, Path(tmp))
+            try:
+                entry["igraph"] = child("igraph", tmp)
+            except RuntimeError as exc:
+                entry["igraph"] = {"error": str(exc)[-300:]}
+        logger.info("%s: igraph %s", label, entry["igraph"])
+        entry["load_average_after"] = os.getloadavg()
+        res["embedded"][label] = entry
+    if args.neo4j:
+        logger.info("neo4j: %s produced", args.neo4j_produced)
+        res["neo4j"] = run_neo4j_analyses(args.neo4j_produced, args.seed, reuse=args.neo4j_reuse)
+        res["neo4j"]["produced"] = args.neo4j_produced
+        logger.info("neo4j: %s", res["neo4j"])
+    res["load_average_end"] = os.getloadavg()
+    res["finished"] = datetime.now(UTC).isoformat()
+    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, check=False).stdout.strip()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    text = markdown_spofaudit(res, ["spofaudit", *argv])
+    (args.out / f"{args.name}.md").write_text(text)
+    print(text)
+    return 0
+
+
+def _cpu(st: dict[str, Any], name: str) -> str:
+    """ (CPU first / warm), when the run recorded the process's CPU time."""
+    if f"{name}_cpu_s" not in st:
+        return ""
+    return f" (CPU {_ms(st[name + '_first_cpu_s'])} / {_ms(st[name + '_cpu_s'])})"
+
+
+def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
+    def load(x: Any) -> str:
+        return ", ".join(f"{v:.2f}" for v in x) if x else "n/a"
+
+    lines = [
+        "# `spof` and `audit` at scale (issue 12)",
+        "",
+        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
+        f"{res['cpus']} CPUs, Python {res['python']}; load average at start {load(res['load_average_start'])}, "
+        f"at end {load(res['load_average_end'])}. Embedded: each store in a fresh process (open, then `spof` "
+        "twice and `audit` twice; the second call is the warm figure; wall time, and the process's CPU time, which "
+        "a loaded machine inflates far less); the reference is a whole igraph process "
+        "computing the dominator tree of the same graph's lineage edges (virtual root above every source).",
+        "",
+        "| store | nodes / edges | `spof` first / warm | `audit` first / warm | whole process (open + both twice), "
+        "peak RSS | igraph dominator tree, whole process | warm spof ÷ igraph | load average before → after |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, e in res.get("embedded", {}).items():
+        st, ig = e.get("steward", {}), e.get("igraph", {})
+        if "error" in st:
+            lines.append(f"| embedded {label} | {e['nodes']:,} / {e['edges']:,} | error: {st['error'][-200:]} "
+                         "| | | | | |")
+            continue
+        lines.append(
+            f"| embedded {label} | {e['nodes']:,} / {e['edges']:,} | {_ms(st['spof_first_s'])} / {_ms(st['spof_s'])}"
+            f"{_cpu(st, 'spof')} | {_ms(st['audit_first_s'])} / {_ms(st['audit_s'])}{_cpu(st, 'audit')} "
+            f"| {_ms(st['whole_s'])}, "
+            f"{st['rss_peak_mb']:,.0f} MB | {_ms(ig.get('whole_s')) if 'whole_s' in ig else ig.get('error', 'n/a')} "
+            f"| {_ratio(st['spof_s'], ig.get('whole_s'))} | {load(e['load_average_before'])} → "
+            f"{load(e['load_average_after'])} |")
+    neo = res.get("neo4j")
+    if neo:
+        ing = neo.get("ingest")
+        ing_txt = (f"; ingest {ing['rows']:,} rows at {ing['rows_per_s']:,.0f} rows/s" if ing else "")
+        lines.append(
+            f"| Neo4j ({neo['produced']:,} produced{ing_txt}) | {neo['nodes']:,} / {neo['edges']:,} | "
+            f"{' / '.join(_ms(x) for x in neo['spof_all_s'])} | {' / '.join(_ms(x) for x in neo['audit_all_s'])} "
+            f"| — | — | — | {load(neo['load_average_before'])} → {load(neo['load_average_after'])} |")
+    lines.append("")
+    lines.append("Answer digests (sha256 of the JSON answer; equal digests, equal answers):")
+    lines.append("")
+    for label, e in res.get("embedded", {}).items():
+        st = e.get("steward", {})
+        if "spof_digest" in st:
+            lines.append(f"- embedded {label}: spof `{st['spof_digest']}` {st['spof_size']}, "
+                         f"audit `{st['audit_digest']}` {st['audit_size']}")
+    if neo:
+        lines.append(f"- Neo4j: spof `{neo['spof_digest']}`, audit `{neo['audit_digest']}`")
+    return "\n".join(lines) + "\n"
+
+
+# ================================================================================================
 # main
 # ================================================================================================
 def main(argv: Sequence[str] | None = None) -> int:
@@ -597,6 +804,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "_child":
         print(json.dumps(CHILDREN[argv[1]](*argv[2:])))
         return 0
+    if argv and argv[0] == "spofaudit":
+        return main_spofaudit(argv[1:])
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--produced", type=int, default=100_000, help="produced datasets (10k -> ~28k nodes)")
     p.add_argument("--seed", type=int, default=12)

@@ -27,17 +27,19 @@ The default policy (every key may be overridden in a YAML file, see ``steward au
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.analysis.bulk import without_cycle_collection
 from steward.analysis.common import deployments_at_risk, parse_time
-from steward.analysis.ownership import OwnershipView
+from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.errors import ConfigError
 from steward.governance.cadence import ReviewCadence
-from steward.graph import STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
+from steward.graph import MEMBER_EDGE, STUB_PROP, EdgeKind, NodeKind, is_kind, kind_of_id, parse_id
 from steward.store.base import GraphStore
 from steward.yamlfile import read_mapping
 
@@ -116,11 +118,14 @@ def load_policy(path: Path | None) -> Policy:
         raise ConfigError(f"{path}: {loc}: {exc.errors()[0]['msg']}") from exc
 
 
+@without_cycle_collection
 def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Findings ``{rule, severity, artifact, message}`` sorted by severity, rule, artifact; a summary per rule."""
     policy = policy or Policy()
     now = now or datetime.now(UTC)
-    view = OwnershipView.load(store)
+    # members (runs, model versions, commits) are asked about when the policy audits their kind;
+    # otherwise only those with claims of their own (the rules over claims)
+    view = load_whole_view(store, all_members=any(k in MEMBER_EDGE for k in policy.applies_to))
     at_risk = deployments_at_risk(store)
     findings: list[dict[str, Any]] = []
 
@@ -132,42 +137,36 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     def on(rule: str) -> bool:
         return policy.rules[rule].enabled
 
-    artifacts = store.find_nodes(kinds=policy.applies_to)
-    for rec in artifacts:
-        owner_claims = view.effective(rec.id, "owner")
-        deps = at_risk.get(rec.id, set())
+    artifacts = store.node_summaries(kinds=policy.applies_to)
+    ownership = _ownership_memo(view, on("owner-conflict"))
+    for aid, kind, name in artifacts:
+        has_owner, owner_names, active_owner, active_steward, conflict = ownership(aid)
+        deps = at_risk.get(aid, set())
         risk_note = f"; {len(deps)} deployment(s) depend on it" if deps else ""
-        if not owner_claims:
-            add("no-owner", rec.id, f"{rec.kind.value} {rec.name} has no owner{risk_note}")
-        elif not view.active_owners(rec.id):
-            names = ", ".join(c.owner for c in owner_claims)
-            add("inactive-owner", rec.id,
-                f"{rec.kind.value} {rec.name} has no active owner (owners: {names}){risk_note}")
+        if not has_owner:
+            add("no-owner", aid, f"{kind.value} {name} has no owner{risk_note}")
+        elif not active_owner:
+            add("inactive-owner", aid,
+                f"{kind.value} {name} has no active owner (owners: {owner_names}){risk_note}")
         steward_rule = policy.rules["no-steward"]
-        if not view.active_stewards(rec.id) and (deps or not steward_rule.only_at_risk):
-            add("no-steward", rec.id, f"{rec.kind.value} {rec.name} has no active steward (backup){risk_note}")
-        if on("owner-conflict"):
-            by_origin: dict[str, set[str]] = {}
-            for c in view.claims(rec.id):
-                if c.role == "owner":
-                    by_origin.setdefault(c.origin, set()).add(c.owner)
-            if len({frozenset(v) for v in by_origin.values()}) > 1:
-                parts = "; ".join(f"{o}: {', '.join(sorted(v))}" for o, v in sorted(by_origin.items()))
-                winner = view.effective(rec.id, "owner")[0].origin
-                add("owner-conflict", rec.id, f"sources disagree on the owner of {rec.name} ({parts}); {winner} wins")
+        if not active_steward and (deps or not steward_rule.only_at_risk):
+            add("no-steward", aid, f"{kind.value} {name} has no active steward (backup){risk_note}")
+        if conflict is not None:
+            parts, winner = conflict
+            add("owner-conflict", aid, f"sources disagree on the owner of {name} ({parts}); {winner} wins")
 
     if on("no-lineage"):
-        versions = store.find_nodes(kinds=[NodeKind.MODEL_VERSION])
+        versions = store.node_summaries(kinds=[NodeKind.MODEL_VERSION])
         if versions:
-            producers = {e.dst: e.src for e in store.edges(kinds=[EdgeKind.PRODUCED], dst=[v.id for v in versions])}
-            for v in versions:
-                run = producers.get(v.id)
+            producers = {e.dst: e.src for e in store.edges(kinds=[EdgeKind.PRODUCED], dst=[v for v, _, _ in versions])}
+            for vid, _kind, vname in versions:
+                run = producers.get(vid)
                 if run is None:
-                    add("no-lineage", v.id, f"model version {v.name} is not linked to a training run")
+                    add("no-lineage", vid, f"model version {vname} is not linked to a training run")
                     continue
                 upstream = store.reach([run], way="up")
                 if not any(is_kind(n, NodeKind.DATASET) for n in upstream):
-                    add("no-lineage", v.id, f"model version {v.name} was trained by {run}, which has no input dataset")
+                    add("no-lineage", vid, f"model version {vname} was trained by {run}, which has no input dataset")
 
     if on("stale-runs"):
         days = policy.rules["stale-runs"].days
@@ -178,14 +177,24 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                     f"model version {parse_id(version)[1]} serves {', '.join(serving)}; its latest training run {run} "
                     f"is from {trained.date()}, {age} days ago (over {days})")
 
+    dangling: dict[str, bool] = {}  # owner -> neither known nor an unresolved name (asked once per owner)
+    unresolved: dict[str, bool] = {}  # owner -> an unresolved name
     if on("dangling-owner"):
         for artifact, claims in sorted(view.claims_on.items()):
             for c in claims:
-                if not view.is_known(c.owner) and not view.ids.is_unresolved(c.owner):
+                bad = dangling.get(c.owner)
+                if bad is None:
+                    bad = dangling[c.owner] = not view.is_known(c.owner) and not view.ids.is_unresolved(c.owner)
+                if bad:
                     add("dangling-owner", artifact,
                         f"{c.role} {c.named_as} (from {c.source}) is not a known person or team")
     if on("unresolved-owner"):
+        for owner in {c.owner for claims in view.claims_on.values() for c in claims}:
+            unresolved[owner] = view.ids.is_unresolved(owner)
         for artifact in sorted(view.claims_on):
+            # an artifact with no container has only its own claims to choose from: none unresolved, none to report
+            if artifact not in view.parent_of and not any(unresolved[c.owner] for c in view.claims_on[artifact]):
+                continue
             for c in view.unresolved(artifact):
                 add("unresolved-owner", artifact,
                     f"{c.role} {c.named_as} (from {c.source}) maps to no known person, so it cannot be paged; "
@@ -240,6 +249,47 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
         "by_severity": dict(sorted(Counter(f["severity"] for f in findings).items())),
         "audited": len(artifacts),
     }
+
+
+Ownership = tuple[bool, str, bool, bool, tuple[str, str] | None]
+
+
+def _ownership_memo(view: OwnershipView, conflicts: bool) -> Callable[[str], Ownership]:
+    """artifact -> (has an effective owner claim, the effective owners' ids joined, has an active
+    owner, has an active steward, (sources' owners, winning origin) when sources disagree on the
+    owner and ``conflicts``). Computed once per claim signature: an artifact with no container
+    (nothing to inherit) answers like any other whose own claims name the same (owner, role,
+    origin, source) in the same order, as the view ranks and picks claims by those alone (most
+    artifacts have no claim at all, or one from the same few teams). Members are asked one by one."""
+    memo: dict[tuple[tuple[str, str, str, str], ...], Ownership] = {}
+
+    def compute(artifact: str) -> Ownership:
+        owner_claims = view.effective(artifact, "owner")
+        conflict = None
+        if conflicts:
+            by_origin: dict[str, set[str]] = {}
+            for c in view.claims(artifact):
+                if c.role == "owner":
+                    by_origin.setdefault(c.origin, set()).add(c.owner)
+            if len({frozenset(v) for v in by_origin.values()}) > 1:
+                parts = "; ".join(f"{o}: {', '.join(sorted(v))}" for o, v in sorted(by_origin.items()))
+                conflict = (parts, view.effective(artifact, "owner")[0].origin)
+        return (bool(owner_claims), ", ".join(c.owner for c in owner_claims), bool(view.active_owners(artifact)),
+                bool(view.active_stewards(artifact)), conflict)
+
+    claims_on, parent_of = view.claims_on, view.parent_of
+
+    def ownership(artifact: str) -> Ownership:
+        if artifact in parent_of:
+            return compute(artifact)
+        own = claims_on.get(artifact)
+        sig = () if own is None else tuple((c.owner, c.role, c.origin, c.source) for c in own)
+        got = memo.get(sig)
+        if got is None:
+            got = memo[sig] = compute(artifact)
+        return got
+
+    return ownership
 
 
 def _deployed_training(store: GraphStore) -> list[tuple[str, str, datetime, list[str]]]:

@@ -126,18 +126,16 @@ def deployments_at_risk(store: GraphStore) -> dict[str, set[str]]:
     """node id -> the deployments downstream of it (a deployment is at risk from itself), containers
     included: a job is at risk of every deployment one of its runs feeds.
 
-    One upstream walk per deployment, all in one call to the store (``reach_each``), never one
-    walk per artifact.
+    One upstream walk per deployment, all in one call to the store (``reached_by``: the walks
+    turned inside out, which the embedded store does over integer arrays), never one walk per
+    artifact. The sets are read-only: nodes at risk from the same deployments may share one.
     """
-    out: dict[str, set[str]] = {}
-    deployments = [d.id for d in store.find_nodes(kinds=[NodeKind.DEPLOYMENT])]
-    walks = store.reach_each(deployments, way="up", kinds=sorted(LINEAGE_EDGES - CONTAINER_EDGES))
+    deployments = [d for d, _, _ in store.node_summaries(kinds=[NodeKind.DEPLOYMENT])]
+    out = store.reached_by(deployments, way="up", kinds=sorted(LINEAGE_EDGES - CONTAINER_EDGES))
     for dep in deployments:
-        out.setdefault(dep, set()).add(dep)
-        for node in walks.get(dep, {}):
-            out.setdefault(node, set()).add(dep)
+        out[dep] = out.get(dep, set()) | {dep}  # a new set: the store's may be shared
     for member, container in containers_of(store, list(out)).items():
-        out.setdefault(container, set()).update(out[member])  # a container is at risk of what its members feed
+        out[container] = out.get(container, set()) | out[member]  # a container is at risk of what its members feed
     return out
 
 

@@ -290,3 +290,59 @@ def _claim(e: EdgeRecord, ids: Identities) -> Claim:
 
 def _text(value: object) -> str | None:
     return str(value) if value is not None else None
+
+
+# ==== added for issue 12 (spof and audit at scale; branch spofaudit) ================================
+def load_whole_view(store: GraphStore, *, all_members: bool = True) -> OwnershipView:
+    """``OwnershipView.load(store)`` -- the whole view, as audits and SPOF need -- reading the
+    container edges as ``(src, kind, dst)`` only (their properties are never looked at, and at a
+    million nodes they are most of the edges read) and mapping each owner id to its canonical id
+    once. The same view as ``OwnershipView.load(store)`` (tests/contract/test_spofaudit_scale.py);
+    with ``all_members=False`` only the members (runs, model versions, commits) that have claims of
+    their own know their container: enough for an answer that asks about no other member (what
+    the others would inherit is their container's claims, which the view holds anyway)."""
+    ids = Identities.load(store)
+    member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
+    owns = store.edges_shared(kinds=[EdgeKind.OWNS])
+    if all_members:
+        inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES))
+    else:
+        claimed = sorted({e.dst for e in owns if _is_member(e.dst)})
+        inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES), src=claimed) if claimed else []
+    members: dict[str, list[str]] = defaultdict(list)
+    subteams: dict[str, list[str]] = defaultdict(list)
+    teams_of: dict[str, list[str]] = defaultdict(list)
+    for e in member_edges:
+        group = ids.canonical(e.dst)
+        if not is_kind(group, NodeKind.TEAM):
+            continue
+        who = ids.canonical(e.src)
+        if is_kind(who, NodeKind.TEAM):
+            if who != group and who not in subteams[group]:
+                subteams[group].append(who)
+        elif who not in members[group]:
+            members[group].append(who)
+            teams_of[who].append(group)
+    canonical: dict[str, str] = {}
+    claims_on: dict[str, list[Claim]] = defaultdict(list)
+    for e in owns:
+        if e.props.get(SUPERSEDED_PROP):  # replaced by a later change through Steward (see governance.changes)
+            continue
+        owner = canonical.get(e.src)
+        if owner is None:
+            owner = canonical[e.src] = ids.canonical(e.src)
+        props = e.props
+        since = props.get("since")
+        claims_on[e.dst].append(Claim(
+            owner, e.dst, str(props.get("role", "owner")), e.source, str(props.get("origin", e.source)),
+            str(since) if since is not None else None, named_as=e.src, by=_text(props.get("by")),
+            reason=_text(props.get("reason")), change=_text(props.get("change"))))
+    parent_of: dict[str, str] = {}
+    for src, kind, dst in inherit:  # sorted: the first container of a member, as load() takes it
+        if MEMBER_EDGE.get(kind_of_id(src)) is kind and src not in parent_of:
+            parent_of[src] = dst
+    view = OwnershipView(ids, dict(members), dict(subteams), dict(teams_of), dict(claims_on), parent_of,
+                         read_precedence(store))
+    for team in view.teams_of.values():
+        team.sort()
+    return view

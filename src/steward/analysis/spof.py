@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
-
+from steward.analysis.bulk import without_cycle_collection
 from steward.analysis.common import containers_of, deployments_at_risk
-from steward.analysis.ownership import OwnershipView
+from steward.analysis.dominators import csr, immediate_dominators, source_components
+from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.governance.rotations import backups, rotations
 from steward.graph import ARTIFACT_KINDS, FLOW_EDGES, NodeKind, kind_of_id
 from steward.store.base import GraphStore
 
 __all__ = ["spof"]
 
-_ROOT = "\x00root"
 #: Code is its own axis of dependence, apart from the data flow.
 CODE_KINDS = frozenset({NodeKind.COMMIT, NodeKind.REPO})
 
 
+@without_cycle_collection
 def spof(store: GraphStore) -> dict[str, Any]:
     """Three lists, each ranked by how many deployments are at risk:
 
@@ -39,10 +40,11 @@ def spof(store: GraphStore) -> dict[str, Any]:
     Entries that dominate nothing are left out; containers (jobs, models, repos) count the
     deployments at risk from any of their members.
     """
-    view = OwnershipView.load(store)
+    view = load_whole_view(store, all_members=False)  # asks only about claimed artifacts
     at_risk = deployments_at_risk(store)
     declared = sorted(view.claims_on)
-    nodes = store.get_nodes(declared + sorted(at_risk))
+    nodes = {i: (k, name) for i, k, name in store.node_summaries(ids=declared + sorted(at_risk))}
+    people_of = _people_memo(view)
 
     def risk(ids: set[str] | list[str]) -> list[str]:
         out: set[str] = set()
@@ -56,16 +58,17 @@ def spof(store: GraphStore) -> dict[str, Any]:
     covered_of: dict[str, dict[str, str]] = {}
     orphaned_by: dict[str, list[str]] = defaultdict(list)
     for artifact in declared:
-        rec = nodes.get(artifact)
-        if rec is None or rec.kind not in ARTIFACT_KINDS:
+        summary = nodes.get(artifact)
+        if summary is None or summary[0] not in ARTIFACT_KINDS:
             continue
-        owners = view.active_owners(artifact)
-        people = set(owners) | set(view.active_stewards(artifact))
+        kind, name = summary
+        owners, stewards = people_of(artifact)
+        people = set(owners) | set(stewards)
         deps = risk([artifact])
         behind = backups(view, rots, artifact, sorted(people)) if rots and len(people) == 1 else {}
         if len(people) == 1:
             (only,) = people
-            entry = {"id": rec.id, "kind": rec.kind.value, "name": rec.name, "owner": only,
+            entry = {"id": artifact, "kind": kind.value, "name": name, "owner": only,
                      "owner_name": view.name(only), "deployments_at_risk": len(deps), "deployments": deps}
             if behind:
                 covered.append({**entry, "backups": [{"id": p, "name": view.name(p), "rotation": t}
@@ -91,26 +94,51 @@ def spof(store: GraphStore) -> dict[str, Any]:
             "code_chokepoints": code_chokepoints}
 
 
+def _people_memo(view: OwnershipView) -> Callable[[str], tuple[list[str], list[str]]]:
+    """artifact -> (active owners, active stewards), computed once per claim signature: an artifact
+    with no container (nothing to inherit) has the answers of any other whose own claims name the
+    same (owner, role, origin, source) in the same order -- the view ranks and picks claims by
+    those alone, and pages people by owner. Members (which inherit) are asked one by one."""
+    memo: dict[tuple[tuple[str, str, str, str], ...], tuple[list[str], list[str]]] = {}
+
+    def people(artifact: str) -> tuple[list[str], list[str]]:
+        if artifact in view.parent_of:
+            return view.active_owners(artifact), view.active_stewards(artifact)
+        sig = tuple((c.owner, c.role, c.origin, c.source) for c in view.claims_on.get(artifact, ()))
+        got = memo.get(sig)
+        if got is None:
+            got = memo[sig] = (view.active_owners(artifact), view.active_stewards(artifact))
+        return got
+
+    return people
+
+
 def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Data chokepoints (dominators over the data flow) and code chokepoints, each entry with the
     deployments at risk from it and those it dominates; only entries that dominate something."""
-    shared = {n: deps - {n} for n, deps in at_risk.items() if len(deps - {n}) >= 2}
+    shared = [n for n, deps in at_risk.items() if len(deps) - (n in deps) >= 2]  # deps other than itself
     if not shared:
         return [], []
     dominators = _data_dominators(store, at_risk)
+    dominating: dict[str, set[str]] = {}  # node -> the deployments it dominates
+    for d, chain in dominators.items():
+        for n in chain:
+            dominating.setdefault(n, set()).add(d)
     code = _code_dominators(store, at_risk)
-    recs = store.get_nodes(sorted(shared))
+    recs = {i: (k, name) for i, k, name in store.node_summaries(ids=sorted(shared))}
     data_out: list[dict[str, Any]] = []
     code_out: list[dict[str, Any]] = []
-    for n, deps in shared.items():
-        rec = recs.get(n)
-        if rec is None or rec.kind not in ARTIFACT_KINDS:
+    for n in shared:
+        summary = recs.get(n)
+        if summary is None or summary[0] not in ARTIFACT_KINDS:
             continue
-        is_code = rec.kind in CODE_KINDS
-        dominated = code.get(n, set()) if is_code else {d for d in deps if n in dominators.get(d, set())}
+        deps = at_risk[n] - {n}
+        kind, name = summary
+        is_code = kind in CODE_KINDS
+        dominated = code.get(n, set()) if is_code else deps & dominating.get(n, set())
         if not dominated:
             continue
-        entry = {"id": n, "kind": rec.kind.value, "name": rec.name, "deployments": sorted(deps),
+        entry = {"id": n, "kind": kind.value, "name": name, "deployments": sorted(deps),
                  "dominates": sorted(dominated)}
         (code_out if is_code else data_out).append(entry)
     for out in (data_out, code_out):
@@ -123,29 +151,53 @@ def _data_dominators(store: GraphStore, at_risk: dict[str, set[str]]) -> dict[st
 
     The graph is what deployments depend on along data-flow edges (datasets, runs, model versions,
     deployments); code (commits, repos) is its own axis. A virtual root sits above every source (a
-    cycle nobody feeds counts as a source as a whole); paths are never enumerated.
+    cycle nobody feeds counts as a source as a whole); paths are never enumerated. The dominator
+    tree is computed over integer ids (:mod:`steward.analysis.dominators`); only the edges' ends
+    are read.
     """
-    deployments = sorted({d for deps in at_risk.values() for d in deps})
-    members = {n for n in at_risk if kind_of_id(n) not in CODE_KINDS}
-    g = nx.DiGraph()
-    g.add_nodes_from(members)
-    for e in store.edges(kinds=sorted(FLOW_EDGES), src=sorted(members)):
-        if e.dst in members and e.src != e.dst:
-            g.add_edge(e.src, e.dst)
-    cond = nx.condensation(g)
-    for scc in cond.nodes:
-        if cond.in_degree(scc) == 0:
-            for n in cond.nodes[scc]["members"]:
-                g.add_edge(_ROOT, n)
-    idom = nx.immediate_dominators(g, _ROOT)
+    distinct = {id(deps): deps for deps in at_risk.values()}  # the sets may be shared between nodes
+    deployments = sorted(set().union(*distinct.values()))
+    members = sorted(n for n in at_risk if kind_of_id(n) not in CODE_KINDS)
+    rank = {n: i for i, n in enumerate(members)}
+    n = len(members)
+    src: list[int] = []
+    dst: list[int] = []
+    for a, _kind, b in store.edge_triples(kinds=sorted(FLOW_EDGES), src=members):
+        j = rank.get(b)
+        if j is not None and a != b:
+            src.append(rank[a])
+            dst.append(j)
+    indptr, indices = csr(n, src, dst)
+    # sources: nodes nothing feeds; then, among what they do not reach (whose feeders are all
+    # unreached too), the strongly connected components nothing outside them feeds
+    fed = [False] * n
+    for j in dst:
+        fed[j] = True
+    roots = [i for i in range(n) if not fed[i]]
+    reached = [False] * n
+    todo = list(roots)
+    for i in todo:
+        reached[i] = True
+    while todo:
+        v = todo.pop()
+        for w in indices[indptr[v]:indptr[v + 1]]:
+            if not reached[w]:
+                reached[w] = True
+                todo.append(w)
+    rest = [i for i in range(n) if not reached[i]]
+    if rest:
+        roots += source_components(n, indptr, indices, rest)
+    root = n
+    indptr2, indices2 = csr(n + 1, src + [root] * len(roots), dst + roots)
+    idom = immediate_dominators(n + 1, indptr2, indices2, root)
     out: dict[str, set[str]] = {}
     for d in deployments:
         chain: set[str] = set()
-        cur = idom.get(d)
-        while cur is not None and cur != _ROOT:
-            chain.add(cur)
-            nxt = idom.get(cur)
-            cur = None if nxt == cur else nxt
+        at = rank.get(d)
+        cur = idom[at] if at is not None else -1
+        while cur not in (-1, root):
+            chain.add(members[cur])
+            cur = idom[cur]
         out[d] = chain
     return out
 

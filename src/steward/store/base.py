@@ -498,6 +498,46 @@ class GraphStore(abc.ABC):
     ) -> None:
         self.close()
 
+    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    # Generic defaults here; the embedded and Neo4j stores answer them without reading properties.
+    def node_summaries(
+        self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
+    ) -> list[tuple[str, NodeKind, str]]:
+        """``(id, kind, name)`` of the nodes of ``kinds`` (any kind if None), only those among ``ids``
+        if given, sorted by id: what a listing names, without the nodes' properties."""
+        if ids is None:
+            recs = self.find_nodes(kinds=kinds)
+        else:
+            wanted = None if kinds is None else {NodeKind(k) for k in kinds}
+            recs = [r for r in self.get_nodes(ids).values() if wanted is None or r.kind in wanted]
+        return sorted((r.id, r.kind, r.name) for r in recs)
+
+    def edge_triples(
+        self, *, kinds: Collection[EdgeKind], src: Collection[str] | None = None,
+    ) -> list[tuple[str, EdgeKind, str]]:
+        """The distinct ``(src, kind, dst)`` of the edges of ``kinds`` (leaving ``src`` if given), sorted:
+        the topology without keys, sources or properties."""
+        return sorted({(e.src, e.kind, e.dst) for e in self.edges(kinds=self._check_kinds(kinds), src=src)})
+
+    def edges_shared(self, *, kinds: Collection[EdgeKind]) -> list[EdgeRecord]:
+        """``edges(kinds=kinds)`` for readers that never modify what they get: a backend may decode
+        equal property texts once and hand the same dict to every edge that has it."""
+        return self.edges(kinds=self._check_kinds(kinds))
+
+    def reached_by(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+    ) -> dict[str, set[str]]:
+        """node id -> the starts whose walk (``reach([s], ...)``, which leaves ``s`` out) reaches it:
+        ``reach_each`` turned inside out, without distances or parents. Read-only: nodes reached by
+        the same starts may share one set."""
+        out: dict[str, set[str]] = {}
+        for s, walk in self.reach_each(starts, way=way, kinds=kinds).items():
+            for node in walk:
+                out.setdefault(node, set()).add(s)
+        return out
+
+    # ==== end of the spofaudit block ================================================================
+
     # ---- helpers for backends ------------------------------------------------------------------
     @staticmethod
     def _check_kinds(kinds: Collection[EdgeKind]) -> list[EdgeKind]:

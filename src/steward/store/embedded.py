@@ -869,6 +869,113 @@ class EmbeddedStore(GraphStore):
             except sqlite3.Error as exc:
                 raise BackendUnavailableError(f"embedded store {self.path} does not answer: {exc}") from exc
 
+    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    def node_summaries(
+        self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
+    ) -> list[tuple[str, NodeKind, str]]:
+        where: list[str] = []
+        params: list[str] = []
+        if kinds is not None:
+            where.append(f"kind IN {_IN}")
+            params.append(json.dumps(sorted({NodeKind(k).value for k in kinds})))
+        if ids is not None:
+            if not ids:
+                return []
+            where.append(f"id IN {_IN}")
+            params.append(json.dumps(sorted(set(ids))))
+        # json_valid: a row with damaged properties is a damaged store here too, as when they are read
+        sql = "SELECT id, kind, name, json_valid(props) AND json_valid(sources) FROM nodes" + (
+            " WHERE " + " AND ".join(where) if where else "")
+        kind_of = {k.value: k for k in NodeKind}
+
+        def read() -> list[tuple[str, NodeKind, str]]:
+            rows = self._db.execute(sql, params).fetchall()
+            for i, _k, _n, ok in rows:
+                if not ok:
+                    raise ValueError(f"node {i!r} has properties that are not valid JSON")
+            return sorted((i, kind_of[k], n) for i, k, n, _ok in rows)  # KeyError: an unknown kind
+
+        return self._guard(read)
+
+    def edge_triples(
+        self, *, kinds: Collection[EdgeKind], src: Collection[str] | None = None,
+    ) -> list[tuple[str, EdgeKind, str]]:
+        params = [json.dumps(sorted({k.value for k in self._check_kinds(kinds)}))]
+        sql = f"SELECT DISTINCT src, kind, dst FROM edges WHERE kind IN {_IN}"
+        if src is not None:
+            if not src:
+                return []
+            sql += f" AND src IN {_IN}"
+            params.append(json.dumps(sorted(set(src))))
+
+        kind_of = {k.value: k for k in EdgeKind}
+
+        def read() -> list[tuple[str, EdgeKind, str]]:
+            return sorted((a, kind_of[k], b) for a, k, b in self._db.execute(sql, params))
+
+        return self._guard(read)
+
+    def edges_shared(self, *, kinds: Collection[EdgeKind]) -> list[EdgeRecord]:
+        params = [json.dumps(sorted({k.value for k in self._check_kinds(kinds)}))]
+
+        kind_of = {k.value: k for k in EdgeKind}
+
+        def read() -> list[EdgeRecord]:
+            rows = self._db.execute(f"SELECT * FROM edges WHERE kind IN {_IN}", params).fetchall()
+            rows.sort()  # (src, kind, dst, key) first: identity order (code point order, as SQLite's)
+            decoded: dict[str, Props] = {}
+            out = []
+            for src, kind, dst, key, source, props, seen_at in rows:
+                got = decoded.get(props)
+                if got is None:
+                    got = decoded[props] = json.loads(props)  # ValueError: a damaged row
+                out.append(EdgeRecord(src, kind_of[kind], dst, key, source, got, seen_at))
+            return out
+
+        return self._guard(read)
+
+    def reached_by(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+    ) -> dict[str, set[str]]:
+        import numpy as np  # here, not at the top: this block is added apart from the rest of the module
+        import numpy.typing as npt
+
+        allowed = self._check_kinds(kinds)
+        idx = self.compact_index()  # one index (one version) for every walk
+        names = sorted(set(starts))
+        ranks = [idx.rank(s) for s in names]
+        mask = idx.mask(allowed)
+        nodes: list[npt.NDArray[np.int64]] = []
+        which: list[npt.NDArray[np.int64]] = []
+        for i, r in enumerate(ranks):
+            if r is None:
+                continue
+            found, _dist, _par = idx.bfs([r], way=way, mask=mask, max_depth=None)
+            nodes.append(found)
+            which.append(np.full(found.size, i, dtype=np.int64))
+        node = np.concatenate(nodes) if nodes else np.zeros(0, dtype=np.int64)
+        if node.size == 0:
+            return {}
+        start = np.concatenate(which)
+        order = np.argsort(node, kind="stable")  # grouped by node, starts in sorted order within
+        node, start = node[order], start[order]
+        cut = np.flatnonzero(np.diff(node)) + 1
+        bounds = [0, *cut.tolist(), int(node.size)]
+        ids = idx.ids_of(node[bounds[:-1]])
+        start_list = start.tolist()
+        # nodes reached by the same starts share one set: far fewer distinct sets than nodes
+        shared: dict[tuple[int, ...], set[str]] = {}
+        out: dict[str, set[str]] = {}
+        for nid, a, b in zip(ids, bounds[:-1], bounds[1:], strict=True):
+            key = tuple(start_list[a:b])
+            got = shared.get(key)
+            if got is None:
+                got = shared[key] = {names[j] for j in key}
+            out[nid] = got
+        return out
+
+    # ==== end of the spofaudit block ================================================================
+
     def close(self) -> None:
         self._close_views()
         merging = self._merging

@@ -740,6 +740,44 @@ class Neo4jStore(GraphStore):
     def ping(self) -> None:
         self._read("ping")
 
+    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    # Each statement answers with ONE record of parallel lists (cypher/node_summaries.cypher, ...).
+    def node_summaries(
+        self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
+    ) -> list[tuple[str, NodeKind, str]]:
+        kind_list = None if kinds is None else sorted({NodeKind(k).value for k in kinds})
+        if ids is None:
+            rows = self._read("node_summaries", kinds=kind_list)
+        elif not ids:
+            return []
+        else:
+            rows = self._read("node_summaries_of", ids=sorted(set(ids)), kinds=kind_list)
+        kind_of = {k.value: k for k in NodeKind}
+        (row,) = rows
+        return sorted(zip(row["ids"], map(kind_of.__getitem__, row["kinds"]), row["names"], strict=True))
+
+    def edge_triples(
+        self, *, kinds: Collection[EdgeKind], src: Collection[str] | None = None,
+    ) -> list[tuple[str, EdgeKind, str]]:
+        types = self._check_kinds(kinds)
+        if src is None:
+            rows = self._read("edge_triples", types=types)
+        elif not src:
+            return []
+        else:
+            rows = self._read("edge_triples_from", types=types, src=sorted(set(src)))
+        kind_of = {k.value: k for k in EdgeKind}
+        (row,) = rows
+        return sorted(zip(row["src"], map(kind_of.__getitem__, row["kinds"]), row["dst"], strict=True))
+
+    def edges_shared(self, *, kinds: Collection[EdgeKind]) -> list[EdgeRecord]:
+        (row,) = self._read("edges_shared", types=self._check_kinds(kinds))
+        out = [_edge_record(a, k, b, p) for a, k, b, p in zip(row["src"], row["kinds"], row["dst"], row["props"],
+                                                               strict=True)]
+        return sorted(out, key=lambda e: e.identity)
+
+    # ==== end of the spofaudit block ================================================================
+
     def close(self) -> None:
         self._close_views()
         self._driver.close()
