@@ -791,7 +791,8 @@ class EmbeddedStore(GraphStore):
         params = (json.dumps(sorted(set(ids))), json.dumps(sorted({EdgeKind(k).value for k in kinds})))
 
         def read() -> list[EdgeRecord]:
-            return [_edge_rec(r) for r in self._db.execute(sql, params)]
+            return [EdgeRecord(s, EdgeKind(k), d, key, source, {} if props == "{}" else json.loads(props), seen)
+                    for s, k, d, key, source, props, seen in self._db.execute(sql, params)]
 
         return sorted(self._guard(read), key=lambda r: r.identity)
 
