@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from steward.analysis.common import members_of, parse_kinds, summary
-from steward.analysis.ownership import ROLES, OwnershipView
+from steward.analysis.ownership import ROLES, OwnershipView, Reach
 from steward.errors import InvalidInputError, NotFoundError
 from steward.governance.rotations import rotations, team_shifts
 from steward.graph import ARTIFACT_KINDS, CONTAINERS, EdgeKind, NodeKind, NodeRecord, kind_of_id
@@ -72,31 +72,34 @@ def blast_radius(
     page_roles: dict[str, set[str]] = defaultdict(set)
     page_teams: dict[str, set[str]] = defaultdict(set)
     page_through: dict[str, set[str]] = defaultdict(set)
+    pages: dict[tuple[str, int], tuple[str, list[Reach], list[str]]] = {}
     for nid in listed_ids:
         is_root = nid == root.id
         kind, name = (root.kind, root.name) if is_root else summaries[nid]
-        claimed = bool(view.claims(nid))
+        owners, by_owner, by_steward, unresolved_claims = view.listing(nid)
         impacted.append({
             "id": nid, "kind": kind.value, "name": name,
             "distance": 0 if is_root else walk.distance[nid],
             "path": [root.id] if is_root else walk.path(nid),
-            "owners": view.owner_entries(nid) if claimed else [],
+            "owners": [dict(o) for o in owners],  # the view's may be shared with other answers
         })
-        if not claimed:  # nobody named: no owner, nothing unresolved, nobody to page
+        if not by_owner:
             unowned.append(nid)
-            continue
-        reaches = [(role, view.active_reach(nid, role)) for role in ROLES]
-        if not reaches[0][1]:
-            unowned.append(nid)
-        for c in view.unresolved(nid):
+        for c in unresolved_claims:
             unresolved.append({"artifact": nid, "owner": c.named_as, "role": c.role, "source": c.source})
-        for role, people in reaches:
-            for reach in people:
-                page_artifacts[reach.person].add(nid)
-                page_roles[reach.person].add(role)
-                if reach.via:
-                    page_teams[reach.person].add(reach.via[0])
-                    page_through[reach.person].update(reach.via[1:])
+        for role, people in ((ROLES[0], by_owner), (ROLES[1], by_steward)):
+            if people:  # the same owners give the same list: group the artifacts, page once per list
+                group = pages.get((role, id(people)))
+                if group is None:
+                    group = pages[(role, id(people))] = (role, people, [])
+                group[2].append(nid)
+    for role, people, grouped in pages.values():
+        for reach in people:
+            page_artifacts[reach.person].update(grouped)
+            page_roles[reach.person].add(role)
+            if reach.via:
+                page_teams[reach.person].add(reach.via[0])
+                page_through[reach.person].update(reach.via[1:])
     shifts = team_shifts(view, rotations(store, view.ids), listed_ids, now or datetime.now(UTC))
     page_on_call: dict[str, set[str]] = defaultdict(set)
     for team, (shift, held) in shifts.items():
@@ -232,8 +235,8 @@ class _Walk:
         return head
 
 
+_ARTIFACT_PREFIXES = frozenset(k.prefix for k in ARTIFACT_KINDS)
+
+
 def _is_artifact(node_id: str) -> bool:
-    try:
-        return kind_of_id(node_id) in ARTIFACT_KINDS
-    except InvalidInputError:
-        return False
+    return node_id.partition(":")[0] in _ARTIFACT_PREFIXES

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, NodeKind, is_kind, kind_of_id
@@ -74,6 +74,12 @@ class Reach:
     via: tuple[str, ...] = ()
 
 
+#: An artifact as a blast radius lists it: its ``owners`` entries, the active people behind its effective
+#: owners and stewards, and its effective claims naming nobody known.
+Listing = tuple[list[dict[str, object]], list[Reach], list[Reach], list[Claim]]
+_NOBODY: Listing = ([], [], [], [])
+
+
 @dataclass
 class OwnershipView:
     """A snapshot of people, teams and claims, loaded once per analysis."""
@@ -93,6 +99,7 @@ class OwnershipView:
     _owners: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
     #: effective owners (in order) -> the active people behind them
     _reaches: dict[tuple[str, ...], list[Reach]] = field(default_factory=dict)
+    _listings: dict[str, Listing] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: GraphStore, *, scope: Collection[str] | None = None) -> OwnershipView:
@@ -101,27 +108,31 @@ class OwnershipView:
         always loaded whole: they are few, and identities need all of them (read once per store
         version: :meth:`GraphStore.derived`)."""
         people = _people(store)
+        ids = people.ids
         container_kinds = sorted(CONTAINER_EDGES)
+        memo = _Memo()
         if scope is None:
-            owns = store.edges(kinds=[EdgeKind.OWNS])
+            claims_on = _claims_by_artifact(store.edges(kinds=[EdgeKind.OWNS]), ids)
             inherit = store.edges(kinds=container_kinds)
         else:
             wanted = {i for i in scope if _is_member(i)}
             inherit = store.edges_at(wanted, end="src", kinds=container_kinds) if wanted else []
             targets = set(scope) | {e.dst for e in inherit}
-            owns = store.edges_at(targets, end="dst", kinds=[EdgeKind.OWNS]) if targets else []
-        ids = people.ids
-        claims_on: dict[str, list[Claim]] = defaultdict(list)
-        for e in owns:
-            if e.props.get(SUPERSEDED_PROP):  # replaced by a later change through Steward (see governance.changes)
-                continue
-            claims_on[e.dst].append(_claim(e, ids))
+            if store.cache_stamp() is None:  # nothing is kept: read just these claims
+                owns = store.edges_at(targets, end="dst", kinds=[EdgeKind.OWNS]) if targets else []
+                claims_on = _claims_by_artifact(owns, ids)
+            else:  # every claim, read once per store version; and what answers showed of each artifact
+                every = store.derived("ownership.claims", lambda: _claims_by_artifact(
+                    store.edges(kinds=[EdgeKind.OWNS]), _people(store).ids))
+                claims_on = {t: every[t] for t in targets if t in every}
+                memo = store.derived("ownership.memo", _Memo)
         parent_of: dict[str, str] = {}
         for e in sorted(inherit, key=lambda r: r.identity):
             if MEMBER_EDGE.get(kind_of_id(e.src)) is e.kind and e.src not in parent_of:
                 parent_of[e.src] = e.dst
-        return cls(ids, people.members, people.subteams, people.teams_of, dict(claims_on), parent_of,
-                   people.precedence, _expanded=people.expanded, _owners=people.owners, _reaches=people.reaches)
+        return cls(ids, people.members, people.subteams, people.teams_of, claims_on, parent_of,
+                   people.precedence, _expanded=people.expanded, _owners=people.owners, _reaches=people.reaches,
+                   _listings=memo.listings, _claims=memo.claims, _effective=memo.effective)
 
     # ---- people --------------------------------------------------------------------------------
     def is_active(self, person_id: str) -> bool:
@@ -212,17 +223,7 @@ class OwnershipView:
         return self._effective[key]
 
     def active_reach(self, artifact: str, role: str) -> list[Reach]:
-        owners = tuple(c.owner for c in self.effective(artifact, role))
-        if not owners:
-            return []
-        found = self._reaches.get(owners)
-        if found is None:  # the same owners (a team owning many things) expand the same way
-            out: dict[str, Reach] = {}
-            for owner in owners:
-                for r in self.expand(owner):
-                    out.setdefault(r.person, r)
-            found = self._reaches[owners] = [out[p] for p in sorted(out)]
-        return found
+        return self._reach_of(self.effective(artifact, role))
 
     def active_people(self, artifact: str, role: str) -> list[str]:
         return [r.person for r in self.active_reach(artifact, role)]
@@ -243,12 +244,48 @@ class OwnershipView:
             info = self._owners[owner] = (self.name(owner), self.owner_active(owner), self.ids.is_unresolved(owner))
         return info
 
+    def listing(self, artifact: str) -> Listing:
+        """What a blast radius shows of an artifact, in one go: :meth:`owner_entries`, the active people
+        behind its effective owners and stewards (:meth:`active_reach`), and :meth:`unresolved`. Views
+        loaded for a scope on a store that keeps derived answers share them until the store changes:
+        treat them as read-only."""
+        found = self._listings.get(artifact)
+        if found is not None:
+            return found
+        claims = self.claims(artifact)
+        if not claims:
+            found = _NOBODY
+        else:
+            owners, stewards = self.effective(artifact, "owner"), self.effective(artifact, "steward")
+            effective = {(c.owner, c.role, c.source, c.inherited_from) for c in (*owners, *stewards)}
+            unresolved = [c for c in (*owners, *stewards) if self._owner(c.owner)[2]]
+            found = (self._entries(claims, effective), self._reach_of(owners), self._reach_of(stewards), unresolved)
+        self._listings[artifact] = found
+        return found
+
+    def _reach_of(self, effective: list[Claim]) -> list[Reach]:
+        owners = tuple(c.owner for c in effective)
+        if not owners:
+            return []
+        found = self._reaches.get(owners)
+        if found is None:  # the same owners (a team owning many things) expand the same way
+            out: dict[str, Reach] = {}
+            for owner in owners:
+                for r in self.expand(owner):
+                    out.setdefault(r.person, r)
+            found = self._reaches[owners] = [out[p] for p in sorted(out)]
+        return found
+
     def owner_entries(self, artifact: str) -> list[dict[str, object]]:
         """The JSON ``owners`` list: every claim, active or not, with its source; effective ones marked."""
         claims = self.claims(artifact)
         if not claims:
             return []
         effective = {(c.owner, c.role, c.source, c.inherited_from) for r in ROLES for c in self.effective(artifact, r)}
+        return self._entries(claims, effective)
+
+    def _entries(self, claims: list[Claim], effective: set[tuple[str, str, str, str | None]]
+                 ) -> list[dict[str, object]]:
         out = []
         for c in claims:
             name, active, unresolved = self._owner(c.owner)
@@ -293,6 +330,24 @@ class OwnershipView:
         return any(self._in_team(person, sub, seen | {team}) for sub in self.subteams.get(team, []) if sub not in seen)
 
 
+def _claims_by_artifact(owns: Iterable[EdgeRecord], ids: Identities) -> dict[str, list[Claim]]:
+    claims_on: dict[str, list[Claim]] = defaultdict(list)
+    for e in owns:
+        if e.props.get(SUPERSEDED_PROP):  # replaced by a later change through Steward (see governance.changes)
+            continue
+        claims_on[e.dst].append(_claim(e, ids))
+    return dict(claims_on)
+
+
+@dataclass
+class _Memo:
+    """Per artifact, what views with every claim loaded compute alike (shared until the store changes)."""
+
+    claims: dict[str, list[Claim]] = field(default_factory=dict)
+    effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
+    listings: dict[str, Listing] = field(default_factory=dict)
+
+
 @dataclass
 class _People:
     """What every view shares until the store changes: identities, memberships, the precedence, and
@@ -333,8 +388,11 @@ def _load_people(store: GraphStore) -> _People:
     return _People(ids, dict(members), dict(subteams), dict(teams_of), read_precedence(store))
 
 
+_MEMBER_PREFIXES = frozenset(k.prefix for k in MEMBER_EDGE)
+
+
 def _is_member(node_id: str) -> bool:
-    return kind_of_id(node_id) in MEMBER_EDGE
+    return node_id.partition(":")[0] in _MEMBER_PREFIXES
 
 
 def _claim(e: EdgeRecord, ids: Identities) -> Claim:
