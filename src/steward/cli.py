@@ -665,7 +665,7 @@ def serve(
             "[bold red]WARNING: serving WITHOUT AUTHENTICATION (--no-auth)[/bold red]: any process or web page "
             f"that can reach {host}:{port} reads everything and may change anything, as an anonymous admin. "
             "Never use it beyond a laptop.", highlight=False)
-    application = create_app(settings)
+    application = create_app(settings, warm_up=True)
     sock = _listen(host, port)  # bind first: the banner below is printed only once the port is ours
     url = f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
     typer.echo(f"Steward API on {url}  (docs: {url}/docs, store: {settings.store}"

@@ -19,6 +19,15 @@ from tests.contract.test_analyses import ADA, API, BATCH, BOB, CHURN_TEAM, CURAT
 OPS = Principal(actor="local:ops", role="admin")
 
 
+def _blast(store: GraphStore) -> dict[str, Any]:
+    """The blast radius of RAW, asked twice: the embedded store answers the first ask at a version from
+    the scope's own claims and later ones from every claim (kept until the store changes): both agree."""
+    first = blast_radius(store, RAW, now=NOW)
+    again = blast_radius(store, RAW, now=NOW)
+    assert again == first
+    return again
+
+
 def _page(result: dict[str, Any]) -> list[str]:
     return [p["id"] for p in result["page"]]
 
@@ -30,57 +39,57 @@ def _owners(result: dict[str, Any], artifact: str) -> list[tuple[str, str, bool]
 
 def test_a_person_leaving_changes_the_next_answer(store: GraphStore) -> None:
     build(store)
-    assert BOB in _page(blast_radius(store, RAW, now=NOW))
+    assert BOB in _page(_blast(store))
     store.upsert(nodes=[Node(id=BOB, kind=NodeKind.PERSON, source="catalog", name="Bob", props={"active": False})])
-    after = blast_radius(store, RAW, now=NOW)
+    after = _blast(store)
     assert BOB not in _page(after)
     assert API in after["unowned"]  # bob was its only owner
 
 
 def test_a_new_member_and_a_new_claim_change_the_next_answer(store: GraphStore) -> None:
     build(store)
-    first = blast_radius(store, RAW, now=NOW)
+    first = _blast(store)
     dee = next(p for p in first["page"] if p["id"] == DEE)
     assert CHURN_TEAM not in dee["teams"]
     store.upsert(edges=[Edge(DEE, EdgeKind.MEMBER_OF, CHURN_TEAM, source="catalog")])
-    second = blast_radius(store, RAW, now=NOW)
+    second = _blast(store)
     dee = next(p for p in second["page"] if p["id"] == DEE)
     assert CHURN_TEAM in dee["teams"] and MV2 in dee["artifacts"]  # the team owns the model MV2 belongs to
     store.upsert(claims=[OwnershipClaim(owner=ADA, artifact=RAW, role="owner", source="steward", origin="steward")])
-    third = blast_radius(store, RAW, now=NOW)
+    third = _blast(store)
     assert (ADA, "owner", True) in _owners(third, RAW) and RAW not in third["unowned"]
 
 
 def test_a_precedence_change_changes_the_next_answer(store: GraphStore) -> None:
     build(store)
-    assert _owners(blast_radius(store, RAW, now=NOW), CURATED)[:2] == [
+    assert _owners(_blast(store), CURATED)[:2] == [
         (ADA, "owner", True), (DEE, "owner", False)]
     store.set_state(PRECEDENCE_STATE_KEY, json.dumps(["codeowners", "catalog"]))
-    assert _owners(blast_radius(store, RAW, now=NOW), CURATED)[:2] == [
+    assert _owners(_blast(store), CURATED)[:2] == [
         (DEE, "owner", True), (ADA, "owner", False)]
 
 
 def test_suspect_marks_follow_incidents_opened_and_resolved(store: GraphStore) -> None:
     build(store)
-    assert not [i for i in blast_radius(store, RAW, now=NOW)["impacted"] if i.get("suspect")]
+    assert not [i for i in _blast(store)["impacted"] if i.get("suspect")]
     doc = open_incident(store, MV2, title="drift", severity="sev2", actor=OPS)
-    marked = {i["id"] for i in blast_radius(store, RAW, now=NOW)["impacted"] if i.get("suspect")}
+    marked = {i["id"] for i in _blast(store)["impacted"] if i.get("suspect")}
     assert MV2 in marked and API in marked and BATCH not in marked
     transition(store, doc["id"], "ack", actor=OPS)
     transition(store, doc["id"], "resolve", actor=OPS, reason="false alarm")
-    assert not [i for i in blast_radius(store, RAW, now=NOW)["impacted"] if i.get("suspect")]
+    assert not [i for i in _blast(store)["impacted"] if i.get("suspect")]
 
 
 def test_a_write_by_another_store_object_changes_the_next_answer(
     store: GraphStore, store_factory: Callable[[], GraphStore],
 ) -> None:
     build(store)
-    assert BOB in _page(blast_radius(store, RAW, now=NOW))  # people and identities derived now
+    assert BOB in _page(_blast(store))  # people and identities derived now
     other = store_factory()  # another connection to the same data (another process, as far as it knows)
     other.upsert(nodes=[Node(id=BOB, kind=NodeKind.PERSON, source="catalog", name="Bob", props={"active": False})])
     other.set_state(PRECEDENCE_STATE_KEY, json.dumps(["codeowners", "catalog"]))
-    after = blast_radius(store, RAW, now=NOW)
+    after = _blast(store)
     assert BOB not in _page(after)
     assert _owners(after, CURATED)[0] == (DEE, "owner", True)
     open_incident(other, CURATED, title="nulls", severity="sev1", actor=OPS)
-    assert any(i.get("suspect") for i in blast_radius(store, RAW, now=NOW)["impacted"])
+    assert any(i.get("suspect") for i in _blast(store)["impacted"])

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 
 from steward.analysis.common import members_of, parse_kinds, summary
-from steward.analysis.ownership import ROLES, OwnershipView, Reach
+from steward.analysis.ownership import ROLES, OwnershipView, Reach, every_claim
 from steward.errors import InvalidInputError, NotFoundError
 from steward.governance.rotations import rotations, team_shifts
 from steward.graph import ARTIFACT_KINDS, CONTAINERS, EdgeKind, NodeKind, NodeRecord, kind_of_id
 from steward.store.base import GraphStore
 
-__all__ = ["blast_radius"]
+__all__ = ["blast_radius", "prepare"]
 
 DEFAULT_LIMIT = 10_000
 
@@ -137,6 +137,16 @@ def blast_radius(
     if root.kind in CONTAINERS:
         result["members"] = walk.members
     return result
+
+
+def prepare(store: GraphStore) -> None:
+    """Read what every blast radius reuses until the store changes (the traversal index; people, teams,
+    memberships, claims; the suspect marks): ``steward serve`` does it once at start, off the request path."""
+    from steward.incidents.core import suspect_index
+
+    store.closure([], way="down")
+    every_claim(store)
+    suspect_index(store, only=())
 
 
 def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from steward.identity import Identities
 from steward.store.base import GraphStore
 
 __all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "SUPERSEDED_PROP", "Claim", "OwnershipView", "Reach",
-           "read_precedence"]
+           "every_claim", "read_precedence"]
 
 DEFAULT_PRECEDENCE = ("steward", "catalog", "mlflow", "openlineage", "codeowners")
 PRECEDENCE_STATE_KEY = "ownership.precedence"
@@ -118,12 +118,11 @@ class OwnershipView:
             wanted = {i for i in scope if _is_member(i)}
             inherit = store.edges_at(wanted, end="src", kinds=container_kinds) if wanted else []
             targets = set(scope) | {e.dst for e in inherit}
-            if store.cache_stamp() is None:  # nothing is kept: read just these claims
+            if not _keeps_every_claim(store):  # read just these claims
                 owns = store.edges_at(targets, end="dst", kinds=[EdgeKind.OWNS]) if targets else []
                 claims_on = _claims_by_artifact(owns, ids)
             else:  # every claim, read once per store version; and what answers showed of each artifact
-                every = store.derived("ownership.claims", lambda: _claims_by_artifact(
-                    store.edges(kinds=[EdgeKind.OWNS]), _people(store).ids))
+                every = every_claim(store)
                 claims_on = {t: every[t] for t in targets if t in every}
                 memo = store.derived("ownership.memo", _Memo)
         parent_of: dict[str, str] = {}
@@ -328,6 +327,29 @@ class OwnershipView:
         if person in self.members.get(team, []):
             return True
         return any(self._in_team(person, sub, seen | {team}) for sub in self.subteams.get(team, []) if sub not in seen)
+
+
+@dataclass
+class _Loads:
+    count: int = 0
+
+
+def _keeps_every_claim(store: GraphStore) -> bool:
+    """Whether scoped views take their claims from :func:`every_claim`: on a store that keeps derived
+    answers, from the second view at one version on (a one-shot command reads just its scope's claims;
+    a server, which asks again and again, reads them all once per version)."""
+    if store.cache_stamp() is None:
+        return False
+    loads = store.derived("ownership.loads", _Loads)
+    loads.count += 1
+    return loads.count > 1
+
+
+def every_claim(store: GraphStore) -> dict[str, list[Claim]]:
+    """artifact -> its own claims, for every artifact: read once per store version (:meth:`GraphStore.derived`)."""
+    store.derived("ownership.loads", _Loads).count += 1  # views loaded from now on use them
+    return store.derived("ownership.claims", lambda: _claims_by_artifact(
+        store.edges(kinds=[EdgeKind.OWNS]), _people(store).ids))
 
 
 def _claims_by_artifact(owns: Iterable[EdgeRecord], ids: Identities) -> dict[str, list[Claim]]:
