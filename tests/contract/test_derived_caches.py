@@ -8,13 +8,29 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from steward.analysis import blast_radius
 from steward.analysis.ownership import PRECEDENCE_STATE_KEY
 from steward.governance.principal import Principal
 from steward.graph import Edge, EdgeKind, Node, NodeKind, OwnershipClaim
 from steward.incidents import open_incident, transition
 from steward.store import GraphStore
-from tests.contract.test_analyses import ADA, API, BATCH, BOB, CHURN_TEAM, CURATED, DEE, MV2, NOW, RAW, build
+from tests.contract.test_analyses import (
+    ADA,
+    API,
+    BATCH,
+    BOB,
+    CHURN_TEAM,
+    CURATED,
+    DEE,
+    MV2,
+    NOW,
+    RAW,
+    _random_org,
+    build,
+)
 
 OPS = Principal(actor="local:ops", role="admin")
 
@@ -93,3 +109,24 @@ def test_a_write_by_another_store_object_changes_the_next_answer(
     assert _owners(after, CURATED)[0] == (DEE, "owner", True)
     open_incident(other, CURATED, title="nulls", severity="sev1", actor=OPS)
     assert any(i.get("suspect") for i in _blast(store)["impacted"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_kept_and_fresh_answers_agree_with_the_other_store(
+    embedded_store: GraphStore, neo4j_store: GraphStore, data: Any,
+) -> None:
+    """On random organisations: the embedded store's fresh answer (its scope's claims), its kept answer
+    (every claim, derived once per version) and Neo4j's (nothing kept) are the same, for a random
+    root, depth cap and size cap."""
+    nodes, edges, claims, _ = _random_org(data)
+    start = data.draw(st.sampled_from([n.id for n in nodes if not n.id.startswith("person:")]), label="start")
+    depth = data.draw(st.one_of(st.none(), st.integers(1, 4)), label="max_depth")
+    limit = data.draw(st.integers(1, 30), label="limit")
+    answers = []
+    for store in (embedded_store, neo4j_store):
+        said = store.source_records("t")
+        store.retract("t", nodes=said.nodes, edges=said.edges)
+        store.upsert(nodes=nodes, edges=edges, claims=claims)
+        answers += [blast_radius(store, start, max_depth=depth, limit=limit, now=NOW) for _ in range(2)]
+    assert all(a == answers[0] for a in answers[1:])

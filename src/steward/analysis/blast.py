@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from steward.analysis.common import members_of, parse_kinds, summary
-from steward.analysis.ownership import ROLES, OwnershipView, Reach, every_claim
+from steward.analysis.ownership import ROLES, OwnershipView, Reach
 from steward.errors import InvalidInputError, NotFoundError
 from steward.governance.rotations import rotations, team_shifts
 from steward.graph import ARTIFACT_KINDS, CONTAINERS, EdgeKind, NodeKind, NodeRecord, kind_of_id
@@ -141,11 +141,12 @@ def blast_radius(
 
 def prepare(store: GraphStore) -> None:
     """Read what every blast radius reuses until the store changes (the traversal index; people, teams,
-    memberships, claims; the suspect marks): ``steward serve`` does it once at start, off the request path."""
+    memberships, the precedence; the suspect marks): ``steward serve`` does it once at start, off the
+    request path."""
     from steward.incidents.core import suspect_index
 
     store.closure([], way="down")
-    every_claim(store)
+    OwnershipView.load(store, scope=())
     suspect_index(store, only=())
 
 

@@ -28,7 +28,7 @@ from steward.identity import Identities
 from steward.store.base import GraphStore
 
 __all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "SUPERSEDED_PROP", "Claim", "OwnershipView", "Reach",
-           "every_claim", "read_precedence"]
+           "read_precedence"]
 
 DEFAULT_PRECEDENCE = ("steward", "catalog", "mlflow", "openlineage", "codeowners")
 PRECEDENCE_STATE_KEY = "ownership.precedence"
@@ -110,25 +110,28 @@ class OwnershipView:
         people = _people(store)
         ids = people.ids
         container_kinds = sorted(CONTAINER_EDGES)
-        memo = _Memo()
         if scope is None:
+            memo = _Memo()
             claims_on = _claims_by_artifact(store.edges(kinds=[EdgeKind.OWNS]), ids)
-            inherit = store.edges(kinds=container_kinds)
+            parent_of = _parents(store.edges(kinds=container_kinds))
         else:
-            wanted = {i for i in scope if _is_member(i)}
-            inherit = store.edges_at(wanted, end="src", kinds=container_kinds) if wanted else []
-            targets = set(scope) | {e.dst for e in inherit}
-            if not _keeps_every_claim(store):  # read just these claims
-                owns = store.edges_at(targets, end="dst", kinds=[EdgeKind.OWNS]) if targets else []
-                claims_on = _claims_by_artifact(owns, ids)
-            else:  # every claim, read once per store version; and what answers showed of each artifact
-                every = every_claim(store)
-                claims_on = {t: every[t] for t in targets if t in every}
-                memo = store.derived("ownership.memo", _Memo)
-        parent_of: dict[str, str] = {}
-        for e in sorted(inherit, key=lambda r: r.identity):
-            if MEMBER_EDGE.get(kind_of_id(e.src)) is e.kind and e.src not in parent_of:
-                parent_of[e.src] = e.dst
+            # What was read for an artifact (its container, its claims) and what was made of it is kept
+            # until the store changes (a fresh memo each time on a store that keeps nothing): only
+            # artifacts no answer at this version has listed yet are read.
+            memo = store.derived("ownership.memo", _Memo)
+            wanted = sorted({i for i in scope if _is_member(i) and i not in memo.parents})
+            if wanted:
+                found = _parents(store.edges_at(wanted, end="src", kinds=container_kinds))
+                for m in wanted:
+                    memo.parents[m] = found.get(m)
+            parent_of = {m: p for m in scope if (p := memo.parents.get(m)) is not None}
+            targets = set(scope) | set(parent_of.values())
+            missing = sorted(t for t in targets if t not in memo.owns)
+            if missing:
+                got = _claims_by_artifact(store.edges_at(missing, end="dst", kinds=[EdgeKind.OWNS]), ids)
+                for t in missing:
+                    memo.owns[t] = got.get(t, [])
+            claims_on = {t: found_claims for t in targets if (found_claims := memo.owns[t])}
         return cls(ids, people.members, people.subteams, people.teams_of, claims_on, parent_of,
                    people.precedence, _expanded=people.expanded, _owners=people.owners, _reaches=people.reaches,
                    _listings=memo.listings, _claims=memo.claims, _effective=memo.effective)
@@ -329,27 +332,13 @@ class OwnershipView:
         return any(self._in_team(person, sub, seen | {team}) for sub in self.subteams.get(team, []) if sub not in seen)
 
 
-@dataclass
-class _Loads:
-    count: int = 0
-
-
-def _keeps_every_claim(store: GraphStore) -> bool:
-    """Whether scoped views take their claims from :func:`every_claim`: on a store that keeps derived
-    answers, from the second view at one version on (a one-shot command reads just its scope's claims;
-    a server, which asks again and again, reads them all once per version)."""
-    if store.cache_stamp() is None:
-        return False
-    loads = store.derived("ownership.loads", _Loads)
-    loads.count += 1
-    return loads.count > 1
-
-
-def every_claim(store: GraphStore) -> dict[str, list[Claim]]:
-    """artifact -> its own claims, for every artifact: read once per store version (:meth:`GraphStore.derived`)."""
-    store.derived("ownership.loads", _Loads).count += 1  # views loaded from now on use them
-    return store.derived("ownership.claims", lambda: _claims_by_artifact(
-        store.edges(kinds=[EdgeKind.OWNS]), _people(store).ids))
+def _parents(inherit: Iterable[EdgeRecord]) -> dict[str, str]:
+    """member -> its container, from member -> container edges (the first by identity)."""
+    parent_of: dict[str, str] = {}
+    for e in sorted(inherit, key=lambda r: r.identity):
+        if MEMBER_EDGE.get(kind_of_id(e.src)) is e.kind and e.src not in parent_of:
+            parent_of[e.src] = e.dst
+    return parent_of
 
 
 def _claims_by_artifact(owns: Iterable[EdgeRecord], ids: Identities) -> dict[str, list[Claim]]:
@@ -363,8 +352,10 @@ def _claims_by_artifact(owns: Iterable[EdgeRecord], ids: Identities) -> dict[str
 
 @dataclass
 class _Memo:
-    """Per artifact, what views with every claim loaded compute alike (shared until the store changes)."""
+    """Per artifact, what scoped views read and compute alike (shared until the store changes)."""
 
+    parents: dict[str, str | None] = field(default_factory=dict)  # member -> its container (None: none)
+    owns: dict[str, list[Claim]] = field(default_factory=dict)  # artifact -> its own claims
     claims: dict[str, list[Claim]] = field(default_factory=dict)
     effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
     listings: dict[str, Listing] = field(default_factory=dict)
