@@ -62,7 +62,9 @@ def copy_store(source: Path, dest: Path) -> None:
 
 
 def pick_roots(db: Path, count: int, max_closure: int, seed: int) -> list[tuple[str, int]]:
-    """``count`` random datasets with a downstream closure under ``max_closure`` nodes, with their sizes."""
+    """``count`` random datasets with a downstream closure under ``max_closure`` nodes, with their sizes:
+    as many from each decade of closure sizes (10-99, 100-999, 1,000-9,999 nodes) where there are some
+    (most datasets of a layered organisation are leaves, which would say little)."""
     from steward.graph import LINEAGE_EDGES
     from steward.store import open_store
     from steward.store.embedded import EmbeddedStore
@@ -73,18 +75,20 @@ def pick_roots(db: Path, count: int, max_closure: int, seed: int) -> list[tuple[
     try:
         idx = store.compact_index()
         mask = idx.mask(LINEAGE_EDGES)
-        out: list[tuple[str, int]] = []
+        bands = [(10, 100), (100, 1_000), (1_000, max_closure)]
+        per_band: dict[tuple[int, int], list[tuple[str, int]]] = {b: [] for b in bands}
         tries = 0
-        while len(out) < count and tries < count * 50:
+        while sum(len(v) for v in per_band.values()) < count and tries < count * 400:
             tries += 1
             i = rng.randrange(idx.n)
             nid = idx.id_of(i)
             if not nid.startswith("dataset:"):
                 continue
             nodes, _, _ = idx.bfs([i], way="down", mask=mask, max_depth=None)
-            if nodes.size < max_closure:
-                out.append((nid, int(nodes.size)))
-        return out
+            for lo, hi in bands:
+                if lo <= nodes.size < hi and len(per_band[(lo, hi)]) < -(-count // len(bands)):
+                    per_band[(lo, hi)].append((nid, int(nodes.size)))
+        return [r for b in bands for r in per_band[b]]
     finally:
         store.close()
 
@@ -124,11 +128,14 @@ class Server:
             self.process.kill()
 
 
-async def measure(url: str, token: str, roots: Sequence[str], requests: int, concurrency: int,
+async def measure(url: str, token: str, sizes: dict[str, int], requests: int, concurrency: int,
                   rng: random.Random) -> dict[str, Any]:
-    """``requests`` blast radii over ``roots`` from ``concurrency`` clients: latencies (s) and errors."""
+    """``requests`` blast radii over the roots (id -> closure size) from ``concurrency`` clients:
+    latencies, also per decade of closure size, and errors."""
+    roots = sorted(sizes)
     queue = [rng.choice(roots) for _ in range(requests)]
     times: list[float] = []
+    by_band: dict[str, list[float]] = {}
     errors: list[str] = []
 
     async def client() -> None:
@@ -139,6 +146,8 @@ async def measure(url: str, token: str, roots: Sequence[str], requests: int, con
                 t = time.monotonic()
                 resp = await http.get(f"/api/v1/blast-radius/{quote(root, safe='')}")
                 times.append(time.monotonic() - t)
+                band = f"{10 ** len(str(max(sizes[root], 1))) // 10:,}+"
+                by_band.setdefault(band, []).append(times[-1])
                 if resp.status_code != 200:
                     errors.append(f"{resp.status_code} {root}: {resp.text[:200]}")
 
@@ -146,7 +155,8 @@ async def measure(url: str, token: str, roots: Sequence[str], requests: int, con
     await asyncio.gather(*(client() for _ in range(concurrency)))
     wall = time.monotonic() - t
     return {**summary(times), "requests": len(times), "concurrency": concurrency, "wall_s": round(wall, 2),
-            "per_s": round(len(times) / wall, 1), "errors": len(errors), "error_samples": errors[:5]}
+            "per_s": round(len(times) / wall, 1), "errors": len(errors), "error_samples": errors[:5],
+            "by_closure": {band: summary(ts) for band, ts in sorted(by_band.items(), key=lambda kv: len(kv[0]))}}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -185,8 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = f"/api/v1/blast-radius/{quote(roots[0], safe='')}"
         res["first_blast_radius_s"] = server.wait(first, headers=auth)
         rng = random.Random(args.seed)
-        res["sequential"] = asyncio.run(measure(server.url, token, roots, args.requests, 1, rng))
-        res["concurrent"] = asyncio.run(measure(server.url, token, roots, args.requests, args.concurrency, rng))
+        sizes_of = dict(picked)
+        res["sequential"] = asyncio.run(measure(server.url, token, sizes_of, args.requests, 1, rng))
+        res["concurrent"] = asyncio.run(measure(server.url, token, sizes_of, args.requests, args.concurrency, rng))
     finally:
         server.stop()
     res["load_average_end"] = os.getloadavg()
@@ -230,6 +241,9 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         lines.append(f"| {label} ({x['concurrency']} client{'s' if x['concurrency'] > 1 else ''}) | {x['requests']} "
                      f"| {x['p50_ms']} ms | {x['p90_ms']} ms | {x['p99_ms']} ms | {x['max_ms']} ms | {x['per_s']} "
                      f"| {x['errors']} |")
+        for band, b in x["by_closure"].items():
+            lines.append(f"| … closures of {band} nodes | {b['n']} | {b['p50_ms']} ms | {b['p90_ms']} ms | "
+                         f"{b['p99_ms']} ms | {b['max_ms']} ms | | |")
     return "\n".join(lines) + "\n"
 
 
