@@ -476,10 +476,13 @@ def warm_existing(args: argparse.Namespace, argv: Sequence[str]) -> int:
     store.close()
     steward = str(Path(sys.executable).with_name("steward"))
     mid_root = res["roots"]["mid"]["id"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     cli = subprocess.run([steward, "blast-radius", mid_root, "--format", "json", "--store", f"sqlite:///{db}"],
                          capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     res["cold_cli"] = {"s": time.perf_counter() - t, "exit": cli.returncode,
+                       "cpu_s": after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
                        "impacted": len(json.loads(cli.stdout)["impacted"]) if cli.returncode == 0 else None,
                        "stderr": cli.stderr[-500:]}
     res["load_average_end"] = os.getloadavg()
@@ -510,7 +513,7 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
         "| | Steward | reference (same run) | ratio |",
         "|---|---|---|---|",
         f"| cold CLI `steward blast-radius --format json`, {w['mid']['closure']:,}-node closure (whole process) | "
-        f"{_ms(res['cold_cli']['s'])} (exit {res['cold_cli']['exit']}) | — | — |",
+        f"{_ms(res['cold_cli']['s'])} (CPU {_ms(res['cold_cli']['cpu_s'])}; exit {res['cold_cli']['exit']}) | — | — |",
     ]
     for label in ("largest", "k72", "mid", "small"):
         x = w[label]
