@@ -60,7 +60,7 @@ def blast_radius(
     order, more = walk.artifacts(limit)
     truncated = truncated or more
     listed_ids = [root.id, *order] if root.kind in ARTIFACT_KINDS else order
-    summaries = store.node_summaries(listed_ids)
+    summaries = _summaries(store, listed_ids)
     listed_ids = [i for i in listed_ids if i in summaries or i == root.id]
     order = [i for i in order if i in summaries]
     deployments = {i for i in listed_ids if (root.kind if i == root.id else summaries[i][0]) is NodeKind.DEPLOYMENT}
@@ -137,6 +137,23 @@ def blast_radius(
     if root.kind in CONTAINERS:
         result["members"] = walk.members
     return result
+
+
+#: Names kept per store version at most (a long-lived server lists the same nodes again and again).
+_KEEP_SUMMARIES = 1_000_000
+
+
+def _summaries(store: GraphStore, ids: list[str]) -> dict[str, tuple[NodeKind, str]]:
+    """id -> (kind, name), from what earlier answers at this store version read where they did."""
+    kept: dict[str, tuple[NodeKind, str]] = store.derived("blast.summaries", dict)
+    missing = [i for i in ids if i not in kept]
+    if not missing:
+        return kept
+    found = store.node_summaries(missing)
+    if len(kept) + len(found) <= _KEEP_SUMMARIES:
+        kept.update(found)
+        return kept
+    return {**{i: kept[i] for i in ids if i in kept}, **found}
 
 
 def prepare(store: GraphStore) -> None:
