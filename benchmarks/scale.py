@@ -275,7 +275,30 @@ def child_analyses(db: str) -> dict[str, Any]:
     return out
 
 
+def child_baseline(db: str, roots_json: str) -> dict[str, Any]:
+    """Warm blast_radius medians (wall and CPU) of the given roots with whatever Steward is importable
+    (``--baseline`` puts an earlier version first on the path)."""
+    import steward
+    from steward.analysis import blast_radius
+    from steward.store import open_store
+
+    store = open_store(f"sqlite:///{db}")
+    out: dict[str, Any] = {"steward": str(Path(steward.__file__).parent)}
+    for label, root in json.loads(roots_json).items():
+        blast_radius(store, root)
+        n = 1 if label == "largest" else 3
+        walls, cpus = [], []
+        for _ in range(n):
+            t, c = time.perf_counter(), time.process_time()
+            blast_radius(store, root)
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        out[label] = {"blast_radius_s": statistics.median(walls), "blast_radius_cpu_s": statistics.median(cpus)}
+    return out
+
+
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "baseline": child_baseline,
     "ingest": lambda db, p, s: child_ingest(db, int(p), int(s)),
     "floor": lambda db, p, s: child_floor(db, int(p), int(s)),
     "cold-steward": child_cold_steward,
@@ -474,6 +497,14 @@ def warm_existing(args: argparse.Namespace, argv: Sequence[str]) -> int:
         logger.info("warm %s: %s", label, warm[label])
     res["warm"] = warm
     store.close()
+    if args.baseline is not None:
+        env = {**os.environ, "PYTHONPATH": str(args.baseline)}
+        roots_arg = json.dumps({k: v["root"] for k, v in warm.items()})
+        proc = subprocess.run([sys.executable, __file__, "_child", "baseline", db, roots_arg], env=env,
+                              capture_output=True, text=True, timeout=3600, check=False)
+        res["baseline"] = (json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0
+                           else {"error": proc.stderr[-500:]})
+        logger.info("baseline: %s", res["baseline"])
     steward = str(Path(sys.executable).with_name("steward"))
     mid_root = res["roots"]["mid"]["id"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -508,7 +539,9 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
         f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Medians; the first answer of each root is "
         "not counted (it reads what later answers reuse). Ratios are Steward ÷ reference, from the same run. "
         "CPU: this process's CPU time for the same calls (the machine is shared: wall time includes waiting "
-        f"for a core). Store opened and traversal index loaded in {_ms(res['open_and_index_s'])}.",
+        f"for a core). Store opened and traversal index loaded in {_ms(res['open_and_index_s'])}."
+        + (f" Baseline (`--baseline`): the Steward sources at `{res['baseline']['steward']}`, timed in a child "
+           "process of the same run." if "steward" in res.get("baseline", {}) else ""),
         "",
         "| | Steward | reference (same run) | ratio |",
         "|---|---|---|---|",
@@ -524,6 +557,12 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
                      f"{_ms(x['blast_radius_s'])} (CPU {_ms(x['blast_radius_cpu_s'])}) | scipy CSR BFS: "
                      f"{_ms(x['scipy_bfs_s'])} | "
                      f"{_ratio(x['blast_radius_s'], x['scipy_bfs_s'])} |")
+        old = res.get("baseline", {}).get(label)
+        if old:
+            lines.append(f"| … the same with the baseline's `blast_radius` | {_ms(old['blast_radius_s'])} (CPU "
+                         f"{_ms(old['blast_radius_cpu_s'])}) | this branch: {_ms(x['blast_radius_s'])} (CPU "
+                         f"{_ms(x['blast_radius_cpu_s'])}) | {_ratio(old['blast_radius_s'], x['blast_radius_s'])} "
+                         "slower (wall) |")
     return "\n".join(lines) + "\n"
 
 
@@ -543,6 +582,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--skip-analyses", action="store_true", help="skip spof/audit")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="scale")
+    p.add_argument("--baseline", type=Path, help="with --db: also time blast_radius of the same roots with the "
+                   "Steward sources in this folder (e.g. an earlier commit's src/, from `git archive`), in a child "
+                   "process of the same run")
     p.add_argument("--db", type=Path, help="skip the ingest: measure the warm answers (and the cold CLI) on this "
                    "existing store, read-only (results: <name>.md, e.g. --name blast-fast-100k)")
     args = p.parse_args(argv)
