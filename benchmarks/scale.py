@@ -281,7 +281,30 @@ def child_analyses(db: str) -> dict[str, Any]:
     return out
 
 
+def child_baseline(db: str, roots_json: str) -> dict[str, Any]:
+    """Warm blast_radius medians (wall and CPU) of the given roots with whatever Steward is importable
+    (``--baseline`` puts an earlier version first on the path)."""
+    import steward
+    from steward.analysis import blast_radius
+    from steward.store import open_store
+
+    store = open_store(f"sqlite:///{db}")
+    out: dict[str, Any] = {"steward": str(Path(steward.__file__).parent)}
+    for label, root in json.loads(roots_json).items():
+        blast_radius(store, root)
+        n = 1 if label == "largest" else 3
+        walls, cpus = [], []
+        for _ in range(n):
+            t, c = time.perf_counter(), time.process_time()
+            blast_radius(store, root)
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        out[label] = {"blast_radius_s": statistics.median(walls), "blast_radius_cpu_s": statistics.median(cpus)}
+    return out
+
+
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "baseline": child_baseline,
     "ingest": lambda db, p, s: child_ingest(db, int(p), int(s)),
     "floor": lambda db, p, s: child_floor(db, int(p), int(s)),
     "cold-steward": child_cold_steward,
@@ -797,6 +820,150 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
 
 
 # ================================================================================================
+# --db: warm answers (and the cold CLI) on an existing store, read-only (issue 12's blast-radius targets)
+# ================================================================================================
+def warm_existing(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Warm ``reach`` and ``blast_radius`` on the largest, ~72k, ~10k and ~100-node closures of an existing
+    store against scipy's BFS on the same lineage adjacency (taken from the store's own traversal index),
+    and the cold CLI ``blast-radius --format json`` of the ~10k closure (whole process)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    from steward.analysis import blast_radius
+    from steward.store import open_store
+    from steward.store.embedded import EmbeddedStore
+
+    db = str(args.db)
+    res: dict[str, Any] = {"db": db, "seed": args.seed, "cpus": os.cpu_count(), "python": platform.python_version(),
+                           "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    t = time.perf_counter()
+    store = open_store(f"sqlite:///{db}")
+    assert isinstance(store, EmbeddedStore)
+    idx = store.compact_index()
+    res["open_and_index_s"] = time.perf_counter() - t
+    n = idx.n
+    res["nodes"] = n
+    mask = np.uint32(idx.mask(LINEAGE_EDGES))
+    keep = (np.asarray(idx.down.kinds) & mask) != 0
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(np.asarray(idx.down.indptr)).astype(np.int64))[keep]
+    cols = np.asarray(idx.down.indices)[keep]
+    res["lineage_edges"] = int(keep.sum())
+    g = sp.csr_array((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
+    g.sort_indices()
+    lo, hi = 0, n  # the first id at or after the raw datasets' prefix (ids are sorted)
+    while lo < hi:
+        m = (lo + hi) // 2
+        lo, hi = (m + 1, hi) if idx.id_of(m) < "dataset:s3://lake/l00/" else (lo, m)
+    first = lo
+    raw = [i for i in range(first, min(n, first + 40)) if idx.id_of(i).startswith("dataset:s3://lake/l00/")]
+    sizes = closure_sizes(g, raw)
+    largest = max(sizes, key=lambda k: sizes[k])
+    rng = random.Random(args.seed)
+    datasets = [i for i in range(n) if idx.id_of(i).startswith("dataset:s3://lake/")
+                and not idx.id_of(i).startswith("dataset:s3://lake/l00/")] if n < 400_000 else \
+        [i for i in rng.sample(range(n), 20_000) if idx.id_of(i).startswith("dataset:s3://lake/l")
+         and not idx.id_of(i).startswith("dataset:s3://lake/l00/")]
+    cands = closure_sizes(g, rng.sample(datasets, min(400, len(datasets))))
+    every = sizes | cands
+    picks = {"largest": largest, "k72": min(every, key=lambda k: abs(every[k] - 72_000)),
+             "mid": min(cands, key=lambda k: abs(cands[k] - 10_000)),
+             "small": min(cands, key=lambda k: abs(cands[k] - 100))}
+    res["roots"] = {k: {"id": idx.id_of(v), "closure": every[v]} for k, v in picks.items()}
+    logger.info("roots: %s", res["roots"])
+    warm: dict[str, Any] = {}
+    for label, rank in picks.items():
+        root = idx.id_of(rank)
+        big = every[rank] > 200_000
+        blast_radius(store, root)  # the first answer reads what later ones reuse
+        t_s, reached = median_time(lambda root=root: store.reach([root], way="down"), 3 if big else 7)  # type: ignore[misc]
+        t_r, order = median_time(lambda rank=rank: breadth_first_order(  # type: ignore[misc]
+            g, rank, directed=True, return_predecessors=True), 7)
+        assert len(reached) == len(order[0]) - 1, (label, len(reached), len(order[0]))
+        cpu: list[float] = []
+
+        def timed(root: str = root, cpu: list[float] = cpu) -> dict[str, Any]:
+            c = time.process_time()
+            out = blast_radius(store, root)
+            cpu.append(time.process_time() - c)
+            return out
+
+        t_b, blast = median_time(timed, 3 if big else 9)
+        warm[label] = {"root": root, "closure": len(reached), "reach_s": t_s, "scipy_bfs_s": t_r,
+                       "blast_radius_s": t_b, "blast_radius_cpu_s": statistics.median(cpu),
+                       "blast_impacted": len(blast["impacted"])}
+        logger.info("warm %s: %s", label, warm[label])
+    res["warm"] = warm
+    store.close()
+    if args.baseline is not None:
+        env = {**os.environ, "PYTHONPATH": str(args.baseline)}
+        roots_arg = json.dumps({k: v["root"] for k, v in warm.items()})
+        proc = subprocess.run([sys.executable, __file__, "_child", "baseline", db, roots_arg], env=env,
+                              capture_output=True, text=True, timeout=3600, check=False)
+        res["baseline"] = (json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0
+                           else {"error": proc.stderr[-500:]})
+        logger.info("baseline: %s", res["baseline"])
+    steward = str(Path(sys.executable).with_name("steward"))
+    mid_root = res["roots"]["mid"]["id"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    cli = subprocess.run([steward, "blast-radius", mid_root, "--format", "json", "--store", f"sqlite:///{db}"],
+                         capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res["cold_cli"] = {"s": time.perf_counter() - t, "exit": cli.returncode,
+                       "cpu_s": after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
+                       "impacted": len(json.loads(cli.stdout)["impacted"]) if cli.returncode == 0 else None,
+                       "stderr": cli.stderr[-500:]}
+    res["load_average_end"] = os.getloadavg()
+    res["finished"] = datetime.now(UTC).isoformat()
+    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, check=False).stdout.strip()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+    text = markdown_warm(res, argv)
+    (args.out / f"{args.name}.md").write_text(text)
+    print(text)
+    return 0
+
+
+def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
+    w = res["warm"]
+    lines = [
+        f"# Warm blast radius on an existing store: {res['nodes']:,} nodes, {res['lineage_edges']:,} lineage edges",
+        "",
+        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
+        f"{res['cpus']} CPUs, Python {res['python']}; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Medians; the first answer of each root is "
+        "not counted (it reads what later answers reuse). Ratios are Steward ÷ reference, from the same run. "
+        "CPU: this process's CPU time for the same calls (the machine is shared: wall time includes waiting "
+        f"for a core). Store opened and traversal index loaded in {_ms(res['open_and_index_s'])}."
+        + (f" Baseline (`--baseline`): the Steward sources at `{res['baseline']['steward']}`, timed in a child "
+           "process of the same run." if "steward" in res.get("baseline", {}) else ""),
+        "",
+        "| | Steward | reference (same run) | ratio |",
+        "|---|---|---|---|",
+        f"| cold CLI `steward blast-radius --format json`, {w['mid']['closure']:,}-node closure (whole process) | "
+        f"{_ms(res['cold_cli']['s'])} (CPU {_ms(res['cold_cli']['cpu_s'])}; exit {res['cold_cli']['exit']}) | — | — |",
+    ]
+    for label in ("largest", "k72", "mid", "small"):
+        x = w[label]
+        lines.append(f"| warm `reach`, {x['closure']:,}-node closure (`{x['root']}`) | {_ms(x['reach_s'])} | "
+                     f"scipy CSR BFS (with predecessors): {_ms(x['scipy_bfs_s'])} | "
+                     f"{_ratio(x['reach_s'], x['scipy_bfs_s'])} |")
+        lines.append(f"| warm `blast_radius`, {x['closure']:,}-node closure ({x['blast_impacted']:,} listed) | "
+                     f"{_ms(x['blast_radius_s'])} (CPU {_ms(x['blast_radius_cpu_s'])}) | scipy CSR BFS: "
+                     f"{_ms(x['scipy_bfs_s'])} | "
+                     f"{_ratio(x['blast_radius_s'], x['scipy_bfs_s'])} |")
+        old = res.get("baseline", {}).get(label)
+        if old:
+            lines.append(f"| … the same with the baseline's `blast_radius` | {_ms(old['blast_radius_s'])} (CPU "
+                         f"{_ms(old['blast_radius_cpu_s'])}) | this branch: {_ms(x['blast_radius_s'])} (CPU "
+                         f"{_ms(x['blast_radius_cpu_s'])}) | {_ratio(old['blast_radius_s'], x['blast_radius_s'])} "
+                         "slower (wall) |")
+    return "\n".join(lines) + "\n"
+
+
+# ================================================================================================
 # main
 # ================================================================================================
 def main(argv: Sequence[str] | None = None) -> int:
@@ -816,8 +983,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--skip-analyses", action="store_true", help="skip spof/audit")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="scale")
+    p.add_argument("--baseline", type=Path, help="with --db: also time blast_radius of the same roots with the "
+                   "Steward sources in this folder (e.g. an earlier commit's src/, from `git archive`), in a child "
+                   "process of the same run")
+    p.add_argument("--db", type=Path, help="skip the ingest: measure the warm answers (and the cold CLI) on this "
+                   "existing store, read-only (results: <name>.md, e.g. --name blast-fast-100k)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.db is not None:
+        return warm_existing(args, argv)
     res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
                            "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
                            "load_average_start": os.getloadavg()}
@@ -849,7 +1023,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cands = closure_sizes(g, rng.sample(mids, min(400, len(mids))))
         small = min(cands, key=lambda k: abs(cands[k] - 100))
         mid = min(cands, key=lambda k: abs(cands[k] - 10_000))
-        roots = {"largest": ids[largest], "mid": ids[mid], "small": ids[small]}
+        k72 = min(sizes | cands, key=lambda k: abs((sizes | cands)[k] - 72_000))  # the issue's 72k closure
+        roots = {"largest": ids[largest], "k72": ids[k72], "mid": ids[mid], "small": ids[small]}
         res["roots"] = {k: {"id": v, "closure": (sizes | cands)[ids.index(v)]} for k, v in roots.items()}
         logger.info("roots: %s", res["roots"])
 
@@ -877,7 +1052,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         store = open_store(f"sqlite:///{db}")
         warm: dict[str, Any] = {}
-        for label, rank in (("largest", largest), ("mid", mid), ("small", small)):
+        for label, rank in (("largest", largest), ("k72", k72), ("mid", mid), ("small", small)):
             root = ids[rank]
             store.reach([root], way="down")
             t_s, reached = median_time(lambda root=root: store.reach([root], way="down"), 7)  # type: ignore[misc]
@@ -981,7 +1156,9 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         f"{_ms(res['cold_cli_scipy']['process_wall_s'])} | "
         f"{_ratio(res['cold_cli']['s'], res['cold_cli_scipy']['process_wall_s'])} |",
     ]
-    for label in ("largest", "mid", "small"):
+    for label in ("largest", "k72", "mid", "small"):
+        if label not in w:
+            continue
         x = w[label]
         lines.append(f"| warm `reach`, {x['closure']:,}-node closure | {_ms(x['reach_s'])} | scipy CSR BFS "
                      f"(with predecessors): {_ms(x['scipy_bfs_s'])} | {_ratio(x['reach_s'], x['scipy_bfs_s'])} |")

@@ -56,10 +56,15 @@ class Identities:
     _team_by_key: dict[str, str] = field(default_factory=dict)
     #: alias key -> the declared people who all claim it (so it maps to none of them)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    #: name -> canonical id, as answered so far (the snapshot never changes)
+    _canonical: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: GraphStore) -> Identities:
-        return cls.from_records(store.find_nodes(kinds=[NodeKind.PERSON, NodeKind.TEAM]))
+        """The store's people and teams now (read once per store version: :meth:`GraphStore.derived`;
+        the snapshot is never changed after it is built)."""
+        return store.derived("identities", lambda: cls.from_records(
+            store.find_nodes(kinds=[NodeKind.PERSON, NodeKind.TEAM])))
 
     @classmethod
     def from_records(cls, records: Iterable[NodeRecord]) -> Identities:
@@ -111,6 +116,12 @@ class Identities:
     # ---- mapping -------------------------------------------------------------------------------
     def canonical(self, node_id: str) -> str:
         """The canonical id of a person or team named ``node_id``; other ids are returned as they are."""
+        found = self._canonical.get(node_id)
+        if found is None:
+            found = self._canonical[node_id] = self._canonical_of(node_id)
+        return found
+
+    def _canonical_of(self, node_id: str) -> str:
         kind, key = parse_id(node_id)
         if kind is NodeKind.PERSON:
             return self._person_by_key.get(alias_key(key), node_id)

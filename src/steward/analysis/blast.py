@@ -7,14 +7,16 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from steward.analysis.common import parse_kinds, path_to, summary, walk_down
-from steward.analysis.ownership import ROLES, OwnershipView
+import numpy as np
+
+from steward.analysis.common import members_of, parse_kinds, summary
+from steward.analysis.ownership import ROLES, OwnershipView, Reach
 from steward.errors import InvalidInputError, NotFoundError
 from steward.governance.rotations import rotations, team_shifts
-from steward.graph import ARTIFACT_KINDS, CONTAINERS, NodeKind, NodeRecord
+from steward.graph import ARTIFACT_KINDS, CONTAINERS, EdgeKind, NodeKind, NodeRecord, kind_of_id
 from steward.store.base import GraphStore
 
-__all__ = ["blast_radius"]
+__all__ = ["blast_radius", "prepare"]
 
 DEFAULT_LIMIT = 10_000
 
@@ -50,19 +52,19 @@ def blast_radius(
     kinds = parse_kinds(edge_kinds)
     # One walk a step deeper than asked tells whether the depth cap cut anything off.
     probe = None if max_depth is None else max_depth + 1
-    reached = walk_down(store, root, kinds=kinds, max_depth=probe)
+    walk = _Walk(store, root, kinds, probe)
     truncated = False
     if max_depth is not None:
-        truncated = any(r.distance > max_depth for r in reached.values())
-        reached = {k: r for k, r in reached.items() if r.distance <= max_depth}
-    records = store.get_nodes(list(reached))
-    order = sorted((r for r in records.values() if r.kind in ARTIFACT_KINDS),
-                   key=lambda r: (reached[r.id].distance, r.id))
-    if len(order) > limit:
-        order, truncated = order[:limit], True
-    listed: list[NodeRecord] = [root, *order] if root.kind in ARTIFACT_KINDS else order
-    view = OwnershipView.load(store, scope=[r.id for r in listed])
-    deployments = {r.id for r in listed if r.kind is NodeKind.DEPLOYMENT}
+        truncated = walk.deepest() > max_depth
+        walk.cut(max_depth)
+    order, more = walk.artifacts(limit)
+    truncated = truncated or more
+    listed_ids = [root.id, *order] if root.kind in ARTIFACT_KINDS else order
+    summaries = _summaries(store, listed_ids)
+    listed_ids = [i for i in listed_ids if i in summaries or i == root.id]
+    order = [i for i in order if i in summaries]
+    deployments = {i for i in listed_ids if (root.kind if i == root.id else summaries[i][0]) is NodeKind.DEPLOYMENT}
+    view = OwnershipView.load(store, scope=listed_ids)
     impacted: list[dict[str, Any]] = []
     unowned: list[str] = []
     unresolved: list[dict[str, str]] = []
@@ -70,26 +72,35 @@ def blast_radius(
     page_roles: dict[str, set[str]] = defaultdict(set)
     page_teams: dict[str, set[str]] = defaultdict(set)
     page_through: dict[str, set[str]] = defaultdict(set)
-    for rec in listed:
-        is_root = rec.id == root.id
+    pages: dict[tuple[str, int], tuple[str, list[Reach], list[str]]] = {}
+    for nid in listed_ids:
+        is_root = nid == root.id
+        kind, name = (root.kind, root.name) if is_root else summaries[nid]
+        owners, by_owner, by_steward, unresolved_claims = view.listing(nid)
         impacted.append({
-            **summary(rec),
-            "distance": 0 if is_root else reached[rec.id].distance,
-            "path": [root.id] if is_root else path_to(rec.id, root.id, reached),
-            "owners": view.owner_entries(rec.id),
+            "id": nid, "kind": kind.value, "name": name,
+            "distance": 0 if is_root else walk.distance[nid],
+            "path": [root.id] if is_root else walk.path(nid),
+            "owners": [dict(o) for o in owners],  # the view's may be shared with other answers
         })
-        if not view.active_owners(rec.id):
-            unowned.append(rec.id)
-        for c in view.unresolved(rec.id):
-            unresolved.append({"artifact": rec.id, "owner": c.named_as, "role": c.role, "source": c.source})
-        for role in ROLES:
-            for reach in view.active_reach(rec.id, role):
-                page_artifacts[reach.person].add(rec.id)
-                page_roles[reach.person].add(role)
-                if reach.via:
-                    page_teams[reach.person].add(reach.via[0])
-                    page_through[reach.person].update(reach.via[1:])
-    shifts = team_shifts(view, rotations(store, view.ids), [r.id for r in listed], now or datetime.now(UTC))
+        if not by_owner:
+            unowned.append(nid)
+        for c in unresolved_claims:
+            unresolved.append({"artifact": nid, "owner": c.named_as, "role": c.role, "source": c.source})
+        for role, people in ((ROLES[0], by_owner), (ROLES[1], by_steward)):
+            if people:  # the same owners give the same list: group the artifacts, page once per list
+                group = pages.get((role, id(people)))
+                if group is None:
+                    group = pages[(role, id(people))] = (role, people, [])
+                group[2].append(nid)
+    for role, people, grouped in pages.values():
+        for reach in people:
+            page_artifacts[reach.person].update(grouped)
+            page_roles[reach.person].add(role)
+            if reach.via:
+                page_teams[reach.person].add(reach.via[0])
+                page_through[reach.person].update(reach.via[1:])
+    shifts = team_shifts(view, rotations(store, view.ids), listed_ids, now or datetime.now(UTC))
     page_on_call: dict[str, set[str]] = defaultdict(set)
     for team, (shift, held) in shifts.items():
         for artifact, roles in held.items():
@@ -97,7 +108,7 @@ def blast_radius(
             page_roles[shift.person].update(roles)
         page_teams[shift.person].add(team)
         page_on_call[shift.person].add(team)
-    runbooks = {r.id: str(r.props["runbook"]) for r in listed
+    runbooks = {r.id: str(r.props["runbook"]) for r in store.get_nodes(sorted(deployments)).values()
                 if r.kind is NodeKind.DEPLOYMENT and isinstance(r.props.get("runbook"), str)}
     page: list[dict[str, Any]] = []
     for person, arts in page_artifacts.items():
@@ -124,9 +135,36 @@ def blast_radius(
     }
     _mark_suspects(store, result)
     if root.kind in CONTAINERS:
-        result["members"] = sorted(n for n, r in reached.items() if r.distance == 1 and r.parent == root.id
-                                   and n in records and records[n].kind is CONTAINERS[root.kind][0])
+        result["members"] = walk.members
     return result
+
+
+#: Names kept per store version at most (a long-lived server lists the same nodes again and again).
+_KEEP_SUMMARIES = 1_000_000
+
+
+def _summaries(store: GraphStore, ids: list[str]) -> dict[str, tuple[NodeKind, str]]:
+    """id -> (kind, name), from what earlier answers at this store version read where they did."""
+    kept: dict[str, tuple[NodeKind, str]] = store.derived("blast.summaries", dict)
+    missing = [i for i in ids if i not in kept]
+    if not missing:
+        return kept
+    found = store.node_summaries(missing)
+    if len(kept) + len(found) <= _KEEP_SUMMARIES:
+        kept.update(found)
+        return kept
+    return {**{i: kept[i] for i in ids if i in kept}, **found}
+
+
+def prepare(store: GraphStore) -> None:
+    """Read what every blast radius reuses until the store changes (the traversal index; people, teams,
+    memberships, the precedence; the suspect marks): ``steward serve`` does it once at start, off the
+    request path."""
+    from steward.incidents.core import suspect_index
+
+    store.closure([], way="down")
+    OwnershipView.load(store, scope=())
+    suspect_index(store, only=())
 
 
 def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:
@@ -139,3 +177,94 @@ def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:
         item["suspect"] = marks[item["id"]]
     if hit:
         result["counts"]["suspect"] = len(hit)
+
+
+class _Walk:
+    """Everything downstream of the root as :func:`steward.analysis.common.walk_down` finds it, kept as
+    the store's :class:`Closure` (arrays in (distance, id) order): ids are made only for what is listed.
+
+    Downstream of a container is its members (distance 1, parent the root) and the walk from them
+    (one step further); the root itself is never part of it.
+    """
+
+    def __init__(self, store: GraphStore, root: NodeRecord, kinds: frozenset[EdgeKind], max_depth: int | None) -> None:
+        self.root = root.id
+        self.members = members_of(store, root)
+        self.shift = 1 if self.members else 0
+        starts = self.members or [root.id]
+        depth = None if max_depth is None else max_depth - self.shift
+        self.closure = store.closure(starts, way="down", kinds=kinds, max_depth=depth)
+        self.size = len(self.closure)
+        self.distance: dict[str, int] = {m: 1 for m in self.members}
+        self._pos: dict[str, int] = {}
+        self._ids: dict[int, str] = {}
+        self._paths: dict[int, list[str]] = {}
+
+    def deepest(self) -> int:
+        """The largest distance reached (0 when nothing is); the root is not reached."""
+        for pos in range(self.size - 1, max(self.size - 3, -1), -1):  # the root is there once at most
+            if self._id(pos) != self.root:
+                return int(self.closure.distances[pos]) + self.shift
+        return 1 if self.members else 0
+
+    def cut(self, max_depth: int) -> None:
+        """Keep what is within ``max_depth`` (at least 1)."""
+        self.size = int(np.searchsorted(self.closure.distances, max_depth - self.shift, side="right"))
+
+    def artifacts(self, limit: int) -> tuple[list[str], bool]:
+        """The first ``limit`` artifacts by (distance, id), and whether there were more."""
+        out: list[str] = []
+        for m in self.members:  # distance 1, before everything the walk from them finds
+            if kind_of_id(m) in ARTIFACT_KINDS:
+                if len(out) == limit:
+                    return out, True
+                out.append(m)
+        chunk = 4096
+        dist = self.closure.distances
+        for start in range(0, self.size, chunk):
+            stop = min(start + chunk, self.size)
+            for pos, nid in enumerate(self.closure.ids(start, stop), start):
+                self._ids[pos] = nid
+                if nid == self.root or not _is_artifact(nid):
+                    continue
+                if len(out) == limit:
+                    return out, True
+                out.append(nid)
+                self._pos[nid] = pos
+                self.distance[nid] = int(dist[pos]) + self.shift
+        return out, False
+
+    def _id(self, pos: int) -> str:
+        nid = self._ids.get(pos)
+        if nid is None:
+            nid = self._ids[pos] = self.closure.ids(pos, pos + 1)[0]
+        return nid
+
+    def path(self, nid: str) -> list[str]:
+        """One shortest path root -> ``nid`` (a listed node), from the walk's parents."""
+        if nid not in self._pos:  # a member
+            return [self.root, nid]
+        parents = self.closure.parent_positions()
+        pos = self._pos[nid]
+        chain: list[int] = []
+        while pos >= 0 and pos not in self._paths:
+            if self._id(pos) == self.root:  # a walk from a container's members passing through it
+                break
+            chain.append(pos)
+            pos = int(parents[pos])
+        if pos >= 0:
+            head = self._paths.get(pos) or [self.root]
+        else:  # the walk started there: the root, or a member of it
+            start = self.closure.id_of_handle(int(self.closure.parents[chain[-1]]))
+            head = [start] if start == self.root else [self.root, start]
+        for p in reversed(chain):
+            head = [*head, self._id(p)]
+            self._paths[p] = head
+        return head
+
+
+_ARTIFACT_PREFIXES = frozenset(k.prefix for k in ARTIFACT_KINDS)
+
+
+def _is_artifact(node_id: str) -> bool:
+    return node_id.partition(":")[0] in _ARTIFACT_PREFIXES

@@ -59,7 +59,8 @@ def members_of(store: GraphStore, container: NodeRecord) -> list[str]:
     if spec is None:
         return []
     member_kind, edge = spec
-    return sorted({e.src for e in store.edges(kinds=[edge], dst=[container.id]) if kind_of_id(e.src) is member_kind})
+    return sorted({e.src for e in store.edges_at([container.id], end="dst", kinds=[edge])
+                   if kind_of_id(e.src) is member_kind})
 
 
 def containers_of(store: GraphStore, ids: Collection[str]) -> dict[str, str]:
@@ -68,7 +69,7 @@ def containers_of(store: GraphStore, ids: Collection[str]) -> dict[str, str]:
     if not members:
         return {}
     out: dict[str, str] = {}
-    for e in store.edges(kinds=sorted(CONTAINER_EDGES), src=members):
+    for e in store.edges_at(members, end="src", kinds=sorted(CONTAINER_EDGES)):
         if MEMBER_EDGE[kind_of_id(e.src)] is e.kind:
             out.setdefault(e.src, e.dst)
     return out

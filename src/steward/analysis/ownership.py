@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, NodeKind, is_kind, kind_of_id
@@ -74,6 +74,12 @@ class Reach:
     via: tuple[str, ...] = ()
 
 
+#: An artifact as a blast radius lists it: its ``owners`` entries, the active people behind its effective
+#: owners and stewards, and its effective claims naming nobody known.
+Listing = tuple[list[dict[str, object]], list[Reach], list[Reach], list[Claim]]
+_NOBODY: Listing = ([], [], [], [])
+
+
 @dataclass
 class OwnershipView:
     """A snapshot of people, teams and claims, loaded once per analysis."""
@@ -87,51 +93,48 @@ class OwnershipView:
     precedence: tuple[str, ...] = DEFAULT_PRECEDENCE
     _effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
     _expanded: dict[str, list[Reach]] = field(default_factory=dict)
+    _claims: dict[str, list[Claim]] = field(default_factory=dict)
+    _ranks: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: owner id -> (name, whether someone active is behind it, whether it is unresolved)
+    _owners: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
+    #: effective owners (in order) -> the active people behind them
+    _reaches: dict[tuple[str, ...], list[Reach]] = field(default_factory=dict)
+    _listings: dict[str, Listing] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: GraphStore, *, scope: Collection[str] | None = None) -> OwnershipView:
         """Everything (``scope=None``, for audits), or just the claims that decide who owns the
         artifacts in ``scope`` (theirs and their containers'). People, teams and memberships are
-        always loaded whole: they are few, and identities need all of them."""
-        ids = Identities.load(store)
-        member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
+        always loaded whole: they are few, and identities need all of them (read once per store
+        version: :meth:`GraphStore.derived`)."""
+        people = _people(store)
+        ids = people.ids
         container_kinds = sorted(CONTAINER_EDGES)
         if scope is None:
-            owns = store.edges(kinds=[EdgeKind.OWNS])
-            inherit = store.edges(kinds=container_kinds)
+            memo = _Memo()
+            claims_on = _claims_by_artifact(store.edges(kinds=[EdgeKind.OWNS]), ids)
+            parent_of = _parents(store.edges(kinds=container_kinds))
         else:
-            wanted = {i for i in scope if _is_member(i)}
-            inherit = store.edges(kinds=container_kinds, src=wanted) if wanted else []
-            targets = set(scope) | {e.dst for e in inherit}
-            owns = store.edges(kinds=[EdgeKind.OWNS], dst=targets) if targets else []
-        members: dict[str, list[str]] = defaultdict(list)
-        subteams: dict[str, list[str]] = defaultdict(list)
-        teams_of: dict[str, list[str]] = defaultdict(list)
-        for e in member_edges:
-            group = ids.canonical(e.dst)
-            if not is_kind(group, NodeKind.TEAM):
-                continue
-            who = ids.canonical(e.src)
-            if is_kind(who, NodeKind.TEAM):
-                if who != group and who not in subteams[group]:
-                    subteams[group].append(who)
-            elif who not in members[group]:
-                members[group].append(who)
-                teams_of[who].append(group)
-        claims_on: dict[str, list[Claim]] = defaultdict(list)
-        for e in owns:
-            if e.props.get(SUPERSEDED_PROP):  # replaced by a later change through Steward (see governance.changes)
-                continue
-            claims_on[e.dst].append(_claim(e, ids))
-        parent_of: dict[str, str] = {}
-        for e in sorted(inherit, key=lambda r: r.identity):
-            if MEMBER_EDGE.get(kind_of_id(e.src)) is e.kind and e.src not in parent_of:
-                parent_of[e.src] = e.dst
-        view = cls(ids, dict(members), dict(subteams), dict(teams_of), dict(claims_on), parent_of,
-                   read_precedence(store))
-        for team in view.teams_of.values():
-            team.sort()
-        return view
+            # What was read for an artifact (its container, its claims) and what was made of it is kept
+            # until the store changes (a fresh memo each time on a store that keeps nothing): only
+            # artifacts no answer at this version has listed yet are read.
+            memo = store.derived("ownership.memo", _Memo)
+            wanted = sorted({i for i in scope if _is_member(i) and i not in memo.parents})
+            if wanted:
+                found = _parents(store.edges_at(wanted, end="src", kinds=container_kinds))
+                for m in wanted:
+                    memo.parents[m] = found.get(m)
+            parent_of = {m: p for m in scope if (p := memo.parents.get(m)) is not None}
+            targets = set(scope) | set(parent_of.values())
+            missing = sorted(t for t in targets if t not in memo.owns)
+            if missing:
+                got = _claims_by_artifact(store.edges_at(missing, end="dst", kinds=[EdgeKind.OWNS]), ids)
+                for t in missing:
+                    memo.owns[t] = got.get(t, [])
+            claims_on = {t: found_claims for t in targets if (found_claims := memo.owns[t])}
+        return cls(ids, people.members, people.subteams, people.teams_of, claims_on, parent_of,
+                   people.precedence, _expanded=people.expanded, _owners=people.owners, _reaches=people.reaches,
+                   _listings=memo.listings, _claims=memo.claims, _effective=memo.effective)
 
     # ---- people --------------------------------------------------------------------------------
     def is_active(self, person_id: str) -> bool:
@@ -177,7 +180,11 @@ class OwnershipView:
 
     # ---- claims --------------------------------------------------------------------------------
     def _rank(self, origin: str) -> tuple[int, str]:
-        return (self.precedence.index(origin), "") if origin in self.precedence else (len(self.precedence), origin)
+        rank = self._ranks.get(origin)
+        if rank is None:
+            rank = self._ranks[origin] = ((self.precedence.index(origin), "") if origin in self.precedence
+                                          else (len(self.precedence), origin))
+        return rank
 
     def _sorted(self, claims: list[Claim]) -> list[Claim]:
         return sorted(claims, key=lambda c: (c.role, self._rank(c.origin), c.inherited_from or "", c.owner, c.source))
@@ -193,7 +200,15 @@ class OwnershipView:
 
     def claims(self, artifact: str) -> list[Claim]:
         """Every claim that applies: the artifact's own, and its container's (inherited)."""
-        return self._sorted(list(self.claims_on.get(artifact, [])) + self.inherited(artifact))
+        found = self._claims.get(artifact)
+        if found is None:
+            own = self.claims_on.get(artifact)
+            if own is None and artifact not in self.parent_of:
+                found = []
+            else:
+                found = self._sorted(list(own or []) + self.inherited(artifact))
+            self._claims[artifact] = found
+        return found
 
     def effective(self, artifact: str, role: str) -> list[Claim]:
         key = (artifact, role)
@@ -210,11 +225,7 @@ class OwnershipView:
         return self._effective[key]
 
     def active_reach(self, artifact: str, role: str) -> list[Reach]:
-        out: dict[str, Reach] = {}
-        for c in self.effective(artifact, role):
-            for r in self.expand(c.owner):
-                out.setdefault(r.person, r)
-        return [out[p] for p in sorted(out)]
+        return self._reach_of(self.effective(artifact, role))
 
     def active_people(self, artifact: str, role: str) -> list[str]:
         return [r.person for r in self.active_reach(artifact, role)]
@@ -227,21 +238,67 @@ class OwnershipView:
 
     def unresolved(self, artifact: str) -> list[Claim]:
         """Effective claims on ``artifact`` whose owner is a name that maps to nobody."""
-        return [c for role in ROLES for c in self.effective(artifact, role) if self.ids.is_unresolved(c.owner)]
+        return [c for role in ROLES for c in self.effective(artifact, role) if self._owner(c.owner)[2]]
+
+    def _owner(self, owner: str) -> tuple[str, bool, bool]:
+        info = self._owners.get(owner)
+        if info is None:
+            info = self._owners[owner] = (self.name(owner), self.owner_active(owner), self.ids.is_unresolved(owner))
+        return info
+
+    def listing(self, artifact: str) -> Listing:
+        """What a blast radius shows of an artifact, in one go: :meth:`owner_entries`, the active people
+        behind its effective owners and stewards (:meth:`active_reach`), and :meth:`unresolved`. Views
+        loaded for a scope on a store that keeps derived answers share them until the store changes:
+        treat them as read-only."""
+        found = self._listings.get(artifact)
+        if found is not None:
+            return found
+        claims = self.claims(artifact)
+        if not claims:
+            found = _NOBODY
+        else:
+            owners, stewards = self.effective(artifact, "owner"), self.effective(artifact, "steward")
+            effective = {(c.owner, c.role, c.source, c.inherited_from) for c in (*owners, *stewards)}
+            unresolved = [c for c in (*owners, *stewards) if self._owner(c.owner)[2]]
+            found = (self._entries(claims, effective), self._reach_of(owners), self._reach_of(stewards), unresolved)
+        self._listings[artifact] = found
+        return found
+
+    def _reach_of(self, effective: list[Claim]) -> list[Reach]:
+        owners = tuple(c.owner for c in effective)
+        if not owners:
+            return []
+        found = self._reaches.get(owners)
+        if found is None:  # the same owners (a team owning many things) expand the same way
+            out: dict[str, Reach] = {}
+            for owner in owners:
+                for r in self.expand(owner):
+                    out.setdefault(r.person, r)
+            found = self._reaches[owners] = [out[p] for p in sorted(out)]
+        return found
 
     def owner_entries(self, artifact: str) -> list[dict[str, object]]:
         """The JSON ``owners`` list: every claim, active or not, with its source; effective ones marked."""
+        claims = self.claims(artifact)
+        if not claims:
+            return []
         effective = {(c.owner, c.role, c.source, c.inherited_from) for r in ROLES for c in self.effective(artifact, r)}
+        return self._entries(claims, effective)
+
+    def _entries(self, claims: list[Claim], effective: set[tuple[str, str, str, str | None]]
+                 ) -> list[dict[str, object]]:
         out = []
-        for c in self.claims(artifact):
+        for c in claims:
+            name, active, unresolved = self._owner(c.owner)
             entry: dict[str, object] = {
-                "id": c.owner, "name": self.name(c.owner), "role": c.role, "active": self.owner_active(c.owner),
+                "id": c.owner, "name": name, "role": c.role, "active": active,
                 "source": c.source, "origin": c.origin,
                 "effective": (c.owner, c.role, c.source, c.inherited_from) in effective,
             }
             if c.named_as != c.owner:
                 entry["named_as"] = c.named_as
-            if self.ids.is_unresolved(c.owner):
+            if unresolved:
                 entry["unresolved"] = True
             if c.inherited_from:
                 entry["inherited_from"] = c.inherited_from
@@ -275,8 +332,80 @@ class OwnershipView:
         return any(self._in_team(person, sub, seen | {team}) for sub in self.subteams.get(team, []) if sub not in seen)
 
 
+def _parents(inherit: Iterable[EdgeRecord]) -> dict[str, str]:
+    """member -> its container, from member -> container edges (the first by identity)."""
+    parent_of: dict[str, str] = {}
+    for e in sorted(inherit, key=lambda r: r.identity):
+        if MEMBER_EDGE.get(kind_of_id(e.src)) is e.kind and e.src not in parent_of:
+            parent_of[e.src] = e.dst
+    return parent_of
+
+
+def _claims_by_artifact(owns: Iterable[EdgeRecord], ids: Identities) -> dict[str, list[Claim]]:
+    claims_on: dict[str, list[Claim]] = defaultdict(list)
+    for e in owns:
+        if e.props.get(SUPERSEDED_PROP):  # replaced by a later change through Steward (see governance.changes)
+            continue
+        claims_on[e.dst].append(_claim(e, ids))
+    return dict(claims_on)
+
+
+@dataclass
+class _Memo:
+    """Per artifact, what scoped views read and compute alike (shared until the store changes)."""
+
+    parents: dict[str, str | None] = field(default_factory=dict)  # member -> its container (None: none)
+    owns: dict[str, list[Claim]] = field(default_factory=dict)  # artifact -> its own claims
+    claims: dict[str, list[Claim]] = field(default_factory=dict)
+    effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
+    listings: dict[str, Listing] = field(default_factory=dict)
+
+
+@dataclass
+class _People:
+    """What every view shares until the store changes: identities, memberships, the precedence, and
+    the people each owner expands to (which depends on nothing else)."""
+
+    ids: Identities
+    members: dict[str, list[str]]
+    subteams: dict[str, list[str]]
+    teams_of: dict[str, list[str]]
+    precedence: tuple[str, ...]
+    expanded: dict[str, list[Reach]] = field(default_factory=dict)
+    owners: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
+    reaches: dict[tuple[str, ...], list[Reach]] = field(default_factory=dict)
+
+
+def _people(store: GraphStore) -> _People:
+    return store.derived("ownership.people", lambda: _load_people(store))
+
+
+def _load_people(store: GraphStore) -> _People:
+    ids = Identities.load(store)
+    members: dict[str, list[str]] = defaultdict(list)
+    subteams: dict[str, list[str]] = defaultdict(list)
+    teams_of: dict[str, list[str]] = defaultdict(list)
+    for e in store.edges(kinds=[EdgeKind.MEMBER_OF]):
+        group = ids.canonical(e.dst)
+        if not is_kind(group, NodeKind.TEAM):
+            continue
+        who = ids.canonical(e.src)
+        if is_kind(who, NodeKind.TEAM):
+            if who != group and who not in subteams[group]:
+                subteams[group].append(who)
+        elif who not in members[group]:
+            members[group].append(who)
+            teams_of[who].append(group)
+    for teams in teams_of.values():
+        teams.sort()
+    return _People(ids, dict(members), dict(subteams), dict(teams_of), read_precedence(store))
+
+
+_MEMBER_PREFIXES = frozenset(k.prefix for k in MEMBER_EDGE)
+
+
 def _is_member(node_id: str) -> bool:
-    return kind_of_id(node_id) in MEMBER_EDGE
+    return node_id.partition(":")[0] in _MEMBER_PREFIXES
 
 
 def _claim(e: EdgeRecord, ids: Identities) -> Claim:

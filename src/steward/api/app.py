@@ -36,13 +36,17 @@ API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, warm_up: bool = False) -> FastAPI:
+    """The application. ``warm_up``: once started, read what answers reuse off the request path
+    (``steward serve`` does; see :meth:`StoreHolder.warm_up`)."""
     settings = settings or Settings()
     holder = StoreHolder(settings)
     cypher_pool = CypherPool(holder, workers=max(1, settings.cypher_workers))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            holder.warm_up()
         yield
         cypher_pool.close()
         holder.close()

@@ -85,6 +85,25 @@ class StoreHolder:
                     raise _as_store_unavailable(exc) from exc
             return self._store
 
+    def warm_up(self) -> threading.Thread | None:
+        """For an embedded store, open it and read what every answer reuses (the traversal index; people,
+        teams and claims) in a thread of its own, so the first requests find them ready. The service
+        answers meanwhile; a store that cannot be opened is left to the first request to report."""
+        if self._store is None and not self._settings.store.startswith("sqlite:"):
+            return None
+
+        def work() -> None:
+            from steward.analysis.blast import prepare
+
+            try:
+                prepare(self.get())
+            except Exception:
+                logger.debug("warming up the store failed; the first request will say why", exc_info=True)
+
+        thread = threading.Thread(target=work, name="steward-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     @property
     def store_uri(self) -> str:
         return self._store.uri if self._store is not None else self._settings.store

@@ -226,10 +226,12 @@ def team_shifts(
     from steward.analysis.ownership import ROLES
 
     held: dict[str, dict[str, set[str]]] = {}
+    if not rots:
+        return {}
     for artifact in artifacts:
         for role in ROLES:
             for c in view.effective(artifact, role):
-                if is_kind(c.owner, NodeKind.TEAM) and c.owner in rots:
+                if c.owner in rots and is_kind(c.owner, NodeKind.TEAM):
                     held.setdefault(c.owner, {}).setdefault(artifact, set()).add(role)
     out: dict[str, tuple[Shift, dict[str, set[str]]]] = {}
     for team in sorted(held):

@@ -345,9 +345,17 @@ def incident_history(store: GraphStore, artifact: str) -> list[dict[str, Any]]:
 def suspect_index(store: GraphStore, *, only: Collection[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """artifact id -> the unresolved incidents it is suspect under (the incident's own artifact at
     distance 0, everything frozen downstream of it, and whatever lineage leads to from it now); only
-    for the ids in ``only`` when given."""
+    for the ids in ``only`` when given.
+
+    Every blast radius asks: the whole index is computed once per store version (any write, an
+    incident's included, moves it: :meth:`GraphStore.derived`) and each answer gets copies."""
+    full = store.derived("incidents.suspect_index", lambda: _suspect_index(store))
+    keys = full.keys() if only is None else [n for n in dict.fromkeys(only) if n in full]
+    return {n: [dict(m) for m in full[n]] for n in keys}
+
+
+def _suspect_index(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
-    wanted = None if only is None else set(only)
     for rec in store.get_records(INDEX_KIND):
         if not rec.doc.get("open"):
             continue
@@ -358,7 +366,7 @@ def suspect_index(store: GraphStore, *, only: Collection[str] | None = None) -> 
         if root is not None:
             live = {n: r.distance for n, r in walk_down(store, root).items()}
             live[root.id] = 0
-        for node in (set(frozen) | set(live)) if wanted is None else (set(frozen) | set(live)) & wanted:
+        for node in set(frozen) | set(live):
             dist = live.get(node, frozen.get(node, 0))
             out.setdefault(node, []).append({**marker, "distance": dist, "frozen": node in frozen})
     for markers in out.values():

@@ -18,7 +18,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -147,6 +147,11 @@ class AsOfStore(EmbeddedStore):
 
     def as_of(self, moment: str | datetime) -> GraphStore:
         return self.parent.as_of(moment)
+
+    def cache_stamp(self) -> Hashable | None:
+        """The view's own stamp with the live store's: settings and records are read from the live store."""
+        live = self.parent.cache_stamp()
+        return None if live is None else (super().cache_stamp(), live)
 
     def close(self) -> None:
         try:

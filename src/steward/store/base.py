@@ -10,13 +10,16 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
+import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, Protocol, Self
+from typing import Any, Literal, NamedTuple, Protocol, Self, TypeVar, cast
 
+import numpy as np
+import numpy.typing as npt
 import rfc8785
 
 from steward.errors import InvalidInputError, UnsupportedError
@@ -34,8 +37,8 @@ from steward.graph import (
 )
 
 __all__ = [
-    "Counts", "EdgeVersion", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion", "PlanGate", "Reached",
-    "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected", "leaf_hash", "seal",
+    "Closure", "Counts", "EdgeVersion", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion", "PlanGate",
+    "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected", "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -241,6 +244,67 @@ def bfs(
     return found
 
 
+T = TypeVar("T")
+_CACHE_LOCK = threading.Lock()
+_MISSING = object()
+Ints = npt.NDArray[np.int64]
+
+
+class Closure:
+    """A closure walk's result as integer arrays in (distance, id) order: ``nodes[i]`` is a handle whose
+    integer order is the ids' string order, at ``distances[i]``, reached from ``parents[i]`` (the smallest
+    predecessor one step closer, as in :class:`Reached`). Handles become ids only when asked
+    (:meth:`ids`), so a listing of the first ten thousand of a large closure decodes ten thousand ids.
+    """
+
+    def __init__(self, nodes: Ints, distances: Ints, parents: Ints, decode: Callable[[Ints], list[str]]) -> None:
+        self.nodes = nodes
+        self.distances = distances
+        self.parents = parents
+        self._decode = decode
+        self._parent_pos: Ints | None = None
+
+    @classmethod
+    def from_reached(cls, reached: Mapping[str, Reached]) -> Closure:
+        names = sorted({*reached, *(r.parent for r in reached.values())})
+        rank = {s: i for i, s in enumerate(names)}
+        order = sorted(reached.items(), key=lambda kv: (kv[1].distance, kv[0]))
+        n = len(order)
+        nodes = np.fromiter((rank[k] for k, _ in order), dtype=np.int64, count=n)
+        dist = np.fromiter((r.distance for _, r in order), dtype=np.int64, count=n)
+        par = np.fromiter((rank[r.parent] for _, r in order), dtype=np.int64, count=n)
+        return cls(nodes, dist, par, lambda handles: [names[h] for h in handles.tolist()])
+
+    def __len__(self) -> int:
+        return int(self.nodes.size)
+
+    def ids(self, start: int, stop: int) -> list[str]:
+        """The ids at positions ``start:stop``."""
+        return self._decode(self.nodes[start:stop])
+
+    def id_of_handle(self, handle: int) -> str:
+        return self._decode(np.array([handle], dtype=np.int64))[0]
+
+    def parent_positions(self) -> Ints:
+        """Position of each node's parent in this closure, -1 where the parent is a start."""
+        if self._parent_pos is None:
+            n = self.nodes.size
+            if n == 0:
+                self._parent_pos = np.zeros(0, dtype=np.int64)
+            else:
+                order = np.argsort(self.nodes, kind="stable")
+                by_handle = self.nodes[order]
+                at = np.minimum(np.searchsorted(by_handle, self.parents), n - 1)
+                self._parent_pos = np.where(by_handle[at] == self.parents, order[at], -1)
+        return self._parent_pos
+
+    def to_reached(self) -> dict[str, Reached]:
+        """The same walk as :meth:`GraphStore.reach` answers it."""
+        names = self.ids(0, len(self))
+        parents = self._decode(self.parents)
+        return {k: Reached(d, p) for k, d, p in zip(names, self.distances.tolist(), parents, strict=True)}
+
+
 class GraphStore(abc.ABC):
     """Storage of the property graph. All methods are keyword-only past the first argument.
 
@@ -257,6 +321,8 @@ class GraphStore(abc.ABC):
     log_hook: LogHook | None = None
     #: Views of the graph at past moments, kept by :meth:`as_of` (closed with the store).
     _views: OrderedDict[str, Any] | None = None
+    #: What :meth:`derived` keeps: the stamp it was derived at, and key -> value.
+    _derived: tuple[Hashable, dict[str, Any]] | None = None
 
     # ---- writes --------------------------------------------------------------------------------
     def upsert(
@@ -549,6 +615,53 @@ class GraphStore(abc.ABC):
         if not out:
             raise InvalidInputError("at least one edge kind is needed for a walk")
         return sorted(set(out))
+
+    # ---- fast answers (issue 12): closures as arrays, narrow reads, caches per store version ----------
+    def cache_stamp(self) -> Hashable | None:
+        """A value that changes whenever anything in this store changes (a commit by this process or any
+        other: graph, governance records, state), so answers derived from it can be cached until then.
+        None (the default): this store cannot tell, and nothing is cached."""
+        return None
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """``build()``, kept until :meth:`cache_stamp` moves (not kept at all when it is None). The stamp
+        is read before building: a write racing with the build leaves a stale stamp, never a stale answer."""
+        stamp = self.cache_stamp()
+        if stamp is None:
+            return build()
+        with _CACHE_LOCK:
+            held = self._derived
+            if held is None or held[0] != stamp:
+                held = self._derived = (stamp, {})
+            found = held[1].get(key, _MISSING)
+        if found is not _MISSING:
+            return cast(T, found)
+        value = build()
+        with _CACHE_LOCK:
+            current = self._derived
+            if current is not None and current[0] == stamp:
+                current[1][key] = value
+        return value
+
+    def closure(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> Closure:
+        """:meth:`reach` as a :class:`Closure`: the same nodes, distances and parents, in (distance, id)
+        order. Backends with an integer traversal index answer it without making a string per node."""
+        return Closure.from_reached(self.reach(starts, way=way, kinds=kinds, max_depth=max_depth))
+
+    def edges_at(self, ids: Collection[str], *, end: Literal["src", "dst"], kinds: Collection[EdgeKind]
+                 ) -> list[EdgeRecord]:
+        """The edges of these kinds leaving (``end="src"``) or entering (``"dst"``) the nodes ``ids``,
+        sorted by identity: :meth:`edges` with one endpoint filter, read endpoint first."""
+        if not ids:
+            return []
+        return self.edges(kinds=kinds, src=ids) if end == "src" else self.edges(kinds=kinds, dst=ids)
+
+    def node_summaries(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
+        """id -> (kind, name) of the nodes that exist among ``ids`` (what a listing shows; no properties)."""
+        return {i: (r.kind, r.name) for i, r in self.get_nodes(ids).items()}
 
 
 def search_rank(text: str, record: NodeRecord) -> tuple[int, str]:

@@ -19,10 +19,12 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+
+import numpy as np
 
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import (
@@ -38,6 +40,7 @@ from steward.graph import (
     Props,
 )
 from steward.store.base import (
+    Closure,
     Counts,
     EdgeRow,
     EdgeVersion,
@@ -990,3 +993,54 @@ class EmbeddedStore(GraphStore):
             finally:
                 self._wrote = False
                 self._db.close()
+
+    # ---- fast answers (issue 12; blastfast): stamps, closures as arrays, narrow reads ----------------
+    def cache_stamp(self) -> Hashable | None:
+        """SQLite's ``data_version`` (moves when another connection commits) with this connection's
+        ``total_changes`` (moves with every row this process writes: graph, records, state)."""
+        def read() -> tuple[int, int]:
+            row = self._db.execute("PRAGMA data_version").fetchone()
+            return int(row[0]), self._db.total_changes
+
+        return self._guard(read)
+
+    def closure(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> Closure:
+        allowed = self._check_kinds(kinds)
+        empty = np.zeros(0, dtype=np.int64)
+        if max_depth is not None and max_depth <= 0:
+            return Closure(empty, empty, empty, lambda h: [])
+        idx = self.compact_index()
+        ranks = [r for r in (idx.rank(s) for s in set(starts)) if r is not None]
+        if not ranks:
+            return Closure(empty, empty, empty, lambda h: [])
+        nodes, dist, par = idx.bfs(ranks, way=way, mask=idx.mask(allowed), max_depth=max_depth)
+        return Closure(nodes, dist, par, idx.ids_of)
+
+    def edges_at(self, ids: Collection[str], *, end: Literal["src", "dst"], kinds: Collection[EdgeKind]
+                 ) -> list[EdgeRecord]:
+        if not ids:
+            return []
+        column = "src" if end == "src" else "dst"
+        # driven by the ids: the primary key (src, kind, ...) or the dst index, never a scan of a kind
+        sql = f"SELECT e.* FROM json_each(?) j CROSS JOIN edges e ON e.{column} = j.value WHERE e.kind IN {_IN}"
+        params = (json.dumps(sorted(set(ids))), json.dumps(sorted({EdgeKind(k).value for k in kinds})))
+
+        def read() -> list[EdgeRecord]:
+            return [EdgeRecord(s, EdgeKind(k), d, key, source, {} if props == "{}" else json.loads(props), seen)
+                    for s, k, d, key, source, props, seen in self._db.execute(sql, params)]
+
+        return sorted(self._guard(read), key=lambda r: r.identity)
+
+    def node_summaries(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
+        if not ids:
+            return {}
+        kinds = {k.value: k for k in NodeKind}
+
+        def read() -> dict[str, tuple[NodeKind, str]]:
+            rows = self._db.execute(f"SELECT id, kind, name FROM nodes WHERE id IN {_IN}", (json.dumps(list(ids)),))
+            return {i: (kinds[k], n) for i, k, n in rows}
+
+        return self._guard(read)

@@ -1,0 +1,262 @@
+"""HTTP blast radius on a large embedded store (issue 12): ``steward serve`` start-up, then latencies.
+
+On an existing store (e.g. a COPY of the scale benchmark's ``g500k.db``: a viewer token is written into
+it, so never point this at a shared original; ``--copy-from`` makes the copy), this
+
+* picks ``--roots`` random datasets whose downstream closure holds fewer than ``--max-closure`` nodes
+  (from the store's own traversal index, before the server starts);
+* starts ``steward serve`` in its own process and measures, from the moment the process is started,
+  when ``/livez`` first answers, when ``/readyz`` first says ready, and when the first
+  ``GET /api/v1/blast-radius/{id}`` (with the token) has answered;
+* sends ``--requests`` blast-radius requests over those roots, one at a time and then from
+  ``--concurrency`` concurrent clients, each through real HTTP with the token, and reports p50 / p90 /
+  p99 / max per phase, the errors (the goal is zero), the closure sizes and the load average.
+
+Results: ``<out>/<name>.json`` and ``<out>/<name>.md``. A measurement, not a test: nothing asserts a speed.
+Run: ``.venv/bin/python benchmarks/http_scale.py --db /work/scale-x/g500k.db --copy-from /work/scale/g500k.db``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_test import free_port, summary, viewer_token
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_store(source: Path, dest: Path) -> None:
+    """``source`` and its traversal index, copied to ``dest`` (when ``dest`` is not there yet)."""
+    if dest.exists():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    import sqlite3
+
+    # a consistent copy even if the source has a WAL: SQLite's own backup, read-only on the source
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(str(dest))
+    src.backup(dst)
+    dst.close()
+    src.close()
+    idx = source.with_name(source.name + ".idx")
+    if idx.exists():
+        shutil.copyfile(idx, dest.with_name(dest.name + ".idx"))
+
+
+def pick_roots(db: Path, count: int, max_closure: int, seed: int) -> list[tuple[str, int]]:
+    """``count`` random datasets with a downstream closure under ``max_closure`` nodes, with their sizes:
+    as many from each decade of closure sizes (10-99, 100-999, 1,000-9,999 nodes) where there are some
+    (most datasets of a layered organisation are leaves, which would say little)."""
+    from steward.graph import LINEAGE_EDGES
+    from steward.store import open_store
+    from steward.store.embedded import EmbeddedStore
+
+    rng = random.Random(seed)
+    store = open_store(f"sqlite:///{db}")
+    assert isinstance(store, EmbeddedStore)
+    try:
+        idx = store.compact_index()
+        mask = idx.mask(LINEAGE_EDGES)
+        bands = [(10, 100), (100, 1_000), (1_000, max_closure)]
+        per_band: dict[tuple[int, int], list[tuple[str, int]]] = {b: [] for b in bands}
+        tries = 0
+        while sum(len(v) for v in per_band.values()) < count and tries < count * 400:
+            tries += 1
+            i = rng.randrange(idx.n)
+            nid = idx.id_of(i)
+            if not nid.startswith("dataset:"):
+                continue
+            nodes, _, _ = idx.bfs([i], way="down", mask=mask, max_depth=None)
+            for lo, hi in bands:
+                if lo <= nodes.size < hi and len(per_band[(lo, hi)]) < -(-count // len(bands)):
+                    per_band[(lo, hi)].append((nid, int(nodes.size)))
+        return [r for b in bands for r in per_band[b]]
+    finally:
+        store.close()
+
+
+class Server:
+    """``steward serve`` in its own process; the moments it first answered, from its start."""
+
+    def __init__(self, store: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "STEWARD_STORE": store, "STEWARD_API_TOKEN": secrets.token_urlsafe(24)}
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([sys.executable, "-m", "steward.cli", "serve", "--port", str(self.port)],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def wait(self, path: str, *, headers: dict[str, str] | None = None, timeout: float = 120) -> float:
+        """Poll ``path`` until it answers 200; seconds since the process started."""
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.url, timeout=60, headers=headers) as client:
+            while True:
+                try:
+                    if client.get(path).status_code == 200:
+                        return time.monotonic() - self.started
+                except httpx.TransportError:
+                    pass
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    err = self.process.stderr.read()[-2000:] if self.process.stderr else ""
+                    raise SystemExit(f"steward serve did not answer {path}: {err}")
+                time.sleep(0.01)
+
+    def cpu_s(self) -> float:
+        """CPU time (user + system) the server process has used so far: the machine is shared, so wall
+        times include waiting for a core; this does not."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def measure(url: str, token: str, sizes: dict[str, int], requests: int, concurrency: int,
+                  rng: random.Random) -> dict[str, Any]:
+    """``requests`` blast radii over the roots (id -> closure size) from ``concurrency`` clients:
+    latencies, also per decade of closure size, and errors."""
+    roots = sorted(sizes)
+    queue = [rng.choice(roots) for _ in range(requests)]
+    times: list[float] = []
+    by_band: dict[str, list[float]] = {}
+    errors: list[str] = []
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60,
+                                     headers={"Authorization": f"Bearer {token}"}) as http:
+            while queue:
+                root = queue.pop()
+                t = time.monotonic()
+                resp = await http.get(f"/api/v1/blast-radius/{quote(root, safe='')}")
+                times.append(time.monotonic() - t)
+                band = f"{10 ** len(str(max(sizes[root], 1))) // 10:,}+"
+                by_band.setdefault(band, []).append(times[-1])
+                if resp.status_code != 200:
+                    errors.append(f"{resp.status_code} {root}: {resp.text[:200]}")
+
+    t = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    wall = time.monotonic() - t
+    return {**summary(times), "requests": len(times), "concurrency": concurrency, "wall_s": round(wall, 2),
+            "per_s": round(len(times) / wall, 1), "errors": len(errors), "error_samples": errors[:5],
+            "by_closure": {band: summary(ts) for band, ts in sorted(by_band.items(), key=lambda kv: len(kv[0]))}}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", type=Path, required=True, help="the store to serve (a token is written into it)")
+    p.add_argument("--copy-from", type=Path, help="copy this store (and its .idx) to --db first, if --db is missing")
+    p.add_argument("--roots", type=int, default=60, help="distinct roots to ask about")
+    p.add_argument("--max-closure", type=int, default=10_000, help="only roots with a smaller downstream closure")
+    p.add_argument("--requests", type=int, default=300, help="requests per phase")
+    p.add_argument("--concurrency", type=int, default=4, help="concurrent clients in the second phase")
+    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
+    p.add_argument("--name", default="http_scale")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if args.copy_from is not None:
+        copy_store(args.copy_from, args.db)
+    store = f"sqlite:///{args.db}"
+    res: dict[str, Any] = {"db": str(args.db), "cpus": os.cpu_count(), "python": platform.python_version(),
+                           "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    token = viewer_token(store)
+    picked = pick_roots(args.db, args.roots, args.max_closure, args.seed)
+    roots = [r for r, _ in picked]
+    sizes = sorted(s for _, s in picked)
+    res["roots"] = {"count": len(roots), "closure_min": sizes[0], "closure_median": sizes[len(sizes) // 2],
+                    "closure_max": sizes[-1]}
+    server = Server(store)
+    try:
+        auth = {"Authorization": f"Bearer {token}"}
+        res["livez_s"] = server.wait("/livez")
+        res["livez_cpu_s"] = server.cpu_s()
+        res["readyz_s"] = server.wait("/readyz")
+        first = f"/api/v1/blast-radius/{quote(roots[0], safe='')}"
+        res["first_blast_radius_s"] = server.wait(first, headers=auth)
+        res["first_blast_radius_cpu_s"] = server.cpu_s()
+        rng = random.Random(args.seed)
+        sizes_of = dict(picked)
+        for phase, clients in (("sequential", 1), ("concurrent", args.concurrency)):
+            before = server.cpu_s()
+            res[phase] = asyncio.run(measure(server.url, token, sizes_of, args.requests, clients, rng))
+            res[phase]["server_cpu_ms_per_request"] = round((server.cpu_s() - before) * 1000 / args.requests, 1)
+    finally:
+        server.stop()
+    res["load_average_end"] = os.getloadavg()
+    res["finished"] = datetime.now(UTC).isoformat()
+    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
+                                       capture_output=True, text=True, check=False).stdout.strip()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2) + "\n")
+    text = markdown(res, argv)
+    (args.out / f"{args.name}.md").write_text(text)
+    print(text)
+    return 0
+
+
+def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
+    r = res["roots"]
+    lines = [
+        "# HTTP blast radius on a large embedded store",
+        "",
+        f"`.venv/bin/python benchmarks/http_scale.py {' '.join(argv)}` — commit {res['git_commit']}, "
+        f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
+        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Every request goes through real HTTP on "
+        "loopback with a viewer token.",
+        "",
+        f"Roots: {r['count']} random datasets with closures of {r['closure_min']:,} to {r['closure_max']:,} "
+        "nodes "
+        f"(median {r['closure_median']:,}).",
+        "",
+        "| start-up (from the process start) | seconds | server CPU used by then |",
+        "|---|---|---|",
+        f"| `/livez` answers | {res['livez_s']:.2f} | {res['livez_cpu_s']:.2f} s |",
+        f"| `/readyz` says ready | {res['readyz_s']:.2f} | |",
+        f"| first `GET /api/v1/blast-radius/{{id}}` answered | {res['first_blast_radius_s']:.2f} | "
+        f"{res['first_blast_radius_cpu_s']:.2f} s |",
+        "",
+        "| blast radius | requests | p50 | p90 | p99 | max | per second | errors | server CPU per request |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label in ("sequential", "concurrent"):
+        x = res[label]
+        lines.append(f"| {label} ({x['concurrency']} client{'s' if x['concurrency'] > 1 else ''}) | {x['requests']} "
+                     f"| {x['p50_ms']} ms | {x['p90_ms']} ms | {x['p99_ms']} ms | {x['max_ms']} ms | {x['per_s']} "
+                     f"| {x['errors']} | {x['server_cpu_ms_per_request']} ms |")
+        for band, b in x["by_closure"].items():
+            lines.append(f"| … closures of {band} nodes | {b['n']} | {b['p50_ms']} ms | {b['p90_ms']} ms | "
+                         f"{b['p99_ms']} ms | {b['max_ms']} ms | | | |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
