@@ -149,7 +149,7 @@ def _summaries(store: GraphStore, ids: list[str]) -> dict[str, tuple[NodeKind, s
     missing = [i for i in ids if i not in kept]
     if not missing:
         return kept
-    found = store.node_summaries(missing)
+    found = store.summaries_by_id(missing)
     if len(kept) + len(found) <= _KEEP_SUMMARIES:
         kept.update(found)
         return kept

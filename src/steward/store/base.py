@@ -659,7 +659,7 @@ class GraphStore(abc.ABC):
             return []
         return self.edges(kinds=kinds, src=ids) if end == "src" else self.edges(kinds=kinds, dst=ids)
 
-    def node_summaries(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
+    def summaries_by_id(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
         """id -> (kind, name) of the nodes that exist among ``ids`` (what a listing shows; no properties)."""
         return {i: (r.kind, r.name) for i, r in self.get_nodes(ids).items()}
 

@@ -1034,7 +1034,7 @@ class EmbeddedStore(GraphStore):
 
         return sorted(self._guard(read), key=lambda r: r.identity)
 
-    def node_summaries(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
+    def summaries_by_id(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
         if not ids:
             return {}
         kinds = {k.value: k for k in NodeKind}
