@@ -426,7 +426,9 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
     from steward.store.neo4j import Neo4jStore
 
     server = acquire_neo4j()
-    out: dict[str, Any] = {"how": server.how}
+    out: dict[str, Any] = {"how": server.how, "memory": {
+        "heap": os.environ.get("STEWARD_NEO4J_HEAP") or "768m (default)",
+        "pagecache": os.environ.get("STEWARD_NEO4J_PAGECACHE") or "128m (default)"}}
     try:
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
@@ -590,7 +592,11 @@ def neo4j_rows(neo: dict[str, Any]) -> list[str]:
                  f"{fl['rows_per_s']:,.0f} rows/s ({_ms(fl['s'])}; load {fl['load_before'][0]:.1f})") if fl else \
         neo.get("floor_error", "—")
     ing_load = f"; load {ing['load_before'][0]:.1f}" if "load_before" in ing else ""
-    lines = [
+    mem = neo.get("memory")
+    lines = [] if not mem or neo.get("how") != "local" else [
+        f"| Neo4j server memory (local JVM; `STEWARD_NEO4J_HEAP` / `STEWARD_NEO4J_PAGECACHE`) | heap {mem['heap']}, "
+        f"page cache {mem['pagecache']} | — | — |"]
+    lines += [
         f"| ingest Neo4j, {ing['rows']:,} rows (with history versions) | {ing['rows_per_s']:,.0f} rows/s "
         f"({_ms(ing['ingest_s'])}{ing_load}) | {floor_txt} | "
         f"{_ratio(ing['ingest_s'], fl['s']) + ' of the time' if fl else '—'} |",

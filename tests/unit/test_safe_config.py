@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from steward.local import neo4j_server
@@ -41,7 +42,7 @@ def test_compose_configures_neo4j_safe_and_requires_the_token() -> None:
 
 def test_the_test_server_is_configured_safe() -> None:
     conf = neo4j_server._CONF_TEMPLATE.format(port=7687, procedures=neo4j_server.PROCEDURE_ALLOWLIST,
-                                              tx_timeout=neo4j_server.TRANSACTION_TIMEOUT)
+                                              tx_timeout=neo4j_server.TRANSACTION_TIMEOUT, pagecache="128m")
     lines = dict(line.split("=", 1) for line in conf.splitlines() if "=" in line and not line.startswith("#"))
     for setting, value in SAFE.items():
         assert setting in lines, setting
@@ -49,3 +50,14 @@ def test_the_test_server_is_configured_safe() -> None:
             assert lines[setting] == value
     assert lines["server.directories.import"] == "import"
     assert lines["db.transaction.timeout"] != "0s"
+
+
+def test_the_local_server_memory_comes_from_the_environment_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STEWARD_NEO4J_PAGECACHE", raising=False)
+    assert neo4j_server._memory_setting("STEWARD_NEO4J_PAGECACHE", "128m") == "128m"
+    monkeypatch.setenv("STEWARD_NEO4J_PAGECACHE", "2G")
+    assert neo4j_server._memory_setting("STEWARD_NEO4J_PAGECACHE", "128m") == "2g"
+    for bad in ("lots", "2 g", "-1g", "0m", "2g\nserver.bolt.enabled=false"):
+        monkeypatch.setenv("STEWARD_NEO4J_PAGECACHE", bad)
+        with pytest.raises(neo4j_server.Neo4jServerError, match="STEWARD_NEO4J_PAGECACHE"):
+            neo4j_server._memory_setting("STEWARD_NEO4J_PAGECACHE", "128m")

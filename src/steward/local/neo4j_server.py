@@ -141,7 +141,7 @@ server.http.enabled=false
 server.https.enabled=false
 dbms.security.auth_enabled=true
 dbms.security.auth_minimum_password_length=1
-server.memory.pagecache.size=128m
+server.memory.pagecache.size={pagecache}
 dbms.memory.transaction.total.max=512m
 dbms.usage_report.enabled=false
 db.tx_log.preallocate=false
@@ -450,12 +450,23 @@ def _find_java() -> str:
     return candidate
 
 
+def _memory_setting(name: str, default: str) -> str:
+    """A memory size for the local server from the environment (``STEWARD_NEO4J_HEAP``, default 768m;
+    ``STEWARD_NEO4J_PAGECACHE``, default 128m: a small test box), e.g. ``2g`` for a benchmark that
+    sizes the server for its store as production would."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if not re.fullmatch(r"[1-9][0-9]*[kmg]", value):
+        raise Neo4jServerError(f"{name}={value!r} is not a memory size such as 512m or 2g")
+    return value
+
+
 def _make_home(port: int, base: Path | None) -> Path:
     home = Path(tempfile.mkdtemp(prefix="steward-neo4j-", dir=base)).resolve()
     for sub in ("conf", "data", "logs", "plugins", "run", "import"):
         (home / sub).mkdir()
     (home / "conf" / "neo4j.conf").write_text(
-        _CONF_TEMPLATE.format(port=port, procedures=PROCEDURE_ALLOWLIST, tx_timeout=TRANSACTION_TIMEOUT),
+        _CONF_TEMPLATE.format(port=port, procedures=PROCEDURE_ALLOWLIST, tx_timeout=TRANSACTION_TIMEOUT,
+                              pagecache=_memory_setting("STEWARD_NEO4J_PAGECACHE", "128m")),
         encoding="utf-8")
     (home / _HOME_MARKER).write_text(f"steward test Neo4j {NEO4J_VERSION}\n", encoding="utf-8")
     return home
@@ -485,7 +496,9 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
 
 def _launch(java: str, lib: Path, home: Path) -> subprocess.Popen[bytes]:
     classpath = os.pathsep.join([f"{home / 'plugins'}/*", f"{home / 'conf'}/*", f"{lib}/*"])
-    cmd = [java, *JVM_ARGS, "-cp", classpath, SERVER_ENTRY_CLASS,
+    heap = _memory_setting("STEWARD_NEO4J_HEAP", "768m")
+    jvm = [f"-Xmx{heap}" if a.startswith("-Xmx") else a for a in JVM_ARGS]
+    cmd = [java, *jvm, "-cp", classpath, SERVER_ENTRY_CLASS,
            f"--home-dir={home}", f"--config-dir={home / 'conf'}"]
     with (home / _LOG_FILE).open("ab") as log:
         process = subprocess.Popen(
