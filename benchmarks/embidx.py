@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from results_io import write_results  # benchmarks/ is on sys.path when a script runs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import child_cold_scipy, dataset_id, rss_peak_mb  # noqa: E402
+from scale import child_cold_scipy, dataset_id, median_time, rss_peak_mb  # noqa: E402
 
 #: Roots named in the scale benchmark, by the produced datasets of the store.
 ROOTS = {
@@ -49,15 +50,6 @@ ROOTS = {
     "g500k": {"largest": "dataset:s3://lake/l00/d0000000", "mid": "dataset:s3://lake/l14/d0000241",
               "small": "dataset:s3://lake/l17/d0021639"},
 }
-
-
-def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def child(*args: str, timeout: float = 3600) -> dict[str, Any]:
@@ -232,14 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for src in args.stores:
             res["stores"].append(run_store(src, args.events, args.rebuild_events, Path(tmp)))
             print(json.dumps(res["stores"][-1], indent=1, default=str), flush=True)
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    (args.out / f"{args.name}.md").write_text(markdown(res, argv))
-    print(markdown(res, argv))
+    write_results(res, args.out, args.name, lambda res: markdown(res, argv))
     return 0
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import random
@@ -36,6 +35,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from results_io import write_results  # benchmarks/ is on sys.path when a script runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_test import free_port, summary, viewer_token
@@ -210,15 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             res[phase]["server_cpu_ms_per_request"] = round((server.cpu_s() - before) * 1000 / args.requests, 1)
     finally:
         server.stop()
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2) + "\n")
-    text = markdown(res, argv)
-    (args.out / f"{args.name}.md").write_text(text)
-    print(text)
+    write_results(res, args.out, args.name, lambda res: markdown(res, argv))
     return 0
 
 

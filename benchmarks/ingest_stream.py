@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from results_io import write_results  # benchmarks/ is on sys.path when a script runs
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAYERS = 24
 READS = 4
@@ -185,14 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.old_src:
             res["cli_old"] = run_cli(events, Path(tmp) / "old.db", args.old_src)
             print(json.dumps(res["cli_old"]), flush=True)
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    (args.out / f"{args.name}.md").write_text(markdown(res, argv))
-    print(markdown(res, argv))
+    write_results(res, args.out, args.name, lambda res: markdown(res, argv))
     return 0
 
 

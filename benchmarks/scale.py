@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from results_io import write_results  # benchmarks/ is on sys.path when a script runs
 
 from steward.graph import LINEAGE_EDGES, Edge, EdgeKind, Node, NodeKind, OwnershipClaim
 
@@ -754,15 +755,7 @@ def main_spofaudit(argv: Sequence[str]) -> int:
         res["neo4j"] = run_neo4j_analyses(args.neo4j_produced, args.seed, reuse=args.neo4j_reuse)
         res["neo4j"]["produced"] = args.neo4j_produced
         logger.info("neo4j: %s", res["neo4j"])
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    text = markdown_spofaudit(res, ["spofaudit", *argv])
-    (args.out / f"{args.name}.md").write_text(text)
-    print(text)
+    write_results(res, args.out, args.name, lambda res: markdown_spofaudit(res, ["spofaudit", *argv]))
     return 0
 
 
@@ -919,15 +912,7 @@ def warm_existing(args: argparse.Namespace, argv: Sequence[str]) -> int:
                        "cpu_s": after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
                        "impacted": len(json.loads(cli.stdout)["impacted"]) if cli.returncode == 0 else None,
                        "stderr": cli.stderr[-500:]}
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    text = markdown_warm(res, argv)
-    (args.out / f"{args.name}.md").write_text(text)
-    print(text)
+    write_results(res, args.out, args.name, lambda res: markdown_warm(res, argv))
     return 0
 
 
@@ -1086,14 +1071,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             res["igraph"] = {"error": str(exc)[-300:]}
         if args.neo4j:
             res["neo4j"] = run_neo4j(args.produced, args.seed, roots, args.naive_timeout)
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    (args.out / f"{args.name}.md").write_text(markdown(res, argv))
-    print(markdown(res, argv))
+    write_results(res, args.out, args.name, lambda res: markdown(res, argv))
     return 0
 
 
@@ -1102,15 +1080,8 @@ def only_neo4j(args: argparse.Namespace, res: dict[str, Any], argv: Sequence[str
     logger.info("roots: %s", roots)
     res["roots"] = roots
     res["neo4j"] = run_neo4j(args.produced, args.seed, roots, args.naive_timeout)
-    res["load_average_end"] = os.getloadavg()
-    res["finished"] = datetime.now(UTC).isoformat()
-    res["git_commit"] = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                       capture_output=True, text=True, check=False).stdout.strip()
     name = args.name if args.name != "scale" else "scale-neo4j"
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{name}.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
-    (args.out / f"{name}.md").write_text(neo4j_markdown(res, argv))
-    print(neo4j_markdown(res, argv))
+    write_results(res, args.out, name, lambda res: neo4j_markdown(res, argv))
     return 0
 
 
