@@ -19,15 +19,16 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
-
-import httpx
 
 from steward.errors import BackendUnavailableError, InvalidInputError
 from steward.governance.principal import Principal
 from steward.incidents.core import IncidentStateError, get_incident, save_incident, validate_url
 from steward.store.base import GraphStore, utc_now
+
+if TYPE_CHECKING:  # httpx is imported where a page is sent: every blast radius imports this package
+    import httpx
 
 __all__ = ["FORMATS", "Delivery", "PagingError", "PagingNotConfiguredError", "deliver", "idempotency_key",
            "page_incident", "payloads", "redact"]
@@ -198,6 +199,8 @@ def deliver(
 ) -> Delivery:
     """POST each body to ``url``, retrying 5xx and connection errors (waits ``backoff_s``, then twice
     that, ...), never a 4xx. Returns what happened; raises nothing for HTTP outcomes."""
+    import httpx
+
     validate_url(url, "webhook URL")
     if attempts < 1:
         raise InvalidInputError("attempts must be at least 1")
