@@ -419,6 +419,12 @@ def _neo4j_floor(store: Any, batches: list[Batch]) -> dict[str, Any]:
     return {"rows": rows, "nodes": len(seen), "edges": len(edge_seen), "s": s_, "rows_per_s": rows / s_}
 
 
+def neo4j_memory() -> dict[str, str]:
+    """The local server's memory as this run configured it (``steward.local.neo4j_server``)."""
+    return {"heap": os.environ.get("STEWARD_NEO4J_HEAP") or "768m (default)",
+            "pagecache": os.environ.get("STEWARD_NEO4J_PAGECACHE") or "128m (default)"}
+
+
 def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: float) -> dict[str, Any]:
     from pydantic import SecretStr
 
@@ -427,9 +433,7 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
     from steward.store.neo4j import Neo4jStore
 
     server = acquire_neo4j()
-    out: dict[str, Any] = {"how": server.how, "memory": {
-        "heap": os.environ.get("STEWARD_NEO4J_HEAP") or "768m (default)",
-        "pagecache": os.environ.get("STEWARD_NEO4J_PAGECACHE") or "128m (default)"}}
+    out: dict[str, Any] = {"how": server.how, "memory": neo4j_memory()}
     try:
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
@@ -636,7 +640,7 @@ def run_neo4j_analyses(produced: int, seed: int, *, reuse: bool = False, repeat:
     from steward.store.neo4j import Neo4jStore
 
     server = acquire_neo4j()
-    out: dict[str, Any] = {"how": server.how}
+    out: dict[str, Any] = {"how": server.how, "memory": neo4j_memory()}
     try:
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
@@ -805,6 +809,10 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
             f"| Neo4j ({neo['produced']:,} produced{ing_txt}) | {neo['nodes']:,} / {neo['edges']:,} | "
             f"{' / '.join(_ms(x) for x in neo['spof_all_s'])} | {' / '.join(_ms(x) for x in neo['audit_all_s'])} "
             f"| — | — | — | {load(neo['load_average_before'])} → {load(neo['load_average_after'])} |")
+        mem = neo.get("memory")
+        if mem and neo.get("how") == "local":
+            lines += ["", f"Neo4j: the local server (`steward.local.neo4j_server`), heap {mem['heap']}, page cache "
+                      f"{mem['pagecache']} (`STEWARD_NEO4J_HEAP` / `STEWARD_NEO4J_PAGECACHE`)."]
     lines.append("")
     lines.append("Answer digests (sha256 of the JSON answer; equal digests, equal answers):")
     lines.append("")
