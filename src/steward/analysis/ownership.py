@@ -430,28 +430,14 @@ def load_whole_view(store: GraphStore, *, all_members: bool = True) -> Ownership
     with ``all_members=False`` only the members (runs, model versions, commits) that have claims of
     their own know their container: enough for an answer that asks about no other member (what
     the others would inherit is their container's claims, which the view holds anyway)."""
-    ids = Identities.load(store)
-    member_edges = store.edges(kinds=[EdgeKind.MEMBER_OF])
+    people = _people(store)  # identities and memberships, shared with every view of this store version
+    ids = people.ids
     owns = store.edges_shared(kinds=[EdgeKind.OWNS])
     if all_members:
         inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES))
     else:
         claimed = sorted({e.dst for e in owns if _is_member(e.dst)})
         inherit = store.edge_triples(kinds=sorted(CONTAINER_EDGES), src=claimed) if claimed else []
-    members: dict[str, list[str]] = defaultdict(list)
-    subteams: dict[str, list[str]] = defaultdict(list)
-    teams_of: dict[str, list[str]] = defaultdict(list)
-    for e in member_edges:
-        group = ids.canonical(e.dst)
-        if not is_kind(group, NodeKind.TEAM):
-            continue
-        who = ids.canonical(e.src)
-        if is_kind(who, NodeKind.TEAM):
-            if who != group and who not in subteams[group]:
-                subteams[group].append(who)
-        elif who not in members[group]:
-            members[group].append(who)
-            teams_of[who].append(group)
     canonical: dict[str, str] = {}
     claims_on: dict[str, list[Claim]] = defaultdict(list)
     for e in owns:
@@ -470,8 +456,5 @@ def load_whole_view(store: GraphStore, *, all_members: bool = True) -> Ownership
     for src, kind, dst in inherit:  # sorted: the first container of a member, as load() takes it
         if MEMBER_EDGE.get(kind_of_id(src)) is kind and src not in parent_of:
             parent_of[src] = dst
-    view = OwnershipView(ids, dict(members), dict(subteams), dict(teams_of), dict(claims_on), parent_of,
-                         read_precedence(store))
-    for team in view.teams_of.values():
-        team.sort()
-    return view
+    return OwnershipView(ids, people.members, people.subteams, people.teams_of, dict(claims_on), parent_of,
+                         people.precedence)
