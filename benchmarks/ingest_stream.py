@@ -36,10 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from results_io import write_results  # benchmarks/ is on sys.path when a script runs
+from scale import LAYERS, READS, organisation_shape
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-LAYERS = 24
-READS = 4
 PRODUCER = "https://github.com/steward/benchmarks/ingest_stream"
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent"
 FACET_URL = "https://openlineage.io/spec/facets/1-0-1/OwnershipJobFacet.json"
@@ -48,11 +47,7 @@ FACET_URL = "https://openlineage.io/spec/facets/1-0-1/OwnershipJobFacet.json"
 def write_events(path: Path, produced: int, seed: int = 12) -> dict[str, int]:
     """The scale generator's organisation as OpenLineage RunEvents, one per line."""
     rng = random.Random(seed)
-    raw = max(produced // 5, 10)
-    per_layer = max(produced // (LAYERS - 1), 1)
-    layer_size = [raw] + [per_layer] * (LAYERS - 1)
-    layer_size[-1] += produced - per_layer * (LAYERS - 1)
-    teams = [f"team:t{t:03d}" for t in range(max(produced // 500, 4))]
+    layer_size, teams = organisation_shape(produced)
     job, runs_left, events, records = 0, 0, 0, 0
     owner = teams[0]
     with path.open("w") as f:

@@ -63,6 +63,16 @@ def dataset_id(layer: int, i: int) -> str:
     return f"dataset:s3://lake/l{layer:02d}/d{i:07d}"
 
 
+def organisation_shape(produced: int) -> tuple[list[int], list[str]]:
+    """The datasets per layer (layer 0: the raw fifth) and the team ids of an organisation of
+    ``produced`` produced datasets: shared by every benchmark that writes this organisation."""
+    raw = max(produced // 5, 10)
+    per_layer = max(produced // (LAYERS - 1), 1)
+    layer_size = [raw] + [per_layer] * (LAYERS - 1)
+    layer_size[-1] += produced - per_layer * (LAYERS - 1)
+    return layer_size, [f"team:t{t:03d}" for t in range(max(produced // 500, 4))]
+
+
 def generate(produced: int, *, seed: int = 12, batch_runs: int = 1000) -> Iterator[Batch]:
     """Batches of OpenLineage-like run events, deterministic for a seed.
 
@@ -73,11 +83,8 @@ def generate(produced: int, *, seed: int = 12, batch_runs: int = 1000) -> Iterat
     an OpenLineage event does.
     """
     rng = random.Random(seed)
-    raw = max(produced // 5, 10)
-    per_layer = max(produced // (LAYERS - 1), 1)
-    layer_size = [raw] + [per_layer] * (LAYERS - 1)
-    layer_size[-1] += produced - per_layer * (LAYERS - 1)
-    teams = [f"team:t{t:03d}" for t in range(max(produced // 500, 4))]
+    layer_size, teams = organisation_shape(produced)
+    raw = layer_size[0]
     nodes: list[Node] = [Node(id=dataset_id(0, i), kind=NodeKind.DATASET, source="catalog",
                               props={"tier": "raw"}, seen_at=SEEN_AT) for i in range(raw)]
     nodes += [Node(id=t, kind=NodeKind.TEAM, source="catalog", seen_at=SEEN_AT) for t in teams]
