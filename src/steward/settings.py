@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     neo4j_user: str = Field("neo4j", description="Neo4j user name")
     neo4j_password: SecretStr | None = Field(None, description="Neo4j password")
     neo4j_database: str | None = Field(None, description="Neo4j database (default: the server's default)")
+    neo4j_snapshot: bool = Field(True, description="Walks (reach, blast radius) on Neo4j answer from a topology "
+                                 "snapshot held in the process while the server's version stamp says it is current "
+                                 "(0: every walk runs on the server)")
     api_token: SecretStr | None = Field(
         None, description="A static producer credential: 'Authorization: Bearer <this>' may POST /api/v1/lineage "
         "(and nothing else); API tokens from `steward token create --role producer` do the same, per person"

@@ -39,7 +39,7 @@ import numpy.typing as npt
 from steward.graph import EdgeKind
 from steward.store.base import Reached
 
-__all__ = ["CompactIndex", "build_index"]
+__all__ = ["CompactIndex", "build_index", "index_from_arrays"]
 
 MAGIC = b"STWIDX01"
 _ALIGN = 64
@@ -169,6 +169,13 @@ class CompactIndex:
         self.n = self.n_base + (len(_overlay.new_ids) if _overlay is not None else 0)
         self.down = down
         self.up = up
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the base's arrays and ids (what holding it costs, memory-mapped or not; no overlay)."""
+        arrays = (self._off, self.down.indptr, self.down.indices, self.down.kinds, self.up.indptr, self.up.indices,
+                  self.up.kinds)
+        return sum(int(x.nbytes) for x in arrays) + int(self._off[-1]) if self._off.size else 0
 
     @property
     def overlay_size(self) -> int:
@@ -540,10 +547,19 @@ def build_index(db: sqlite3.Connection, *, store_id: str, version: int) -> Compa
         k[at : at + c] = np.fromiter((bit.get(r[2], 0) for r in chunk[:c]), dtype=np.uint32, count=c)
         at += c
     a, b, k = a[:at], b[:at], k[:at]  # (one snapshot: the count and the rows agree)
+    return index_from_arrays(ids, a, b, k, store_id=store_id, version=version)
+
+
+def index_from_arrays(ids: Sequence[str], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64],
+                      k: npt.NDArray[np.uint32], *, store_id: str, version: int) -> CompactIndex:
+    """A base index from its parts: ``ids`` sorted in code point order (node ``i`` is ``ids[i]``), and one
+    entry per edge: its endpoints' ranks ``a`` -> ``b`` and its kind's bit ``k`` (bit ``j`` is the ``j``-th
+    :class:`EdgeKind`). The embedded store builds from SQLite through it, the Neo4j store's topology
+    snapshot from the server's rows: one structure, one walk, the same answers."""
     n = len(ids)
     lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=n)
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=off[1:])
     text = "".join(ids)
-    return CompactIndex(store_id=store_id, version=version, kinds=kinds, ids_text=text, ids_off=off,
-                        down=_csr(n, a, b, k), up=_csr(n, b, a, k))
+    return CompactIndex(store_id=store_id, version=version, kinds=[e.value for e in EdgeKind], ids_text=text,
+                        ids_off=off, down=_csr(n, a, b, k), up=_csr(n, b, a, k))

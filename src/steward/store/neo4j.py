@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
@@ -39,6 +39,7 @@ from steward.graph import (
 )
 from steward.settings import Settings
 from steward.store.base import (
+    Closure,
     Counts,
     EdgeRow,
     EdgeVersion,
@@ -58,6 +59,8 @@ from steward.store.base import (
     search_rank,
     utc_now,
 )
+from steward.store.index import CompactIndex
+from steward.store.neo4j_topology import TopologySnapshot, read_stamp, snapshot_enabled
 from steward.store.statements import statement
 
 __all__ = ["Neo4jStore"]
@@ -235,12 +238,20 @@ class _Neo4jLogTx:
 class Neo4jStore(GraphStore):
     """``neo4j://``, ``neo4j+s://``, ``bolt://`` ... with ``STEWARD_NEO4J_USER`` / ``STEWARD_NEO4J_PASSWORD``."""
 
-    def __init__(self, driver: Driver, *, uri: str, database: str | None = None) -> None:
+    def __init__(self, driver: Driver, *, uri: str, database: str | None = None, snapshot: bool | None = None,
+                 ) -> None:
         self._driver = driver
         self.uri = uri
         self._database = database
         #: Rows the last ``reach`` fetched from the server (ids only); benchmarks and tests read it.
         self.last_reach_rows = 0
+        #: How the last walk was answered: "snapshot" (the topology snapshot) or "server" (the server-side walk).
+        self.last_reach_path = ""
+        #: The topology snapshot (:mod:`steward.store.neo4j_topology`); None when turned off
+        #: (``STEWARD_NEO4J_SNAPSHOT=0``).
+        use = snapshot_enabled() if snapshot is None else snapshot
+        self.topology: TopologySnapshot | None = TopologySnapshot(driver, database) if use else None
+        self._walks = 0
 
     @classmethod
     def connect(cls, uri: str, *, settings: Settings) -> Neo4jStore:
@@ -262,7 +273,7 @@ class Neo4jStore(GraphStore):
             )
         except (ValueError, neo4j_exc.ConfigurationError) as exc:
             raise ConfigError(f"bad Neo4j URI {uri!r}: {exc}") from exc
-        store = cls(driver, uri=uri, database=settings.neo4j_database)
+        store = cls(driver, uri=uri, database=settings.neo4j_database, snapshot=settings.neo4j_snapshot)
         try:
             driver.verify_connectivity()
             store.apply_schema()
@@ -606,6 +617,18 @@ class Neo4jStore(GraphStore):
         out = [_edge_record(r["src"], r["kind"], r["dst"], r["props"]) for r in rows]
         return sorted(out, key=lambda e: e.identity)
 
+    def _snapshot(self) -> CompactIndex | None:
+        """The topology snapshot if the server's version stamp says it is current, else None (and a
+        background reload is asked for; not on a store object's first walk: a one-shot command never
+        pays for a load it would not use)."""
+        topo = self.topology
+        if topo is None:
+            return None
+        self._walks += 1
+        with self._session():  # the driver's errors, translated as every read's are
+            stamp = topo.stamp()
+        return topo.current(stamp, refresh=self._walks > 1)
+
     def reach(
         self,
         starts: Collection[str],
@@ -618,6 +641,41 @@ class Neo4jStore(GraphStore):
         start_ids = sorted(set(starts))
         if not start_ids or (max_depth is not None and max_depth <= 0):
             return {}
+        index = self._snapshot()
+        if index is not None:
+            self.last_reach_path, self.last_reach_rows = "snapshot", 0
+            return index.reach(start_ids, way=way, kinds=allowed, max_depth=max_depth)
+        return self._reach_server(start_ids, way=way, allowed=allowed, max_depth=max_depth)
+
+    def closure(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,
+        max_depth: int | None = None,
+    ) -> Closure:
+        allowed = self._check_kinds(kinds)
+        start_ids = sorted(set(starts))
+        empty = np.zeros(0, dtype=np.int64)
+        if not start_ids or (max_depth is not None and max_depth <= 0):
+            return Closure(empty, empty, empty, lambda h: [])
+        index = self._snapshot()
+        if index is None:
+            return Closure.from_reached(self._reach_server(start_ids, way=way, allowed=allowed, max_depth=max_depth))
+        self.last_reach_path, self.last_reach_rows = "snapshot", 0
+        ranks = [r for r in (index.rank(s) for s in start_ids) if r is not None]
+        if not ranks:
+            return Closure(empty, empty, empty, lambda h: [])
+        nodes, dist, par = index.bfs(ranks, way=way, mask=index.mask(allowed), max_depth=max_depth)
+        return Closure(nodes, dist, par, index.ids_of)
+
+    def cache_stamp(self) -> Hashable | None:
+        """The server's version stamp (:func:`steward.store.neo4j_topology.read_stamp`): the bookmark of an
+        empty read transaction, which moves with every committed write to the database, from any process."""
+        with self._session():
+            return read_stamp(self._driver, self._database)
+
+    def _reach_server(self, start_ids: list[str], *, way: Way, allowed: list[EdgeKind], max_depth: int | None,
+                      ) -> dict[str, Reached]:
+        """``reach`` as a walk on the server."""
+        self.last_reach_path = "server"
         # A level-synchronous walk, one round trip per level, in ONE read transaction (internal node
         # ids are used only inside it): each level sends the frontier as internal ids and gets back
         # the frontier's Steward ids (read once per node reached) and its relationships as flat
@@ -779,5 +837,7 @@ class Neo4jStore(GraphStore):
     # ==== end of the spofaudit block ================================================================
 
     def close(self) -> None:
+        if self.topology is not None:
+            self.topology.close()
         self._close_views()
         self._driver.close()
