@@ -471,29 +471,10 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
 
                 return sess.run(Query(text, timeout=timeout), id=rid).single(strict=True)["c"]  # type: ignore[arg-type]
 
-            # Steward's walk and the server's own pruning count, interleaved, each warmed first.
-            for label in ("largest", "mid"):
-                rid = roots.get(label)
-                if not rid:
-                    continue
-                store.reach([rid], way="down")
-                q(pruning, rid=rid)
-                t_reach, t_prune, reached, count = [], [], {}, 0
-                load = os.getloadavg()
-                for _ in range(5):
-                    t = time.perf_counter()
-                    reached = store.reach([rid], way="down")
-                    t_reach.append(time.perf_counter() - t)
-                    t = time.perf_counter()
-                    count = q(pruning, rid=rid)
-                    t_prune.append(time.perf_counter() - t)
-                assert len(reached) == count, (label, len(reached), count)
-                key = "reach_largest" if label == "largest" else "reach_mid"
-                out[key] = {"s": statistics.median(t_reach), "closure": len(reached), "rows": store.last_reach_rows,
-                            "pruning_s": statistics.median(t_prune), "load": load}
-                if label == "largest":
-                    out["pruning_count_distinct"] = {"s": statistics.median(t_prune), "count": count}
-                logger.info("neo4j reach %s: %s", label, out[key])
+            # Steward's walk (topology snapshot; server-side walk) and the server's pruning count, interleaved.
+            walker = Neo4jStore.connect(server.uri, settings=settings.model_copy(update={"neo4j_snapshot": False}))
+            out.update(neo4j_reach_snapshot(store, walker, roots, lambda rid: q(pruning, rid=rid)))
+            walker.close()
             t = time.perf_counter()
             try:
                 c_n = q(naive, naive_timeout)
@@ -501,16 +482,6 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
             except Exception as exc:
                 out["naive_count_paths"] = {"s": time.perf_counter() - t, "timed_out": True,
                                             "error": type(exc).__name__}
-        small = roots.get("small")
-        if small:
-            lat = []
-            for _ in range(30):
-                t = time.perf_counter()
-                store.reach([small], way="down")
-                lat.append(time.perf_counter() - t)
-            lat.sort()
-            out["reach_small"] = {"p50_s": lat[len(lat) // 2], "p99_s": lat[-1], "closure": len(store.reach(
-                [small], way="down"))}
         # The reference write rate: the same graph, bare UNWIND MERGE, on the emptied server.
         try:
             _neo4j_wipe(store)
@@ -528,7 +499,9 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
                 edges += [Edge(src=f"dataset:d{i}", kind=EdgeKind.CONSUMED_BY, dst=f"run:{side}{i}", source="t"),
                           Edge(src=f"run:{side}{i}", kind=EdgeKind.PRODUCED, dst=f"dataset:d{i + 1}", source="t")]
         store.upsert(edges=edges)
+        assert store.topology is not None and store.topology.refresh_now()
         t_s, _ = median_time(lambda: store.reach(["dataset:d0"], way="down"), 5)
+        assert store.last_reach_path == "snapshot"
         with store._driver.session() as sess:
             from neo4j import Query
 
@@ -543,6 +516,79 @@ def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: fl
         store.close()
     finally:
         server.stop()
+    return out
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (MB), from /proc (0 where there is none)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def neo4j_reach_snapshot(store: Any, walker: Any, roots: dict[str, str], prune: Callable[[str], int],
+                         ) -> dict[str, Any]:
+    """Neo4j ``reach`` both ways Steward answers it (issue 12, branch neo4jreach): from the topology
+    snapshot held in the process (``store``; each call reads the server's version stamp first) and with
+    the server-side walk (``walker``: ``STEWARD_NEO4J_SNAPSHOT=0``), interleaved with the server's own
+    pruning ``count(DISTINCT n)``; the snapshot's load time and memory; the stamp read alone."""
+    out: dict[str, Any] = {}
+    rss0 = _rss_mb()
+    t = time.perf_counter()
+    assert store.topology.refresh_now(), "the topology snapshot did not load (a write during the load?)"
+    out["snapshot_load"] = {"s": time.perf_counter() - t, "rss_delta_mb": _rss_mb() - rss0,
+                            **store.topology.info(), "load": os.getloadavg()}
+    logger.info("neo4j snapshot load: %s", out["snapshot_load"])
+    stamps = []
+    for _ in range(50):
+        t = time.perf_counter()
+        store.topology.stamp()
+        stamps.append(time.perf_counter() - t)
+    stamps.sort()
+    out["stamp_read"] = {"p50_s": stamps[25], "p99_s": stamps[-1]}
+    for label in ("largest", "mid"):
+        rid = roots.get(label)
+        if not rid:
+            continue
+        store.reach([rid], way="down")
+        walker.reach([rid], way="down")
+        prune(rid)
+        t_snap, t_walk, t_prune, count = [], [], [], 0
+        snap: dict[str, Any] = {}
+        walk: dict[str, Any] = {}
+        load = os.getloadavg()
+        for _ in range(5):
+            t = time.perf_counter()
+            snap = store.reach([rid], way="down")
+            t_snap.append(time.perf_counter() - t)
+            assert store.last_reach_path == "snapshot"
+            t = time.perf_counter()
+            walk = walker.reach([rid], way="down")
+            t_walk.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            count = prune(rid)
+            t_prune.append(time.perf_counter() - t)
+        assert snap == walk and len(snap) == count, (label, len(snap), len(walk), count)
+        key = "reach_largest" if label == "largest" else "reach_mid"
+        out[key] = {"s": statistics.median(t_snap), "server_s": statistics.median(t_walk), "closure": len(snap),
+                    "rows": walker.last_reach_rows, "pruning_s": statistics.median(t_prune), "load": load}
+        if label == "largest":
+            out["pruning_count_distinct"] = {"s": statistics.median(t_prune), "count": count}
+        logger.info("neo4j reach %s: %s", label, out[key])
+    small = roots.get("small")
+    if small:
+        lat: dict[str, list[float]] = {"snapshot": [], "server": []}
+        for _ in range(30):
+            for name, st_ in (("snapshot", store), ("server", walker)):
+                t = time.perf_counter()
+                st_.reach([small], way="down")
+                lat[name].append(time.perf_counter() - t)
+        for v in lat.values():
+            v.sort()
+        out["reach_small"] = {"p50_s": lat["snapshot"][15], "p99_s": lat["snapshot"][-1],
+                              "server_p50_s": lat["server"][15], "server_p99_s": lat["server"][-1],
+                              "closure": len(store.reach([small], way="down"))}
     return out
 
 
@@ -612,24 +658,54 @@ def neo4j_rows(neo: dict[str, Any]) -> list[str]:
         f"| ingest Neo4j, {ing['rows']:,} rows (with history versions) | {ing['rows_per_s']:,.0f} rows/s "
         f"({_ms(ing['ingest_s'])}{ing_load}) | {floor_txt} | "
         f"{_ratio(ing['ingest_s'], fl['s']) + ' of the time' if fl else '—'} |",
-        f"| Neo4j `reach`, {neo['reach_largest']['closure']:,}-node closure ({neo['reach_largest']['rows']:,} "
-        f"id rows) | {_ms(neo['reach_largest']['s'])} | pruning `count(DISTINCT n)`: "
-        f"{_ms(neo['pruning_count_distinct']['s'])}; naive `count(p)`: "
-        f"{_ms(neo['naive_count_paths']['s'])}{timed_out} "
-        f"| {_ratio(neo['reach_largest']['s'], neo['pruning_count_distinct']['s'])} of pruning |",
+        *neo4j_reach_rows(neo, timed_out),
     ]
-    if "reach_mid" in neo:
-        m = neo["reach_mid"]
-        lines.append(f"| Neo4j `reach`, {m['closure']:,}-node closure | {_ms(m['s'])} | pruning `count(DISTINCT n)`: "
-                     f"{_ms(m['pruning_s'])} | {_ratio(m['s'], m['pruning_s'])} of pruning |")
     lines += [
-        f"| Neo4j `reach`, {neo['reach_small'].get('closure', '~100')}-node closure, 30 calls | "
-        f"p50 {_ms(neo['reach_small']['p50_s'])}, p99 {_ms(neo['reach_small']['p99_s'])} | — | — |",
         f"| Neo4j, 20 chained diamonds | {_ms(neo['diamonds20']['steward_s'])} | naive `count(p)` "
         f"({neo['diamonds20']['naive_paths']} paths): {_ms(neo['diamonds20']['naive_s'])} | "
         f"{_ratio(neo['diamonds20']['steward_s'], neo['diamonds20']['naive_s'])} |",
     ]
     return lines
+
+
+def neo4j_reach_rows(neo: dict[str, Any], timed_out: str) -> list[str]:
+    """The Neo4j ``reach`` rows: the topology snapshot (the default) and the server-side walk, each against
+    the server's pruning count of the same run; the snapshot's load and memory; the stamp read."""
+    big, prune = neo["reach_largest"], neo["pruning_count_distinct"]
+    ref = (f"pruning `count(DISTINCT n)`: {_ms(prune['s'])}; naive `count(p)`: "
+           f"{_ms(neo['naive_count_paths']['s'])}{timed_out}")
+    snap = ", topology snapshot (stamp read included)" if "server_s" in big else ""  # older results: the walk
+    short = snap and ", topology snapshot"
+    rows = [f"| Neo4j `reach`, {big['closure']:,}-node closure{snap} | "
+            f"{_ms(big['s'])} | {ref} | {_ratio(big['s'], prune['s'])} of pruning |"]
+    if "server_s" in big:
+        rows.append(f"| Neo4j `reach`, {big['closure']:,}-node closure, server-side walk (`STEWARD_NEO4J_SNAPSHOT=0`; "
+                    f"{big['rows']:,} id rows) | {_ms(big['server_s'])} | pruning `count(DISTINCT n)`: "
+                    f"{_ms(prune['s'])} | {_ratio(big['server_s'], prune['s'])} of pruning |")
+    if "reach_mid" in neo:
+        m = neo["reach_mid"]
+        rows.append(f"| Neo4j `reach`, {m['closure']:,}-node closure{short} | {_ms(m['s'])} | pruning "
+                    f"`count(DISTINCT n)`: {_ms(m['pruning_s'])} | {_ratio(m['s'], m['pruning_s'])} of pruning |")
+        if "server_s" in m:
+            rows.append(f"| Neo4j `reach`, {m['closure']:,}-node closure, server-side walk | {_ms(m['server_s'])} | "
+                        f"pruning `count(DISTINCT n)`: {_ms(m['pruning_s'])} | {_ratio(m['server_s'], m['pruning_s'])} "
+                        "of pruning |")
+    sm = neo["reach_small"]
+    rows.append(f"| Neo4j `reach`, {sm.get('closure', '~100')}-node closure, 30 calls{short} | "
+                f"p50 {_ms(sm['p50_s'])}, p99 {_ms(sm['p99_s'])} | — | — |")
+    if "server_p50_s" in sm:
+        rows.append(f"| Neo4j `reach`, {sm.get('closure', '~100')}-node closure, 30 calls, server-side walk | "
+                    f"p50 {_ms(sm['server_p50_s'])}, p99 {_ms(sm['server_p99_s'])} | — | — |")
+    if "snapshot_load" in neo:
+        ld, stamp = neo["snapshot_load"], neo["stamp_read"]
+        rows += [
+            f"| Neo4j topology snapshot: full load ({ld['nodes']:,} nodes, {ld['entries']:,} edge entries) | "
+            f"{_ms(ld['s'])}; held {ld['bytes'] / 1e6:.1f} MB of arrays (process RSS +{ld['rss_delta_mb']:.0f} MB "
+            f"during the load; load average {ld['load'][0]:.1f}) | — | — |",
+            f"| Neo4j version stamp read (an empty read transaction's bookmark), 50 reads | "
+            f"p50 {_ms(stamp['p50_s'])}, p99 {_ms(stamp['p99_s'])} | — | — |",
+        ]
+    return rows
 
 
 # ================================================================================================

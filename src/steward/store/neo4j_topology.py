@@ -217,6 +217,11 @@ class TopologySnapshot:
             return not thread.is_alive()
         return True
 
-    def close(self) -> None:
+    def close(self, timeout: float = 120.0) -> None:
+        """Stop: a load waiting out its interval ends at once; one under way is waited for (the driver
+        cannot be closed under a running transaction)."""
         self._closed.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
         self._held = None
