@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import numpy as np
+import numpy.typing as npt
 from neo4j import READ_ACCESS, Driver, ManagedTransaction
 
 from steward.graph import EdgeKind
@@ -102,17 +103,27 @@ def build_from_rows(nids: list[int], names: list[str], edges: list[tuple[list[in
     order; an edge whose end is not among the nodes (created while the rows were read) is left out."""
     order = sorted(range(len(names)), key=names.__getitem__)
     ids = [names[i] for i in order]
+    # internal id -> rank by binary search over the sorted internal ids: right for dense ids and for
+    # sparse ones alike (no array as long as the largest id)
     internal = np.asarray(nids, dtype=np.int64)
-    top = int(internal.max()) + 1 if internal.size else 0
-    rank = np.full(top + 1, -1, dtype=np.int64)  # internal id -> rank (the last slot: "unknown")
-    rank[internal[np.asarray(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.int64)
+    by_internal = np.argsort(internal, kind="stable")
+    sorted_internal = internal[by_internal]
+    rank_of = np.empty(len(order), dtype=np.int64)
+    rank_of[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+    rank_sorted = rank_of[by_internal]  # the rank of sorted_internal[j]
+
+    def ranks(x: list[int]) -> npt.NDArray[np.int64]:
+        v = np.asarray(x, dtype=np.int64)
+        if sorted_internal.size == 0:
+            return np.full(v.size, -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(sorted_internal, v), sorted_internal.size - 1)
+        out: npt.NDArray[np.int64] = np.where(sorted_internal[pos] == v, rank_sorted[pos], -1)
+        return out
+
     every = [e.value for e in EdgeKind]
     parts_a, parts_b, parts_k = [], [], []
     for kind, (src, dst) in zip(kinds, edges, strict=True):
-        s = np.asarray(src, dtype=np.int64)
-        d = np.asarray(dst, dtype=np.int64)
-        a = rank[np.where((s >= 0) & (s < top), s, top)]
-        b = rank[np.where((d >= 0) & (d < top), d, top)]
+        a, b = ranks(src), ranks(dst)
         keep = (a >= 0) & (b >= 0)
         parts_a.append(a[keep])
         parts_b.append(b[keep])
