@@ -18,7 +18,9 @@ changes nothing does not. Reading it is one short round trip (an empty transacti
 How it is refreshed: a caller that finds the stamp moved answers with the server-side walk and asks for
 a refresh; one background thread (one at a time, at most one every ``max(MIN_INTERVAL_S, 2 x the last
 load)`` seconds) reloads the whole topology and keeps it only if the stamp read before the load equals
-the one after (no write closed in between: the load saw exactly that state). A write never makes an
+the one after (no write closed in between: the load saw exactly that state). While writes keep landing
+during loads, each discarded load doubles the wait before the next (up to 64x), so a busy writer does
+not keep the process reloading. A write never makes an
 answer stale; it makes the next answers slower until the reload lands.
 """
 
@@ -152,6 +154,8 @@ class TopologySnapshot:
         self._thread: threading.Thread | None = None
         self._closed = threading.Event()
         self._last_start = -float("inf")
+        self._last_load_s = 0.0
+        self._misses = 0  # loads in a row discarded because writes kept landing: each doubles the wait
         #: loads that landed / were discarded (a write closed meanwhile) / failed; for tests and benchmarks
         self.loads = self.discarded = self.failures = 0
 
@@ -194,8 +198,11 @@ class TopologySnapshot:
             return False
         if got is None:
             self.discarded += 1
+            self._misses += 1
             return False
         stamp, index, load_s = got
+        self._misses = 0
+        self._last_load_s = load_s
         if not self._closed.is_set():
             self._held = _Held(stamp, index, load_s)
             self.loads += 1
@@ -207,8 +214,7 @@ class TopologySnapshot:
         with self._lock:
             if self._closed.is_set() or (self._thread is not None and self._thread.is_alive()):
                 return
-            held = self._held
-            gap = max(MIN_INTERVAL_S, 2 * held.load_s) if held is not None else MIN_INTERVAL_S
+            gap = max(MIN_INTERVAL_S, 2 * self._last_load_s) * 2 ** min(self._misses, 6)
             wait = max(0.0, self._last_start + gap - time.monotonic())
             self._thread = threading.Thread(target=self._run, args=(wait,), name="steward-neo4j-topology",
                                              daemon=True)
