@@ -625,9 +625,19 @@ class Neo4jStore(GraphStore):
         if topo is None:
             return None
         self._walks += 1
-        with self._session():  # the driver's errors, translated as every read's are
-            stamp = topo.stamp()
-        return topo.current(stamp, refresh=self._walks > 1)
+        return topo.current(self._stamp(), refresh=self._walks > 1)
+
+    def _stamp(self) -> Hashable | None:
+        """The server's version stamp; the driver's errors translated as every read's are."""
+        try:
+            return read_stamp(self._driver, self._database)
+        except StewardError:
+            raise
+        except BaseException as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
 
     def reach(
         self,
@@ -669,8 +679,7 @@ class Neo4jStore(GraphStore):
     def cache_stamp(self) -> Hashable | None:
         """The server's version stamp (:func:`steward.store.neo4j_topology.read_stamp`): the bookmark of an
         empty read transaction, which moves with every committed write to the database, from any process."""
-        with self._session():
-            return read_stamp(self._driver, self._database)
+        return self._stamp()
 
     def _reach_server(self, start_ids: list[str], *, way: Way, allowed: list[EdgeKind], max_depth: int | None,
                       ) -> dict[str, Reached]:
