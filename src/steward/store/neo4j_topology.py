@@ -234,9 +234,10 @@ class TopologySnapshot:
             return not thread.is_alive()
         return True
 
-    def close(self, timeout: float = 120.0) -> None:
-        """Stop: a load waiting out its interval ends at once; one under way is waited for (the driver
-        cannot be closed under a running transaction)."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop: a load waiting out its interval ends at once; one under way is waited for, up to
+        ``timeout`` seconds (the driver cannot be closed under a running transaction; a server that
+        stopped answering is not waited for longer)."""
         self._closed.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
