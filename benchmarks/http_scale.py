@@ -38,7 +38,9 @@ import httpx
 from results_io import write_results  # benchmarks/ is on sys.path when a script runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import free_port, summary, viewer_token
+from load_test import summary, viewer_token
+
+from steward.local._common import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
