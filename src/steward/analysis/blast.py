@@ -166,15 +166,15 @@ def _carry_summaries(kept: dict[str, tuple[NodeKind, str]], changes: GraphChange
 
 
 def prepare(store: GraphStore) -> None:
-    """Read what every blast radius reuses until the store changes (the traversal index; people, teams,
-    memberships, the precedence; the suspect marks): ``steward serve`` does it once at start, off the
-    request path."""
+    """Read what every blast radius reuses (the traversal index; people, teams, memberships, the precedence;
+    the suspect marks; every ``OWNS`` edge, kept across commits that leave them be: ``prepare_owns``):
+    ``steward serve`` does it once at start, off the request path."""
     from steward.incidents.core import suspect_index
 
     store.closure([], way="down")
     OwnershipView.load(store, scope=())
-    prepare_owns(store)
     suspect_index(store, only=())
+    prepare_owns(store)  # the longest, last
 
 
 def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -187,6 +188,9 @@ OVERLAY_HARD = 4
 
 T = TypeVar("T")
 _CACHE_MAX = 500_000
+#: A whole-kind read off the request path (``edge_rows``) gives the interpreter up this long every so many rows.
+_YIELD_EVERY = 4096
+_YIELD_S = 0.002
 
 
 def missing_store_message(path: Path) -> str:
@@ -1058,8 +1062,12 @@ class EmbeddedStore(GraphStore):
             return super().edge_rows(kind)
         try:
             con.execute("PRAGMA busy_timeout=30000")
-            rows = con.execute("SELECT src, dst, key, source, props FROM edges WHERE kind = ?", (kind.value,))
-            return [(s, d, k, src, props(p)) for s, d, k, src, p in rows]
+            cur = con.execute("SELECT src, dst, key, source, props FROM edges WHERE kind = ?", (kind.value,))
+            out: list[tuple[str, str, str, str, Mapping[str, Any]]] = []
+            while chunk := cur.fetchmany(_YIELD_EVERY):
+                out += [(s, d, k, src, props(p)) for s, d, k, src, p in chunk]
+                time.sleep(_YIELD_S)  # let the threads answering requests have the interpreter
+            return out
         except sqlite3.Error as exc:
             raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
         except (ValueError, TypeError) as exc:
