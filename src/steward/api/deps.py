@@ -12,6 +12,7 @@ until a probe succeeds again, so Steward recovers by itself when the store comes
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import threading
@@ -98,6 +99,11 @@ class StoreHolder:
 
             try:
                 prepare(self.get())
+                # What was just read lives as long as the process (until a commit changes it): out of the
+                # cyclic collector's way, whose every full pass would otherwise walk it again, in the
+                # middle of some answer (~150 ms with every OWNS edge of a 1.39M-node store held).
+                gc.collect()
+                gc.freeze()
             except Exception:
                 logger.debug("warming up the store failed; the first request will say why", exc_info=True)
 
