@@ -158,9 +158,10 @@ def _summaries(store: GraphStore, ids: list[str]) -> dict[str, tuple[NodeKind, s
 
 def _carry_summaries(kept: dict[str, tuple[NodeKind, str]], changes: GraphChanges
                      ) -> dict[str, tuple[NodeKind, str]]:
-    """Names and kinds are the nodes' own: a commit that changed none of the kept ones keeps them all; else
-    a new dict without those (answers being made go on with the old one)."""
-    if not changes.nodes or changes.nodes.isdisjoint(kept):
+    """Names and kinds are the nodes' own: commits that changed no node keep them all; else a new dict
+    without the changed ones (answers being made go on with the old one: one that read a name before
+    the commit and keeps it after never puts it where later answers look)."""
+    if not changes.nodes:
         return kept
     return {i: s for i, s in kept.items() if i not in changes.nodes}
 
