@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -28,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +40,9 @@ import httpx
 from results_io import write_results  # benchmarks/ is on sys.path when a script runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import free_port, summary, viewer_token
+from load_test import summary, viewer_token
+
+from steward.local._common import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +103,8 @@ class Server:
     def __init__(self, store: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "STEWARD_STORE": store, "STEWARD_API_TOKEN": secrets.token_urlsafe(24)}
+        self.producer = secrets.token_urlsafe(24)  # STEWARD_API_TOKEN: it may POST lineage
+        env = {**os.environ, "STEWARD_STORE": store, "STEWARD_API_TOKEN": self.producer}
         self.started = time.monotonic()
         self.process = subprocess.Popen([sys.executable, "-m", "steward.cli", "serve", "--port", str(self.port)],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -134,21 +139,47 @@ class Server:
             self.process.kill()
 
 
+def write_event(n: int) -> dict[str, Any]:
+    """One OpenLineage COMPLETE event in a corner of the graph no root reaches (its own job and datasets,
+    owned by a team the store already has): a commit that changes nothing any answer read."""
+    return {
+        "eventType": "COMPLETE", "eventTime": datetime.now(UTC).isoformat(), "producer": "https://acme/http-scale",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(uuid.UUID(int=random.Random(n).getrandbits(128)))},
+        "job": {"namespace": "bench", "name": f"writer-{n % 7}", "facets": {"ownership": {
+            "_producer": "https://acme/http-scale", "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/"
+            "OwnershipJobFacet.json#/$defs/OwnershipJobFacet", "owners": [{"name": "team:t001"}]}}},
+        "inputs": [{"namespace": "s3://bench", "name": f"in-{n % 11}"}],
+        "outputs": [{"namespace": "s3://bench", "name": f"out-{n}"}],
+    }
+
+
 async def measure(url: str, token: str, sizes: dict[str, int], requests: int, concurrency: int,
-                  rng: random.Random) -> dict[str, Any]:
+                  rng: random.Random, *, write_every: int = 0, producer: str = "") -> dict[str, Any]:
     """``requests`` blast radii over the roots (id -> closure size) from ``concurrency`` clients:
-    latencies, also per decade of closure size, and errors."""
+    latencies, also per decade of closure size, and errors. With ``write_every``, the client also POSTs
+    one OpenLineage event (a commit elsewhere in the graph) after every that many requests."""
     roots = sorted(sizes)
     queue = [rng.choice(roots) for _ in range(requests)]
     times: list[float] = []
     by_band: dict[str, list[float]] = {}
     errors: list[str] = []
+    writes: list[float] = []
+    sent = [0]
 
     async def client() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=60,
                                      headers={"Authorization": f"Bearer {token}"}) as http:
             while queue:
                 root = queue.pop()
+                sent[0] += 1
+                if write_every and sent[0] % write_every == 0:
+                    t = time.monotonic()
+                    resp = await http.post("/api/v1/lineage", json=write_event(sent[0]),
+                                           headers={"Authorization": f"Bearer {producer}"})
+                    writes.append(time.monotonic() - t)
+                    if resp.status_code >= 300:
+                        errors.append(f"{resp.status_code} POST /api/v1/lineage: {resp.text[:200]}")
                 t = time.monotonic()
                 resp = await http.get(f"/api/v1/blast-radius/{quote(root, safe='')}")
                 times.append(time.monotonic() - t)
@@ -160,7 +191,8 @@ async def measure(url: str, token: str, sizes: dict[str, int], requests: int, co
     t = time.monotonic()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     wall = time.monotonic() - t
-    return {**summary(times), "requests": len(times), "concurrency": concurrency, "wall_s": round(wall, 2),
+    extra = {"write_every": write_every, "writes": len(writes), "write_ms": summary(writes)} if write_every else {}
+    return {**summary(times), **extra, "requests": len(times), "concurrency": concurrency, "wall_s": round(wall, 2),
             "per_s": round(len(times) / wall, 1), "errors": len(errors), "error_samples": errors[:5],
             "by_closure": {band: summary(ts) for band, ts in sorted(by_band.items(), key=lambda kv: len(kv[0]))}}
 
@@ -173,6 +205,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--max-closure", type=int, default=10_000, help="only roots with a smaller downstream closure")
     p.add_argument("--requests", type=int, default=300, help="requests per phase")
     p.add_argument("--concurrency", type=int, default=4, help="concurrent clients in the second phase")
+    p.add_argument("--write-every", type=int, default=10,
+                   help="a third phase, sequential, POSTs one OpenLineage event after every this many requests "
+                        "(0: no such phase)")
+    p.add_argument("--before", type=Path,
+                   help="the JSON results of an earlier run (e.g. of an older commit) to show beside this one's")
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="http_scale")
@@ -204,14 +241,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         res["first_blast_radius_cpu_s"] = server.cpu_s()
         rng = random.Random(args.seed)
         sizes_of = dict(picked)
-        for phase, clients in (("sequential", 1), ("concurrent", args.concurrency)):
+        phases = [("sequential", 1, 0), ("concurrent", args.concurrency, 0)]
+        if args.write_every:
+            phases.append(("writes", 1, args.write_every))
+        for phase, clients, every in phases:
             before = server.cpu_s()
-            res[phase] = asyncio.run(measure(server.url, token, sizes_of, args.requests, clients, rng))
+            res[phase] = asyncio.run(measure(server.url, token, sizes_of, args.requests, clients, rng,
+                                             write_every=every, producer=server.producer))
             res[phase]["server_cpu_ms_per_request"] = round((server.cpu_s() - before) * 1000 / args.requests, 1)
     finally:
         server.stop()
+    if args.before is not None:
+        res["before"] = json.loads(args.before.read_text())
     write_results(res, args.out, args.name, lambda res: markdown(res, argv))
     return 0
+
+
+def _phase_rows(res: dict[str, Any]) -> list[str]:
+    lines = []
+    for label in ("sequential", "concurrent", "writes"):
+        if label not in res:
+            continue
+        x = res[label]
+        name = (f"sequential, one OpenLineage event POSTed after every {x['write_every']} requests"
+                if label == "writes" else label)
+        lines.append(f"| {name} ({x['concurrency']} client{'s' if x['concurrency'] > 1 else ''}) | {x['requests']} "
+                     f"| {x['p50_ms']} ms | {x['p90_ms']} ms | {x['p99_ms']} ms | {x['max_ms']} ms | {x['per_s']} "
+                     f"| {x['errors']} | {x['server_cpu_ms_per_request']} ms |")
+        for band, b in x["by_closure"].items():
+            lines.append(f"| … closures of {band} nodes | {b['n']} | {b['p50_ms']} ms | {b['p90_ms']} ms | "
+                         f"{b['p99_ms']} ms | {b['max_ms']} ms | | | |")
+    return lines
 
 
 def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
@@ -239,14 +299,28 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         "| blast radius | requests | p50 | p90 | p99 | max | per second | errors | server CPU per request |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for label in ("sequential", "concurrent"):
-        x = res[label]
-        lines.append(f"| {label} ({x['concurrency']} client{'s' if x['concurrency'] > 1 else ''}) | {x['requests']} "
-                     f"| {x['p50_ms']} ms | {x['p90_ms']} ms | {x['p99_ms']} ms | {x['max_ms']} ms | {x['per_s']} "
-                     f"| {x['errors']} | {x['server_cpu_ms_per_request']} ms |")
-        for band, b in x["by_closure"].items():
-            lines.append(f"| … closures of {band} nodes | {b['n']} | {b['p50_ms']} ms | {b['p90_ms']} ms | "
-                         f"{b['p99_ms']} ms | {b['max_ms']} ms | | | |")
+    lines += _phase_rows(res)
+    before = res.get("before")
+    if before:
+        lines += [
+            "",
+            f"The same benchmark, server at commit {before.get('server_commit', before.get('git_commit', '?'))} "
+            f"(before; run at "
+            f"{before.get('finished', '?')}, load average at start "
+            f"{', '.join(f'{x:.2f}' for x in before['load_average_start'])}, at end "
+            f"{', '.join(f'{x:.2f}' for x in before['load_average_end'])}; first blast radius answered "
+            f"{before['first_blast_radius_s']:.2f} s after the process start):",
+            "",
+            "| blast radius (before) | requests | p50 | p90 | p99 | max | per second | errors "
+            "| server CPU per request |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *_phase_rows(before),
+        ]
+    if "writes" in res:
+        w = res["writes"]
+        lines += ["", f"Writes in the third phase: {w['writes']} events, each its own commit (p50 "
+                      f"{w['write_ms']['p50_ms']} ms, max {w['write_ms']['max_ms']} ms per POST); the server "
+                      "CPU per request there includes them."]
     return "\n".join(lines) + "\n"
 
 

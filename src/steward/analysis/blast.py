@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from steward.analysis.common import members_of, parse_kinds, summary
-from steward.analysis.ownership import ROLES, OwnershipView, Reach
+from steward.analysis.ownership import ROLES, OwnershipView, Reach, prepare_owns
 from steward.errors import InvalidInputError, NotFoundError
 from steward.governance.rotations import rotations, team_shifts
 from steward.graph import ARTIFACT_KINDS, CONTAINERS, EdgeKind, NodeKind, NodeRecord, kind_of_id
-from steward.store.base import GraphStore
+from steward.store.base import GraphChanges, GraphStore
 
 __all__ = ["blast_radius", "prepare"]
 
@@ -145,26 +145,37 @@ _KEEP_SUMMARIES = 1_000_000
 
 def _summaries(store: GraphStore, ids: list[str]) -> dict[str, tuple[NodeKind, str]]:
     """id -> (kind, name), from what earlier answers at this store version read where they did."""
-    kept: dict[str, tuple[NodeKind, str]] = store.derived("blast.summaries", dict)
+    kept: dict[str, tuple[NodeKind, str]] = store.kept("blast.summaries", dict, _carry_summaries)
     missing = [i for i in ids if i not in kept]
     if not missing:
         return kept
-    found = store.summaries_by_id(missing)
+    found = store.summaries_by_id(sorted(missing))  # in key order: the reads walk the table's pages in order
     if len(kept) + len(found) <= _KEEP_SUMMARIES:
         kept.update(found)
         return kept
     return {**{i: kept[i] for i in ids if i in kept}, **found}
 
 
+def _carry_summaries(kept: dict[str, tuple[NodeKind, str]], changes: GraphChanges
+                     ) -> dict[str, tuple[NodeKind, str]]:
+    """Names and kinds are the nodes' own: commits that changed no node keep them all; else a new dict
+    without the changed ones (answers being made go on with the old one: one that read a name before
+    the commit and keeps it after never puts it where later answers look)."""
+    if not changes.nodes:
+        return kept
+    return {i: s for i, s in kept.items() if i not in changes.nodes}
+
+
 def prepare(store: GraphStore) -> None:
-    """Read what every blast radius reuses until the store changes (the traversal index; people, teams,
-    memberships, the precedence; the suspect marks): ``steward serve`` does it once at start, off the
-    request path."""
+    """Read what every blast radius reuses (the traversal index; people, teams, memberships, the precedence;
+    the suspect marks; every ``OWNS`` edge, kept across commits that leave them be: ``prepare_owns``):
+    ``steward serve`` does it once at start, off the request path."""
     from steward.incidents.core import suspect_index
 
     store.closure([], way="down")
     OwnershipView.load(store, scope=())
     suspect_index(store, only=())
+    prepare_owns(store)  # the longest, last
 
 
 def _mark_suspects(store: GraphStore, result: dict[str, Any]) -> None:

@@ -19,13 +19,15 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, NodeKind, is_kind, kind_of_id
 from steward.identity import Identities
-from steward.store.base import GraphStore
+from steward.store.base import GraphChanges, GraphStore
 
 __all__ = ["DEFAULT_PRECEDENCE", "PRECEDENCE_STATE_KEY", "SUPERSEDED_PROP", "Claim", "OwnershipView", "Reach",
            "read_precedence"]
@@ -100,6 +102,8 @@ class OwnershipView:
     #: effective owners (in order) -> the active people behind them
     _reaches: dict[tuple[str, ...], list[Reach]] = field(default_factory=dict)
     _listings: dict[str, Listing] = field(default_factory=dict)
+    #: container -> the listing every member of it without claims of its own shows (see :meth:`listing`)
+    _inherited_listings: dict[str, Listing] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: GraphStore, *, scope: Collection[str] | None = None) -> OwnershipView:
@@ -111,30 +115,40 @@ class OwnershipView:
         ids = people.ids
         container_kinds = sorted(CONTAINER_EDGES)
         if scope is None:
-            memo = _Memo()
+            memo = _Memo(ids, people.precedence)
             claims_on = _claims_by_artifact(store.edges(kinds=[EdgeKind.OWNS]), ids)
             parent_of = _parents(store.edges(kinds=container_kinds))
         else:
             # What was read for an artifact (its container, its claims) and what was made of it is kept
             # until the store changes (a fresh memo each time on a store that keeps nothing): only
             # artifacts no answer at this version has listed yet are read.
-            memo = store.derived("ownership.memo", _Memo)
+            # (kept across commits that touch none of it: _carry_memo; built anew when the people or the
+            # precedence it was made with are not the current ones)
+            memo = store.kept("ownership.memo", lambda: _Memo(ids, people.precedence), _carry_memo,
+                              fresh=lambda m: m.ids is ids and m.precedence == people.precedence)
             wanted = sorted({i for i in scope if _is_member(i) and i not in memo.parents})
             if wanted:
                 found = _parents(store.edges_at(wanted, end="src", kinds=container_kinds))
                 for m in wanted:
-                    memo.parents[m] = found.get(m)
+                    parent = memo.parents[m] = found.get(m)
+                    if parent is not None:
+                        memo.children.setdefault(parent, set()).add(m)
             parent_of = {m: p for m in scope if (p := memo.parents.get(m)) is not None}
             targets = set(scope) | set(parent_of.values())
             missing = sorted(t for t in targets if t not in memo.owns)
             if missing:
-                got = _claims_by_artifact(store.edges_at(missing, end="dst", kinds=[EdgeKind.OWNS]), ids)
+                table = _owns_table(store)
+                if table.rows is not None:  # every claim, read once (prepare): no read per closure
+                    got = table.claims(missing, ids)
+                else:
+                    got = _claims_by_artifact(store.edges_at(missing, end="dst", kinds=[EdgeKind.OWNS]), ids)
                 for t in missing:
                     memo.owns[t] = got.get(t, [])
-            claims_on = {t: found_claims for t in targets if (found_claims := memo.owns[t])}
+            claims_on = {t: found_claims for t in targets if (found_claims := memo.owns.get(t))}
         return cls(ids, people.members, people.subteams, people.teams_of, claims_on, parent_of,
                    people.precedence, _expanded=people.expanded, _owners=people.owners, _reaches=people.reaches,
-                   _listings=memo.listings, _claims=memo.claims, _effective=memo.effective)
+                   _listings=memo.listings, _claims=memo.claims, _effective=memo.effective,
+                   _inherited_listings=memo.inherited)
 
     # ---- people --------------------------------------------------------------------------------
     def is_active(self, person_id: str) -> bool:
@@ -212,7 +226,8 @@ class OwnershipView:
 
     def effective(self, artifact: str, role: str) -> list[Claim]:
         key = (artifact, role)
-        if key not in self._effective:
+        found = self._effective.get(key)
+        if found is None:
             mine = [c for c in self.claims(artifact) if c.role == role]
             chosen: list[Claim] = []
             if mine:
@@ -221,8 +236,8 @@ class OwnershipView:
                 own = [c for c in best if c.inherited_from is None]
                 by_owner = {c.owner: c for c in reversed(own or best)}
                 chosen = [by_owner[k] for k in sorted(by_owner)]
-            self._effective[key] = chosen
-        return self._effective[key]
+            found = self._effective[key] = chosen
+        return found
 
     def active_reach(self, artifact: str, role: str) -> list[Reach]:
         return self._reach_of(self.effective(artifact, role))
@@ -254,6 +269,20 @@ class OwnershipView:
         found = self._listings.get(artifact)
         if found is not None:
             return found
+        # A member with no claim of its own whose container's claims are all the container's own lists
+        # exactly what its container lists, each entry marked as inherited from it: made from the
+        # container's listing, once for all such members. (Its unresolved claims are then the container's
+        # objects: the same owner, role and source as the member's inherited ones.)
+        parent = self.parent_of.get(artifact) if artifact not in self.claims_on else None
+        if parent is not None:
+            found = self._inherited_listings.get(parent)
+            if found is not None:
+                return found
+            if not any(c.inherited_from for c in self.claims(parent)):
+                entries, by_owner, by_steward, unresolved = self.listing(parent)
+                found = ([_inherit_entry(e, parent) for e in entries], by_owner, by_steward, unresolved)
+                self._inherited_listings[parent] = found
+                return found
         claims = self.claims(artifact)
         if not claims:
             found = _NOBODY
@@ -332,6 +361,22 @@ class OwnershipView:
         return any(self._in_team(person, sub, seen | {team}) for sub in self.subteams.get(team, []) if sub not in seen)
 
 
+_AFTER_INHERITED = ("by", "reason", "change")  # the keys _entries puts after "inherited_from"
+
+
+def _inherit_entry(entry: dict[str, object], parent: str) -> dict[str, object]:
+    """A container's own ``owners`` entry as its members list it: the same, inherited from it (the keys in
+    the order :meth:`OwnershipView._entries` writes them)."""
+    out: dict[str, object] = {}
+    for k, v in entry.items():
+        if k in _AFTER_INHERITED and "inherited_from" not in out:
+            out["inherited_from"] = parent
+        out[k] = v
+    if "inherited_from" not in out:
+        out["inherited_from"] = parent
+    return out
+
+
 def _parents(inherit: Iterable[EdgeRecord]) -> dict[str, str]:
     """member -> its container, from member -> container edges (the first by identity)."""
     parent_of: dict[str, str] = {}
@@ -352,13 +397,142 @@ def _claims_by_artifact(owns: Iterable[EdgeRecord], ids: Identities) -> dict[str
 
 @dataclass
 class _Memo:
-    """Per artifact, what scoped views read and compute alike (shared until the store changes)."""
+    """Per artifact, what scoped views read and compute alike (shared until a commit changes it: carried
+    over the others by :func:`_carry_memo`), made with these identities and this precedence."""
 
+    ids: Identities
+    precedence: tuple[str, ...]
     parents: dict[str, str | None] = field(default_factory=dict)  # member -> its container (None: none)
+    children: dict[str, set[str]] = field(default_factory=dict)  # container -> its members in ``parents``
     owns: dict[str, list[Claim]] = field(default_factory=dict)  # artifact -> its own claims
     claims: dict[str, list[Claim]] = field(default_factory=dict)
     effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
     listings: dict[str, Listing] = field(default_factory=dict)
+    inherited: dict[str, Listing] = field(default_factory=dict)  # container -> its claimless members' listing
+
+
+def _carry_memo(memo: _Memo, changes: GraphChanges) -> _Memo:
+    """The memo without what the commits may have changed: a new one (views reading the old one go on
+    with it). What was read of a node some edge of which changed (its container, its claims) is read
+    again; what was worked out from it (claims, effective owners, listings) is worked out again, for it
+    and for its members (and theirs)."""
+    hit = set(changes.nodes)
+    for a, b in changes.pairs:
+        hit.add(a)
+        hit.add(b)
+    stale = set(hit)
+    todo = list(hit)
+    while todo:  # members inherit from their container (and it from its own, were there such)
+        for m in memo.children.get(todo.pop(), ()):
+            if m not in stale:
+                stale.add(m)
+                todo.append(m)
+    new = _Memo(memo.ids, memo.precedence)
+    new.parents = {m: p for m, p in memo.parents.items() if m not in hit}
+    for m, p in new.parents.items():
+        if p is not None:
+            new.children.setdefault(p, set()).add(m)
+    new.owns = {a: c for a, c in memo.owns.items() if a not in hit}
+    new.claims = {a: c for a, c in memo.claims.items() if a not in stale}
+    new.effective = {k: c for k, c in memo.effective.items() if k[0] not in stale}
+    new.listings = {a: x for a, x in memo.listings.items() if a not in stale}
+    new.inherited = {p: x for p, x in memo.inherited.items() if p not in stale}
+    return new
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """An ``OWNS`` edge as a claim needs it, before its owner is mapped to a canonical id."""
+
+    src: str
+    key: str
+    source: str
+    role: str
+    origin: str
+    since: str | None
+    by: str | None
+    reason: str | None
+    change: str | None
+    superseded: bool
+
+
+class _OwnsTable:
+    """Every ``OWNS`` edge of the graph by the artifact it points at (``rows``; None: not read -- the scoped
+    views then read their artifacts' claims themselves). Read whole by :func:`prepare_owns` (off the request
+    path) and kept across commits, each commit's changed artifacts read again (:func:`_carry_owns`)."""
+
+    def __init__(self, rows: dict[str, tuple[_Raw, ...]] | None = None) -> None:
+        self.rows = rows
+        self._same: dict[_Raw, _Raw] = {}
+
+    @classmethod
+    def read(cls, store: GraphStore) -> _OwnsTable:
+        table = cls({})
+        table.put(store.edge_rows(EdgeKind.OWNS), ())
+        return table
+
+    def put(self, owns: Iterable[tuple[str, str, str, str, Mapping[str, Any]]], artifacts: Iterable[str]) -> None:
+        """Replace the rows of ``artifacts`` (and of every artifact ``owns`` points at) by ``owns``
+        (``(src, dst, key, source, props)``)."""
+        assert self.rows is not None
+        found: dict[str, list[_Raw]] = defaultdict(list)
+        same: dict[tuple[str, str, str, int], _Raw] = {}  # (edge_rows shares equal properties)
+        for n, (src, dst, key, source, p) in enumerate(owns):
+            raw = same.get((src, key, source, id(p)))
+            if raw is None:
+                since = p.get("since")
+                raw = _Raw(src, key, source, str(p.get("role", "owner")), str(p.get("origin", source)),
+                           str(since) if since is not None else None, _text(p.get("by")), _text(p.get("reason")),
+                           _text(p.get("change")), bool(p.get(SUPERSEDED_PROP)))
+                raw = same[(src, key, source, id(p))] = self._same.setdefault(raw, raw)  # most own alike
+            found[dst].append(raw)
+            if n % 4096 == 4095:
+                time.sleep(0.002)  # off the request path: let the threads answering requests run
+        for a in artifacts:
+            if a not in found:
+                self.rows.pop(a, None)
+        for a, raws in found.items():
+            self.rows[a] = tuple(sorted(raws, key=lambda r: (r.src, r.key)))  # by identity, as edges() reads
+
+    def claims(self, artifacts: Iterable[str], ids: Identities) -> dict[str, list[Claim]]:
+        """artifact -> its own claims, as :func:`_claims_by_artifact` makes them (superseded ones left out)."""
+        assert self.rows is not None
+        out: dict[str, list[Claim]] = {}
+        for a in artifacts:
+            raws = self.rows.get(a)
+            if raws:
+                made = [Claim(ids.canonical(r.src), a, r.role, r.source, r.origin, r.since, named_as=r.src, by=r.by,
+                              reason=r.reason, change=r.change) for r in raws if not r.superseded]
+                if made:
+                    out[a] = made
+        return out
+
+
+def _owns_table(store: GraphStore, *, read: bool = False) -> _OwnsTable:
+    """The store's :class:`_OwnsTable`: read whole when ``read`` (and not read yet), else as it is kept."""
+    if read:
+        return store.kept("ownership.owns", lambda: _OwnsTable.read(store),
+                          lambda t, ch: _carry_owns(store, t, ch), fresh=lambda t: t.rows is not None)
+    return store.kept("ownership.owns", _OwnsTable, lambda t, ch: _carry_owns(store, t, ch))
+
+
+def _carry_owns(store: GraphStore, table: _OwnsTable, changes: GraphChanges) -> _OwnsTable:
+    """The table with the ``OWNS`` edges into every node some edge of which the commits changed read again
+    (changed in place: readers only look rows up, one artifact at a time)."""
+    if table.rows is None:
+        return table
+    targets = sorted({b for _, b in changes.pairs} | set(changes.nodes))
+    if targets:
+        table.put([(e.src, e.dst, e.key, e.source, e.props)
+                   for e in store.edges_at(targets, end="dst", kinds=[EdgeKind.OWNS])], targets)
+    return table
+
+
+def prepare_owns(store: GraphStore) -> None:
+    """Read every ``OWNS`` edge once (a store that keeps nothing across commits is left alone): blast radii
+    then look their artifacts' claims up instead of reading them (``steward serve`` at start)."""
+    if store.cache_stamp() is not None and store.graph_version() is not None:
+        _owns_table(store, read=True)
 
 
 @dataclass
@@ -377,7 +551,26 @@ class _People:
 
 
 def _people(store: GraphStore) -> _People:
-    return store.derived("ownership.people", lambda: _load_people(store))
+    """The people, kept across commits that touch no person, team or membership; with the precedence
+    read again after every commit (it is state, not graph)."""
+    people = store.kept("ownership.people", lambda: _load_people(store), _carry_people)
+    precedence = store.derived("ownership.precedence", lambda: read_precedence(store))
+    if people.precedence != precedence:  # what was worked out of the people alone stays shared
+        people = replace(people, precedence=precedence)
+    return people
+
+
+_PEOPLE_PREFIXES = frozenset({NodeKind.PERSON.prefix, NodeKind.TEAM.prefix})
+
+
+def _carry_people(people: _People, changes: GraphChanges) -> _People | None:
+    """Kept unless a person or team node changed (identities: names, aliases, being active) or an edge into
+    a team (a membership: only a team id maps to a team)."""
+    if any(n.partition(":")[0] in _PEOPLE_PREFIXES for n in changes.nodes):
+        return None
+    if any(b.partition(":")[0] == NodeKind.TEAM.prefix for _, b in changes.pairs):
+        return None
+    return people
 
 
 def _load_people(store: GraphStore) -> _People:

@@ -37,8 +37,9 @@ from steward.graph import (
 )
 
 __all__ = [
-    "Closure", "Counts", "EdgeVersion", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion", "PlanGate",
-    "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected", "leaf_hash", "seal",
+    "Closure", "Counts", "EdgeVersion", "GraphChanges", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion",
+    "PlanGate", "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected",
+    "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -247,6 +248,18 @@ def bfs(
 T = TypeVar("T")
 _CACHE_LOCK = threading.Lock()
 _MISSING = object()
+#: One thread at a time carries kept answers over a commit (``GraphStore.kept``).
+_CARRY_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class GraphChanges:
+    """What commits did to the graph between two graph versions: the node ids they created, deleted or
+    changed (kind, name, properties, sources), and the ``(src, dst)`` pairs whose edges they created,
+    changed or deleted (any kind). Nothing about governance records, the log or state."""
+
+    nodes: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
 Ints = npt.NDArray[np.int64]
 
 
@@ -323,6 +336,8 @@ class GraphStore(abc.ABC):
     _views: OrderedDict[str, Any] | None = None
     #: What :meth:`derived` keeps: the stamp it was derived at, and key -> value.
     _derived: tuple[Hashable, dict[str, Any]] | None = None
+    #: key -> (cache stamp, graph version, value) of :meth:`kept` answers
+    _kept: dict[str, tuple[Hashable, Hashable, Any]] | None = None
 
     # ---- writes --------------------------------------------------------------------------------
     def upsert(
@@ -642,6 +657,71 @@ class GraphStore(abc.ABC):
             if current is not None and current[0] == stamp:
                 current[1][key] = value
         return value
+
+    # ==== added for issue 12 (cold HTTP answers; branch httpcold): caches that survive commits ========
+    def graph_version(self) -> Hashable | None:
+        """A value that moves with every commit that changes nodes or edges (and with nothing else), which
+        :meth:`graph_changes` can start from. None (the default): this store cannot tell."""
+        return None
+
+    def graph_changes(self, since: Hashable, until: Hashable) -> GraphChanges | None:
+        """What the commits between two :meth:`graph_version` values did to the graph; None when this
+        store cannot tell (the default; a commit too big to have been recorded; a version gone)."""
+        return None
+
+    def kept(self, key: str, build: Callable[[], T], carry: Callable[[T, GraphChanges], T | None],
+             fresh: Callable[[T], bool] | None = None) -> T:
+        """:meth:`derived` for an answer that depends on the graph only (nodes and edges: never governance
+        records, the log or state), kept across commits: when :meth:`cache_stamp` has moved, a commit
+        that changed no node or edge keeps it as it is, and otherwise ``carry(value, changes)`` makes it
+        right for what the commits changed (:meth:`graph_changes`) -- returning the value to keep (itself
+        or a new one; never change one other threads may be reading in a way they could see half-done)
+        or None to build anew. When the store cannot tell what changed, it is built anew. ``fresh``,
+        when given, is asked of a kept value each time: False builds anew (a value made from others
+        that have since been replaced). Nothing is kept when the stamp is None."""
+        stamp = self.cache_stamp()
+        if stamp is None:
+            return build()
+        with _CACHE_LOCK:
+            if self._kept is None:
+                self._kept = {}
+            held = self._kept.get(key)
+        if held is not None and held[0] != stamp:
+            with _CARRY_LOCK:  # one thread carries it over; the others wait for its answer
+                stamp = self.cache_stamp()
+                version = self.graph_version()
+                with _CACHE_LOCK:
+                    held = self._kept.get(key)
+                if held is not None and held[0] != stamp:
+                    value: T | None = None
+                    if version is not None and held[1] is not None:
+                        if version == held[1]:
+                            value = held[2]
+                        else:
+                            changes = self.graph_changes(held[1], version)
+                            value = None if changes is None else carry(held[2], changes)
+                    with _CACHE_LOCK:
+                        if value is None:
+                            self._kept.pop(key, None)
+                            held = None
+                        else:
+                            held = self._kept[key] = (stamp, version, value)
+        if held is not None and (fresh is None or fresh(held[2])):
+            return cast(T, held[2])
+        # read before building: a commit racing with the build is carried over (again) next time
+        stamp = self.cache_stamp()
+        version = self.graph_version()
+        built = build()
+        with _CACHE_LOCK:
+            self._kept[key] = (stamp, version, built)
+        return built
+
+    def edge_rows(self, kind: EdgeKind) -> list[tuple[str, str, str, str, Mapping[str, Any]]]:
+        """Every edge of one kind as ``(src, dst, key, source, props)``, in no particular order; equal
+        properties may be one shared mapping (read-only). For reads of a whole kind off the request path."""
+        return [(e.src, e.dst, e.key, e.source, e.props) for e in self.edges(kinds=[kind])]
+
+    # ==== end of the httpcold block ===================================================================
 
     def closure(
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,

@@ -18,6 +18,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from steward.store.base import (
     Counts,
     EdgeRow,
     EdgeVersion,
+    GraphChanges,
     GraphStore,
     LogLine,
     NodeRow,
@@ -186,6 +188,9 @@ OVERLAY_HARD = 4
 
 T = TypeVar("T")
 _CACHE_MAX = 500_000
+#: A whole-kind read off the request path (``edge_rows``) gives the interpreter up this long every so many rows.
+_YIELD_EVERY = 4096
+_YIELD_S = 0.002
 
 
 def missing_store_message(path: Path) -> str:
@@ -530,17 +535,21 @@ class EmbeddedStore(GraphStore):
         db.executemany(put, [(r.kind, r.id, json.dumps(r.doc, sort_keys=True)) for r in extra])
         return lines
 
-    def _bump(self, db: sqlite3.Connection, ids: Collection[str], pairs: Collection[tuple[str, str]]) -> None:
+    def _bump(self, db: sqlite3.Connection, ids: Collection[str], pairs: Collection[tuple[str, str]],
+              changed: Collection[str] = ()) -> None:
         """Move the store's version on (inside the write transaction) and leave what this commit did to the
         graph's shape for the traversal index: the node ids it created or deleted and the (src, dst) pairs
-        whose edges it touched. A commit bigger than ``DELTA_MAX`` leaves no row (the index is rebuilt)."""
+        whose edges it touched. A commit bigger than ``DELTA_MAX`` leaves no row (the index is rebuilt).
+        The row also names the nodes it changed otherwise (``u``: kind, name, props, sources; null when
+        more than ``DELTA_MAX``), for the caches that are carried over commits (``graph_changes``)."""
         db.execute(_BUMP)
         self._wrote = True
         if len(ids) + len(pairs) > DELTA_MAX:
             return
         db.execute(_DELTA_TABLE)
         version = self._version()
-        doc = json.dumps({"n": list(ids), "p": sorted(pairs)}, separators=(",", ":"))
+        doc = json.dumps({"n": list(ids), "p": sorted(pairs),
+                          "u": sorted(changed) if len(changed) <= DELTA_MAX else None}, separators=(",", ":"))
         db.execute("INSERT OR REPLACE INTO index_delta VALUES (?, ?)", (version, doc))
         if self._saved_version is not None:  # rows a saved base already holds are needed no more
             db.execute("DELETE FROM index_delta WHERE version <= ?", (self._saved_version,))
@@ -623,7 +632,7 @@ class EmbeddedStore(GraphStore):
                                               for r in changed])
             if node_rows or db.total_changes != before:
                 self._bump(db, [r[0] for r in node_rows if r[0] not in stored],
-                           {(r[0], r[2]) for r in edge_rows})
+                           {(r[0], r[2]) for r in edge_rows}, [r[0] for r in node_rows if r[0] in stored])
             return lines
 
     def _retract(
@@ -663,7 +672,7 @@ class EmbeddedStore(GraphStore):
             db.executemany("DELETE FROM edges WHERE dst=?", gone)
             db.executemany("DELETE FROM nodes WHERE id=?", gone)
             if edges_deleted or detach or delete_nodes:
-                self._bump(db, delete_nodes, pairs)
+                self._bump(db, delete_nodes, pairs, [nid for _, nid in detach])
             return RetractResult(len(delete_nodes), len(detach), edges_deleted)
 
     def source_records(self, source: str) -> SourceRecords:
@@ -1003,6 +1012,68 @@ class EmbeddedStore(GraphStore):
             return int(row[0]), self._db.total_changes
 
         return self._guard(read)
+
+    def graph_version(self) -> Hashable | None:
+        """The store's version (``meta``): every commit that changes a node or an edge moves it (``_bump``)."""
+        return self._guard(self._version)
+
+    def graph_changes(self, since: Hashable, until: Hashable) -> GraphChanges | None:
+        """From the ``index_delta`` rows of the versions after ``since`` up to ``until``: None when one is
+        missing (a commit bigger than ``DELTA_MAX``, rows a saved index no longer needs) or does not name
+        the nodes it changed (written by an older Steward, or too many)."""
+        if not isinstance(since, int) or not isinstance(until, int) or until < since:
+            return None
+
+        def read() -> GraphChanges | None:
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'index_delta'").fetchone():
+                return None
+            rows = self._db.execute("SELECT delta FROM index_delta WHERE version > ? AND version <= ?",
+                                    (since, until)).fetchall()
+            if len(rows) != until - since:
+                return None
+            nodes: set[str] = set()
+            pairs: set[tuple[str, str]] = set()
+            for (doc,) in rows:
+                delta = json.loads(doc)
+                if delta.get("u") is None:
+                    return None
+                nodes.update(delta["n"])
+                nodes.update(delta["u"])
+                pairs.update((a, b) for a, b in delta["p"])
+            return GraphChanges(frozenset(nodes), frozenset(pairs))
+
+        return self._guard(read)
+
+    def edge_rows(self, kind: EdgeKind) -> list[tuple[str, str, str, str, Mapping[str, Any]]]:
+        """Read through a connection of its own (read-only, one snapshot), so the requests this store answers
+        meanwhile never wait for it; each distinct properties text is parsed once."""
+        parsed: dict[str, Mapping[str, Any]] = {}
+
+        def props(text: str) -> Mapping[str, Any]:
+            found = parsed.get(text)
+            if found is None:
+                found = parsed[text] = json.loads(text)
+            return found
+
+        try:
+            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                  check_same_thread=False)
+        except sqlite3.Error:  # (an as-of view's temporary file, gone) read through the store's own
+            return super().edge_rows(kind)
+        try:
+            con.execute("PRAGMA busy_timeout=30000")
+            cur = con.execute("SELECT src, dst, key, source, props FROM edges WHERE kind = ?", (kind.value,))
+            out: list[tuple[str, str, str, str, Mapping[str, Any]]] = []
+            while chunk := cur.fetchmany(_YIELD_EVERY):
+                out += [(s, d, k, src, props(p)) for s, d, k, src, p in chunk]
+                time.sleep(_YIELD_S)  # let the threads answering requests have the interpreter
+            return out
+        except sqlite3.Error as exc:
+            raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            raise BackendUnavailableError(damaged_store_message(self.path, exc)) from exc
+        finally:
+            con.close()
 
     def closure(
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,

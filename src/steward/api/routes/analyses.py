@@ -13,7 +13,7 @@ from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate, load_policy
 from steward.analysis.cypher import run_cypher
 from steward.api.auth import PrincipalDep, require
-from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json
+from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json, render_json_fast
 from steward.api.errors import responses
 from steward.api.routes.history import AsOfQuery
 from steward.errors import BackendUnavailableError, StewardError
@@ -54,7 +54,7 @@ async def get_blast_radius(
             return _as_of(blast_radius(store, resolve_node(store, node_id).id, max_depth=max_depth, edge_kinds=edge,
                                        limit=limit), store)
 
-    return await holder.run_json(work)
+    return await holder.run_json(work, render=render_json_fast)
 
 
 @router.get("/upstream/{node_id:path}", response_model=None, responses=OK)
