@@ -171,10 +171,10 @@ def propagate(n: int, src: IntArray, dst: IntArray, own: Bits) -> Bits:
     lv = level[a]
     cuts = np.searchsorted(lv, np.arange(depth + 1, dtype=np.int64))
     for step in range(1, depth):
-        lo, hi = int(cuts[step]), int(cuts[step + 1])
-        if lo == hi:
+        first, last = int(cuts[step]), int(cuts[step + 1])
+        if first == last:
             continue
-        sa, sb = a[lo:hi], b[lo:hi]
+        sa, sb = a[first:last], b[first:last]
         starts = np.flatnonzero(np.concatenate(([True], sa[1:] != sa[:-1])))
         comp[sa[starts]] |= np.bitwise_or.reduceat(comp[sb], starts, axis=0)
     out: Bits = comp[label]

@@ -34,8 +34,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.analysis.atrisk import load_at_risk
 from steward.analysis.bulk import without_cycle_collection
-from steward.analysis.common import deployments_at_risk, parse_time
+from steward.analysis.common import parse_time
 from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.errors import ConfigError
 from steward.governance.cadence import ReviewCadence
@@ -126,7 +127,7 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     # members (runs, model versions, commits) are asked about when the policy audits their kind;
     # otherwise only those with claims of their own (the rules over claims)
     view = load_whole_view(store, all_members=any(k in MEMBER_EDGE for k in policy.applies_to))
-    at_risk = deployments_at_risk(store)
+    at_risk = load_at_risk(store)  # bits per node: the per-node sets only if the reviews ask for them
     findings: list[dict[str, Any]] = []
 
     def add(rule: str, artifact: str, message: str) -> None:
@@ -141,8 +142,8 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     ownership = _ownership_memo(view, on("owner-conflict"))
     for aid, kind, name in artifacts:
         has_owner, owner_names, active_owner, active_steward, conflict = ownership(aid)
-        deps = at_risk.get(aid, set())
-        risk_note = f"; {len(deps)} deployment(s) depend on it" if deps else ""
+        deps = at_risk.count(aid)
+        risk_note = f"; {deps} deployment(s) depend on it" if deps else ""
         if not has_owner:
             add("no-owner", aid, f"{kind.value} {name} has no owner{risk_note}")
         elif not active_owner:
@@ -238,7 +239,8 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     if policy.reviews and review_rules:
         from steward.governance.reviews import review_findings
 
-        for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk, rules=review_rules):
+        for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk.as_sets(),
+                                 rules=review_rules):
             findings.append({**f, "severity": policy.rules[f["rule"]].severity})
 
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
