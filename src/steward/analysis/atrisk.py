@@ -137,16 +137,23 @@ def propagate(n: int, src: IntArray, dst: IntArray, own: Bits) -> Bits:
         return own.copy()
     graph = csr_array((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     m, label = connected_components(graph, directed=True, connection="strong")
-    label = label.astype(np.int64)
-    comp = np.zeros((m, own.shape[1]), dtype=np.uint64)
-    np.bitwise_or.at(comp, label, own)
-    a, b = label[src], label[dst]
-    cross = a != b
-    a, b = a[cross], b[cross]
+    if m == n:  # no cycle: every node is its own component
+        comp, a, b = own.copy(), src, dst
+        loop = a == b
+        if loop.any():
+            a, b = a[~loop], b[~loop]
+    else:
+        label = label.astype(np.int64)
+        comp = np.zeros((m, own.shape[1]), dtype=np.uint64)
+        np.bitwise_or.at(comp, label, own)
+        a, b = label[src], label[dst]
+        cross = a != b
+        a, b = a[cross], b[cross]
     # levels: sinks first, then every component whose successors are all placed
-    by_b = np.argsort(b, kind="stable")
-    pred, b_sorted = a[by_b], b[by_b]
-    in_ptr = np.searchsorted(b_sorted, np.arange(m + 1, dtype=np.int64))
+    by_b = np.argsort(b)
+    pred = a[by_b]
+    in_ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(b, minlength=m), out=in_ptr[1:])
     outdeg = np.bincount(a, minlength=m)
     level = np.full(m, -1, dtype=np.int64)
     frontier = np.flatnonzero(outdeg == 0)
@@ -158,17 +165,24 @@ def propagate(n: int, src: IntArray, dst: IntArray, own: Bits) -> Bits:
         ends = np.cumsum(cnt)
         pos = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(lo - (ends - cnt), cnt)
         ps = pred[pos]
-        np.subtract.at(outdeg, ps, 1)
+        if ps.size > m // 8:
+            outdeg -= np.bincount(ps, minlength=m)
+        else:
+            np.subtract.at(outdeg, ps, 1)
         ps = ps[outdeg[ps] == 0]
         ps.sort()
         if ps.size > 1:
             ps = ps[np.concatenate(([True], ps[1:] != ps[:-1]))]
         frontier = ps
         depth += 1
-    # the OR over successors, level by level (a component's successors are all on lower levels)
-    order = np.lexsort((a, level[a]))
-    a, b = a[order], b[order]
+    # the OR over successors, level by level (a component's successors are all on lower levels):
+    # edges ordered by (level of their source, source)
     lv = level[a]
+    if depth < 1 << 15 and bool((a[1:] >= a[:-1]).all()):  # sources ascending: a stable sort of small ints
+        order = np.argsort(lv.astype(np.int16), kind="stable")
+    else:
+        order = np.lexsort((a, lv))
+    a, b, lv = a[order], b[order], lv[order]
     cuts = np.searchsorted(lv, np.arange(depth + 1, dtype=np.int64))
     for step in range(1, depth):
         first, last = int(cuts[step]), int(cuts[step + 1])
@@ -177,5 +191,7 @@ def propagate(n: int, src: IntArray, dst: IntArray, own: Bits) -> Bits:
         sa, sb = a[first:last], b[first:last]
         starts = np.flatnonzero(np.concatenate(([True], sa[1:] != sa[:-1])))
         comp[sa[starts]] |= np.bitwise_or.reduceat(comp[sb], starts, axis=0)
+    if m == n:
+        return comp
     out: Bits = comp[label]
     return out

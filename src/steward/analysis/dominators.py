@@ -191,12 +191,10 @@ def dominators_of_dag(n: int, src: IntArray, dst: IntArray, root: int) -> IntArr
     keep = reached[src]
     src, dst = src[keep], dst[keep]
     # in-edges grouped by target (preds of v: pred_src[in_ptr[v]:in_ptr[v+1]]), out-edges by source
-    by_dst = np.argsort(dst, kind="stable")
-    pred_src = src[by_dst]
+    pred_src = src[np.argsort(dst)]  # (the order of a node's predecessors does not matter)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
-    by_src = np.argsort(src, kind="stable")
-    succ = dst[by_src]
+    succ = dst if bool((src[1:] >= src[:-1]).all()) else dst[np.argsort(src)]
     out_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
     indeg = np.diff(in_ptr)
