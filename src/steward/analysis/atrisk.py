@@ -66,6 +66,10 @@ class AtRisk:
         i = self.pos.get(node)
         return 0 if i is None else self.counts[i]
 
+    def count_by_id(self) -> dict[str, int]:
+        """node id -> how many deployments are at risk from it, for the nodes at risk from any."""
+        return {s: c for s, c in zip(self.graph.ids, self.counts, strict=True) if c}
+
     def names(self, row: Bits) -> list[str]:
         """The deployments of one row of bits, sorted."""
         flags = np.unpackbits(row.view(np.uint8), bitorder="little")[: len(self.deployments)]

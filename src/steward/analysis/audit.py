@@ -140,9 +140,10 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
 
     artifacts = store.node_summaries(kinds=policy.applies_to)
     ownership = _ownership_memo(view, on("owner-conflict"))
+    risk_count = at_risk.count_by_id()
     for aid, kind, name in artifacts:
         has_owner, owner_names, active_owner, active_steward, conflict = ownership(aid)
-        deps = at_risk.count(aid)
+        deps = risk_count.get(aid, 0)
         risk_note = f"; {deps} deployment(s) depend on it" if deps else ""
         if not has_owner:
             add("no-owner", aid, f"{kind.value} {name} has no owner{risk_note}")
@@ -243,12 +244,22 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
                                  rules=review_rules):
             findings.append({**f, "severity": policy.rules[f["rule"]].severity})
 
-    findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
-    summary = Counter(f["rule"] for f in findings)
+    # sorted by (severity, rule, artifact, message): a rule has one severity, so per rule by (artifact,
+    # message) -- each rule's findings mostly come in artifact order already, which a stable sort sees
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        by_rule.setdefault(f["rule"], []).append(f)
+    findings = []
+    for rule in sorted(by_rule, key=lambda r: (-SEVERITY_ORDER[by_rule[r][0]["severity"]], r)):
+        findings += sorted(by_rule[rule], key=lambda f: (f["artifact"], f["message"]))
+    summary = {rule: len(fs) for rule, fs in by_rule.items()}
+    severities: Counter[str] = Counter()
+    for fs in by_rule.values():
+        severities[fs[0]["severity"]] += len(fs)
     return {
         "findings": findings,
         "summary": {rule: summary.get(rule, 0) for rule in RULES if policy.rules[rule].enabled},
-        "by_severity": dict(sorted(Counter(f["severity"] for f in findings).items())),
+        "by_severity": dict(sorted(severities.items())),
         "audited": len(artifacts),
     }
 
