@@ -870,6 +870,28 @@ def _cpu(st: dict[str, Any], name: str) -> str:
     return f" (CPU {_ms(st[name + '_first_cpu_s'])} / {_ms(st[name + '_cpu_s'])})"
 
 
+def _baseline_rows(res: dict[str, Any]) -> list[str]:
+    """With ``--baseline``: the earlier version's warm figures and digests beside this one's."""
+    rows = [(label, e["steward"], e["baseline"]) for label, e in res.get("embedded", {}).items()
+            if "spof_s" in e.get("steward", {}) and "spof_s" in e.get("baseline", {})]
+    if not rows:
+        return []
+    lines = ["", f"Before and after, same stores, same run (`--baseline {res.get('baseline_src')}`: the earlier "
+             "Steward's sources first on the path of a child process; warm wall, CPU in brackets):", "",
+             "| store | `spof` before → now | before ÷ now (CPU) | `audit` before → now | before ÷ now (CPU) "
+             "| same answers |",
+             "|---|---|---|---|---|---|"]
+    for label, st, old in rows:
+        same = old["spof_digest"] == st["spof_digest"] and old["audit_digest"] == st["audit_digest"]
+        lines.append(
+            f"| embedded {label} | {_ms(old['spof_s'])} ({_ms(old['spof_cpu_s'])}) → {_ms(st['spof_s'])} "
+            f"({_ms(st['spof_cpu_s'])}) | {_ratio(old['spof_cpu_s'], st['spof_cpu_s'])} "
+            f"| {_ms(old['audit_s'])} ({_ms(old['audit_cpu_s'])}) → {_ms(st['audit_s'])} ({_ms(st['audit_cpu_s'])}) "
+            f"| {_ratio(old['audit_cpu_s'], st['audit_cpu_s'])} | {'yes' if same else '**no**'} "
+            f"(spof `{old['spof_digest']}`, audit `{old['audit_digest']}`) |")
+    return lines
+
+
 def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
     def load(x: Any) -> str:
         return ", ".join(f"{v:.2f}" for v in x) if x else "n/a"
@@ -913,6 +935,7 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
         if mem and neo.get("how") == "local":
             lines += ["", f"Neo4j: the local server (`steward.local.neo4j_server`), heap {mem['heap']}, page cache "
                       f"{mem['pagecache']} (`STEWARD_NEO4J_HEAP` / `STEWARD_NEO4J_PAGECACHE`)."]
+    lines += _baseline_rows(res)
     lines.append("")
     lines.append("Answer digests (sha256 of the JSON answer; equal digests, equal answers):")
     lines.append("")
@@ -921,6 +944,10 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
         if "spof_digest" in st:
             lines.append(f"- embedded {label}: spof `{st['spof_digest']}` {st['spof_size']}, "
                          f"audit `{st['audit_digest']}` {st['audit_size']}")
+        made = e.get("made")
+        if made:
+            lines.append(f"  (a copy of `{made['source']}` with {made['deployments']} deployments added by "
+                         f"`add_deployments`, seed {made['seed']}: {made['edges']} edges into them)")
     if neo:
         lines.append(f"- Neo4j: spof `{neo['spof_digest']}`, audit `{neo['audit_digest']}`")
     return "\n".join(lines) + "\n"
