@@ -67,8 +67,8 @@ class AtRisk:
         return 0 if i is None else self.counts[i]
 
     def count_by_id(self) -> dict[str, int]:
-        """node id -> how many deployments are at risk from it, for the nodes at risk from any."""
-        return {s: c for s, c in zip(self.graph.ids, self.counts, strict=True) if c}
+        """node id -> how many deployments are at risk from it (absent: none)."""
+        return dict(zip(self.graph.ids, self.counts, strict=True))  # (a container no member feeds: 0)
 
     def names(self, row: Bits) -> list[str]:
         """The deployments of one row of bits, sorted."""

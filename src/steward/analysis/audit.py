@@ -129,10 +129,16 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     view = load_whole_view(store, all_members=any(k in MEMBER_EDGE for k in policy.applies_to))
     at_risk = load_at_risk(store)  # bits per node: the per-node sets only if the reviews ask for them
     findings: list[dict[str, Any]] = []
+    last: dict[str, str] = {}  # rule -> the artifact of its last finding
+    unordered: set[str] = set()  # rules whose findings did not come in (artifact, message) order
 
     def add(rule: str, artifact: str, message: str) -> None:
         r = policy.rules[rule]
         if r.enabled:
+            prev = last.get(rule)
+            if prev is not None and prev >= artifact:
+                unordered.add(rule)
+            last[rule] = artifact
             findings.append({"rule": rule, "severity": r.severity, "artifact": artifact, "message": message})
 
     def on(rule: str) -> bool:
@@ -141,18 +147,20 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     artifacts = store.node_summaries(kinds=policy.applies_to)
     ownership = _ownership_memo(view, on("owner-conflict"))
     risk_count = at_risk.count_by_id()
+    kind_text = {k: k.value for k in NodeKind}
+    steward_rule = policy.rules["no-steward"]
     for aid, kind, name in artifacts:
         has_owner, owner_names, active_owner, active_steward, conflict = ownership(aid)
         deps = risk_count.get(aid, 0)
         risk_note = f"; {deps} deployment(s) depend on it" if deps else ""
+        what = kind_text[kind]
         if not has_owner:
-            add("no-owner", aid, f"{kind.value} {name} has no owner{risk_note}")
+            add("no-owner", aid, f"{what} {name} has no owner{risk_note}")
         elif not active_owner:
             add("inactive-owner", aid,
-                f"{kind.value} {name} has no active owner (owners: {owner_names}){risk_note}")
-        steward_rule = policy.rules["no-steward"]
+                f"{what} {name} has no active owner (owners: {owner_names}){risk_note}")
         if not active_steward and (deps or not steward_rule.only_at_risk):
-            add("no-steward", aid, f"{kind.value} {name} has no active steward (backup){risk_note}")
+            add("no-steward", aid, f"{what} {name} has no active steward (backup){risk_note}")
         if conflict is not None:
             parts, winner = conflict
             add("owner-conflict", aid, f"sources disagree on the owner of {name} ({parts}); {winner} wins")
@@ -251,7 +259,8 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
         by_rule.setdefault(f["rule"], []).append(f)
     findings = []
     for rule in sorted(by_rule, key=lambda r: (-SEVERITY_ORDER[by_rule[r][0]["severity"]], r)):
-        findings += sorted(by_rule[rule], key=lambda f: (f["artifact"], f["message"]))
+        fs = by_rule[rule]
+        findings += sorted(fs, key=lambda f: (f["artifact"], f["message"])) if rule in unordered else fs
     summary = {rule: len(fs) for rule, fs in by_rule.items()}
     severities: Counter[str] = Counter()
     for fs in by_rule.values():
