@@ -115,7 +115,10 @@ def load_at_risk(store: GraphStore) -> AtRisk:
     words = max(1, -(-len(deployments) // 64))
     own = np.zeros((n, words), dtype=np.uint64)
     dep_pos = np.fromiter((bisect_left(g.ids, d) for d in deployments), dtype=np.int64, count=len(deployments))
-    j = np.arange(len(deployments), dtype=np.int64)
+    found = np.fromiter((p < n and g.ids[p] == d for p, d in zip(dep_pos.tolist(), deployments, strict=True)),
+                        dtype=np.bool_, count=len(deployments))  # (one a commit deleted since its listing: none)
+    j = np.flatnonzero(found)
+    dep_pos = dep_pos[j]
     np.bitwise_or.at(own, (dep_pos, j // 64), np.left_shift(np.uint64(1), (j % 64).astype(np.uint64)))
     flow = (g.bits & np.uint32(g.mask(FLOW_EDGES))) != 0
     bits = propagate(n, g.src[flow], g.dst[flow], own)
