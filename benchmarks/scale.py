@@ -769,10 +769,11 @@ def child_analyses_digest(db: str) -> dict[str, Any]:
     """``spof`` and ``audit`` (first call and a second, warm one) on an embedded store, with the
     answers' digests and the phases of the process."""
     t0 = time.perf_counter()
+    import steward
     from steward.analysis import audit, spof
     from steward.store import open_store
 
-    out: dict[str, Any] = {"import_s": time.perf_counter() - t0}
+    out: dict[str, Any] = {"import_s": time.perf_counter() - t0, "steward": str(Path(steward.__file__).parent)}
     t = time.perf_counter()
     store = open_store(f"sqlite:///{db}")
     store.reach(["dataset:nope"], way="down")
@@ -797,6 +798,81 @@ def child_analyses_digest(db: str) -> dict[str, Any]:
 CHILDREN["analyses-digest"] = child_analyses_digest
 
 
+def add_deployments(src: str, dst: str, count: int, *, seed: int = 5) -> dict[str, Any]:
+    """Copy the store at ``src`` (with its traversal index) to ``dst`` and add ``count`` deployments
+    through the store's own ``upsert`` (so the index gets the commit as an overlay, as any later
+    commit does): each served (``DEPLOYED_TO``) by a random dataset of the last four layers, half of
+    them also fed (``FEEDS``) by a second one. Deterministic for a seed; the generator's graph has no
+    deployments, so without this the chokepoint (dominator) side of ``spof`` never runs."""
+    import shutil
+
+    from steward.store import open_store
+
+    for suffix in ("", ".idx"):
+        if Path(src + suffix).exists():
+            shutil.copyfile(src + suffix, dst + suffix)
+    con = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    late = [r[0] for r in con.execute("SELECT id FROM nodes WHERE kind = 'Dataset' AND id >= ? AND id < ? "
+                                      "ORDER BY id", (dataset_id(LAYERS - 4, 0), dataset_id(LAYERS, 0)))]
+    con.close()
+    if not late:
+        raise ValueError(f"{src} has no datasets in layers {LAYERS - 4}..{LAYERS - 1}: not a store of this generator")
+    rng = random.Random(seed)
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for d in range(count):
+        dep = f"deployment:prod/d{d:05d}"
+        nodes.append(Node(id=dep, kind=NodeKind.DEPLOYMENT, source="catalog", seen_at=SEEN_AT))
+        edges.append(Edge(src=rng.choice(late), kind=EdgeKind.DEPLOYED_TO, dst=dep, source="catalog",
+                          seen_at=SEEN_AT))
+        if rng.random() < 0.5:
+            edges.append(Edge(src=rng.choice(late), kind=EdgeKind.FEEDS, dst=dep, source="catalog", seen_at=SEEN_AT))
+    store = open_store(f"sqlite:///{dst}")
+    try:
+        store.upsert(nodes=nodes, edges=edges)
+    finally:
+        store.close()
+    return {"source": src, "deployments": count, "seed": seed, "edges": len(edges)}
+
+
+def _deployment_copies(args: argparse.Namespace) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label, path, how it was made) of the ``--deployments LABEL=N`` copies of the ``--db`` stores,
+    made in ``--copies`` (a copy already there from the same source, count and seed is reused)."""
+    dbs = dict(item.partition("=")[::2] for item in args.db)
+    out = []
+    for item in args.deployments:
+        label, _, count_text = item.partition("=")
+        if label not in dbs:
+            raise SystemExit(f"--deployments {item}: no --db labelled {label!r}")
+        count = int(count_text)
+        src = dbs[label]
+        dst = str(Path(args.copies) / f"{Path(src).stem}+{count}deps-s{args.deployment_seed}.db")
+        made = Path(dst + ".made.json")
+        how = {"source": src, "deployments": count, "seed": args.deployment_seed}
+        if not (made.exists() and Path(dst).exists() and {k: v for k, v in json.loads(made.read_text()).items()
+                                                           if k in how} == how):
+            logger.info("copying %s to %s and adding %s deployments", src, dst, count)
+            how = add_deployments(src, dst, count, seed=args.deployment_seed)
+            made.write_text(json.dumps(how))
+        else:
+            how = json.loads(made.read_text())
+        out.append((f"{label}+{count} deployments", dst, how))
+    return out
+
+
+def _baseline_analyses(src: Path, db: str) -> dict[str, Any]:
+    """``analyses-digest`` in a child whose ``steward`` comes from ``src`` (an earlier version)."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "_child", "analyses-digest", db], env=env, capture_output=True,
+                          text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-500:]}
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_wall_s"] = time.perf_counter() - t
+    return out
+
+
 def main_spofaudit(argv: Sequence[str]) -> int:
     """``scale.py spofaudit --db NAME=PATH ... [--neo4j]``: spof/audit on prebuilt embedded stores
     (each in a fresh process) beside the igraph dominator tree of the same graph (whole process),
@@ -809,14 +885,28 @@ def main_spofaudit(argv: Sequence[str]) -> int:
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="spofaudit")
+    p.add_argument("--deployments", action="append", default=[], metavar="LABEL=N",
+                   help="also measure a copy of the --db labelled LABEL with N deployments added (add_deployments)")
+    p.add_argument("--deployment-seed", type=int, default=5)
+    p.add_argument("--copies", type=Path, default=Path(tempfile.gettempdir()),
+                   help="where the --deployments copies go (reused when one of the same source, N and seed is there)")
+    p.add_argument("--only-deployments", action="store_true", help="measure the --deployments copies only")
+    p.add_argument("--baseline", type=Path, help="also run spof/audit with the Steward sources in this src/ "
+                   "directory first on the path (e.g. a worktree of an earlier commit), in a child of the same run")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     res: dict[str, Any] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg(),
                            "embedded": {}}
-    for item in args.db:
-        label, _, path = item.partition("=")
+    stores: list[tuple[str, str, dict[str, Any] | None]] = [] if args.only_deployments else [
+        (label, path, None) for label, _, path in (item.partition("=") for item in args.db)]
+    stores += _deployment_copies(args)
+    if args.baseline is not None:
+        res["baseline_src"] = str(args.baseline)
+    for label, path, how in stores:
         entry: dict[str, Any] = {"path": path}
+        if how is not None:
+            entry["made"] = how
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         entry["nodes"] = con.execute("SELECT count(*) FROM nodes").fetchone()[0]
         entry["edges"] = con.execute("SELECT count(*) FROM edges").fetchone()[0]
@@ -828,6 +918,9 @@ def main_spofaudit(argv: Sequence[str]) -> int:
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             entry["steward"] = {"error": str(exc)[-500:]}
         logger.info("%s: %s", label, entry["steward"])
+        if args.baseline is not None:
+            entry["baseline"] = _baseline_analyses(args.baseline, path)
+            logger.info("%s: baseline %s", label, entry["baseline"])
         with tempfile.TemporaryDirectory(prefix="steward-spofaudit-") as tmp:
             reference_csr(path, Path(tmp))
             try:
@@ -851,6 +944,28 @@ def _cpu(st: dict[str, Any], name: str) -> str:
     if f"{name}_cpu_s" not in st:
         return ""
     return f" (CPU {_ms(st[name + '_first_cpu_s'])} / {_ms(st[name + '_cpu_s'])})"
+
+
+def _baseline_rows(res: dict[str, Any]) -> list[str]:
+    """With ``--baseline``: the earlier version's warm figures and digests beside this one's."""
+    rows = [(label, e["steward"], e["baseline"]) for label, e in res.get("embedded", {}).items()
+            if "spof_s" in e.get("steward", {}) and "spof_s" in e.get("baseline", {})]
+    if not rows:
+        return []
+    lines = ["", f"Before and after, same stores, same run (`--baseline {res.get('baseline_src')}`: the earlier "
+             "Steward's sources first on the path of a child process; warm wall, CPU in brackets):", "",
+             "| store | `spof` before → now | before ÷ now (CPU) | `audit` before → now | before ÷ now (CPU) "
+             "| same answers |",
+             "|---|---|---|---|---|---|"]
+    for label, st, old in rows:
+        same = old["spof_digest"] == st["spof_digest"] and old["audit_digest"] == st["audit_digest"]
+        lines.append(
+            f"| embedded {label} | {_ms(old['spof_s'])} ({_ms(old['spof_cpu_s'])}) → {_ms(st['spof_s'])} "
+            f"({_ms(st['spof_cpu_s'])}) | {_ratio(old['spof_cpu_s'], st['spof_cpu_s'])} "
+            f"| {_ms(old['audit_s'])} ({_ms(old['audit_cpu_s'])}) → {_ms(st['audit_s'])} ({_ms(st['audit_cpu_s'])}) "
+            f"| {_ratio(old['audit_cpu_s'], st['audit_cpu_s'])} | {'yes' if same else '**no**'} "
+            f"(spof `{old['spof_digest']}`, audit `{old['audit_digest']}`) |")
+    return lines
 
 
 def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
@@ -896,6 +1011,7 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
         if mem and neo.get("how") == "local":
             lines += ["", f"Neo4j: the local server (`steward.local.neo4j_server`), heap {mem['heap']}, page cache "
                       f"{mem['pagecache']} (`STEWARD_NEO4J_HEAP` / `STEWARD_NEO4J_PAGECACHE`)."]
+    lines += _baseline_rows(res)
     lines.append("")
     lines.append("Answer digests (sha256 of the JSON answer; equal digests, equal answers):")
     lines.append("")
@@ -904,6 +1020,10 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
         if "spof_digest" in st:
             lines.append(f"- embedded {label}: spof `{st['spof_digest']}` {st['spof_size']}, "
                          f"audit `{st['audit_digest']}` {st['audit_size']}")
+        made = e.get("made")
+        if made:
+            lines.append(f"  (a copy of `{made['source']}` with {made['deployments']} deployments added by "
+                         f"`add_deployments`, seed {made['seed']}: {made['edges']} edges into them)")
     if neo:
         lines.append(f"- Neo4j: spof `{neo['spof_digest']}`, audit `{neo['audit_digest']}`")
     return "\n".join(lines) + "\n"

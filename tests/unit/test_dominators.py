@@ -1,14 +1,16 @@
 """The integer dominator tree (steward.analysis.dominators) against networkx on random graphs:
-acyclic ones, ones with cycles, and nodes the root does not reach; and the source components
-against networkx's condensation."""
+acyclic ones, ones with cycles, and nodes the root does not reach; the array version for acyclic
+graphs (which refuses graphs with cycles) likewise; and the source components against networkx's
+condensation."""
 
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steward.analysis.dominators import csr, immediate_dominators, source_components
+from steward.analysis.dominators import csr, dominators_of_dag, immediate_dominators, source_components
 
 
 @st.composite
@@ -67,3 +69,54 @@ def test_source_components_match_the_condensation(graph: tuple[int, list[tuple[i
     want = sorted(v for c in cond.nodes if cond.in_degree(c) == 0 for v in cond.nodes[c]["members"])
     indptr, indices = csr(n, [a for a, _ in edges], [b for _, b in edges])
     assert source_components(n, indptr, indices, list(range(n))) == want
+
+
+def _check_array_dominators(n: int, edges: list[tuple[int, int]], root: int) -> None:
+    """``dominators_of_dag`` gives networkx's answer whenever it answers, and answers on every graph whose
+    part the root reaches has no cycle (self-loops aside)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(edges)
+    got = dominators_of_dag(n, np.asarray([a for a, _ in edges], dtype=np.int64),
+                            np.asarray([b for _, b in edges], dtype=np.int64), root)
+    reached = g.subgraph(nx.descendants(g, root) | {root}).copy()
+    reached.remove_edges_from(list(nx.selfloop_edges(reached)))
+    if got is None:
+        assert not nx.is_directed_acyclic_graph(reached)
+        return
+    assert nx.is_directed_acyclic_graph(reached)
+    want = nx.immediate_dominators(g, root)
+    assert {v: int(d) for v, d in enumerate(got) if d != -1} == {v: d for v, d in want.items()} | {root: root}
+
+
+@settings(max_examples=400, deadline=None)
+@given(graph=graphs(acyclic=True), data=st.data(), loops=st.lists(st.integers(0, 23), max_size=3))
+def test_array_dominators_match_networkx_on_random_dags(
+    graph: tuple[int, list[tuple[int, int]]], data: st.DataObject, loops: list[int],
+) -> None:
+    n, edges = graph
+    edges = sorted(set(edges) | {(v, v) for v in loops if v < n})  # self-loops change no dominator
+    _check_array_dominators(n, edges, data.draw(st.integers(0, n - 1), label="root"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(graph=graphs(acyclic=False), data=st.data())
+def test_array_dominators_refuse_cycles_and_match_networkx_elsewhere(
+    graph: tuple[int, list[tuple[int, int]]], data: st.DataObject,
+) -> None:
+    n, edges = graph
+    _check_array_dominators(n, edges, data.draw(st.integers(0, n - 1), label="root"))
+
+
+def test_array_dominators_of_a_deep_diamond_ladder() -> None:
+    # 0 -> {1, 2} -> 3 -> {4, 5} -> 6 ...: every third node dominates all below it (binary lifting
+    # over a tree deeper than one word of levels)
+    edges = []
+    for k in range(40):
+        top = 3 * k
+        edges += [(top, top + 1), (top, top + 2), (top + 1, top + 3), (top + 2, top + 3)]
+    n = 3 * 40 + 1
+    got = dominators_of_dag(n, np.asarray([a for a, _ in edges]), np.asarray([b for _, b in edges]), 0)
+    assert got is not None
+    g = nx.DiGraph(edges)
+    assert {v: int(d) for v, d in enumerate(got)} == nx.immediate_dominators(g, 0) | {0: 0}

@@ -34,8 +34,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.analysis.atrisk import load_at_risk
 from steward.analysis.bulk import without_cycle_collection
-from steward.analysis.common import deployments_at_risk, parse_time
+from steward.analysis.common import parse_time
 from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.errors import ConfigError
 from steward.governance.cadence import ReviewCadence
@@ -126,12 +127,18 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     # members (runs, model versions, commits) are asked about when the policy audits their kind;
     # otherwise only those with claims of their own (the rules over claims)
     view = load_whole_view(store, all_members=any(k in MEMBER_EDGE for k in policy.applies_to))
-    at_risk = deployments_at_risk(store)
+    at_risk = load_at_risk(store)  # bits per node: the per-node sets only if the reviews ask for them
     findings: list[dict[str, Any]] = []
+    last: dict[str, str] = {}  # rule -> the artifact of its last finding
+    unordered: set[str] = set()  # rules whose findings did not come in (artifact, message) order
 
     def add(rule: str, artifact: str, message: str) -> None:
         r = policy.rules[rule]
         if r.enabled:
+            prev = last.get(rule)
+            if prev is not None and prev >= artifact:
+                unordered.add(rule)
+            last[rule] = artifact
             findings.append({"rule": rule, "severity": r.severity, "artifact": artifact, "message": message})
 
     def on(rule: str) -> bool:
@@ -139,18 +146,21 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
 
     artifacts = store.node_summaries(kinds=policy.applies_to)
     ownership = _ownership_memo(view, on("owner-conflict"))
+    risk_count = at_risk.count_by_id()
+    kind_text = {k: k.value for k in NodeKind}
+    steward_rule = policy.rules["no-steward"]
     for aid, kind, name in artifacts:
         has_owner, owner_names, active_owner, active_steward, conflict = ownership(aid)
-        deps = at_risk.get(aid, set())
-        risk_note = f"; {len(deps)} deployment(s) depend on it" if deps else ""
+        deps = risk_count.get(aid, 0)
+        risk_note = f"; {deps} deployment(s) depend on it" if deps else ""
+        what = kind_text[kind]
         if not has_owner:
-            add("no-owner", aid, f"{kind.value} {name} has no owner{risk_note}")
+            add("no-owner", aid, f"{what} {name} has no owner{risk_note}")
         elif not active_owner:
             add("inactive-owner", aid,
-                f"{kind.value} {name} has no active owner (owners: {owner_names}){risk_note}")
-        steward_rule = policy.rules["no-steward"]
+                f"{what} {name} has no active owner (owners: {owner_names}){risk_note}")
         if not active_steward and (deps or not steward_rule.only_at_risk):
-            add("no-steward", aid, f"{kind.value} {name} has no active steward (backup){risk_note}")
+            add("no-steward", aid, f"{what} {name} has no active steward (backup){risk_note}")
         if conflict is not None:
             parts, winner = conflict
             add("owner-conflict", aid, f"sources disagree on the owner of {name} ({parts}); {winner} wins")
@@ -238,15 +248,27 @@ def audit(store: GraphStore, *, policy: Policy | None = None, now: datetime | No
     if policy.reviews and review_rules:
         from steward.governance.reviews import review_findings
 
-        for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk, rules=review_rules):
+        for f in review_findings(store, policy.reviews, now=now, at_risk=at_risk.as_sets(),
+                                 rules=review_rules):
             findings.append({**f, "severity": policy.rules[f["rule"]].severity})
 
-    findings.sort(key=lambda f: (-SEVERITY_ORDER[f["severity"]], f["rule"], f["artifact"], f["message"]))
-    summary = Counter(f["rule"] for f in findings)
+    # sorted by (severity, rule, artifact, message): a rule has one severity, so per rule by (artifact,
+    # message) -- each rule's findings mostly come in artifact order already, which a stable sort sees
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        by_rule.setdefault(f["rule"], []).append(f)
+    findings = []
+    for rule in sorted(by_rule, key=lambda r: (-SEVERITY_ORDER[by_rule[r][0]["severity"]], r)):
+        fs = by_rule[rule]
+        findings += sorted(fs, key=lambda f: (f["artifact"], f["message"])) if rule in unordered else fs
+    summary = {rule: len(fs) for rule, fs in by_rule.items()}
+    severities: Counter[str] = Counter()
+    for fs in by_rule.values():
+        severities[fs[0]["severity"]] += len(fs)
     return {
         "findings": findings,
         "summary": {rule: summary.get(rule, 0) for rule in RULES if policy.rules[rule].enabled},
-        "by_severity": dict(sorted(Counter(f["severity"] for f in findings).items())),
+        "by_severity": dict(sorted(severities.items())),
         "audited": len(artifacts),
     }
 

@@ -6,12 +6,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import breadth_first_order
+
+from steward.analysis.atrisk import AtRisk, load_at_risk
 from steward.analysis.bulk import without_cycle_collection
-from steward.analysis.common import containers_of, deployments_at_risk
-from steward.analysis.dominators import csr, immediate_dominators, source_components
+from steward.analysis.dominators import csr, dominators_of_dag, immediate_dominators, source_components
 from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.governance.rotations import backups, rotations
-from steward.graph import ARTIFACT_KINDS, FLOW_EDGES, NodeKind, kind_of_id
+from steward.graph import ARTIFACT_KINDS, FLOW_EDGES, NodeKind
 from steward.store.base import GraphStore
 
 __all__ = ["spof"]
@@ -41,16 +46,10 @@ def spof(store: GraphStore) -> dict[str, Any]:
     deployments at risk from any of their members.
     """
     view = load_whole_view(store, all_members=False)  # asks only about claimed artifacts
-    at_risk = deployments_at_risk(store)
+    at_risk = load_at_risk(store)
     declared = sorted(view.claims_on)
-    nodes = {i: (k, name) for i, k, name in store.node_summaries(ids=declared + sorted(at_risk))}
+    nodes = {i: (k, name) for i, k, name in store.node_summaries(ids=declared)}
     people_of = _people_memo(view)
-
-    def risk(ids: set[str] | list[str]) -> list[str]:
-        out: set[str] = set()
-        for i in ids:
-            out |= at_risk.get(i, set())
-        return sorted(out)
 
     sole: list[dict[str, Any]] = []
     covered: list[dict[str, Any]] = []
@@ -64,10 +63,10 @@ def spof(store: GraphStore) -> dict[str, Any]:
         kind, name = summary
         owners, stewards = people_of(artifact)
         people = set(owners) | set(stewards)
-        deps = risk([artifact])
         behind = backups(view, rots, artifact, sorted(people)) if rots and len(people) == 1 else {}
         if len(people) == 1:
             (only,) = people
+            deps = at_risk.of([artifact])
             entry = {"id": artifact, "kind": kind.value, "name": name, "owner": only,
                      "owner_name": view.name(only), "deployments_at_risk": len(deps), "deployments": deps}
             if behind:
@@ -83,7 +82,7 @@ def spof(store: GraphStore) -> dict[str, Any]:
     covered.sort(key=lambda e: (-e["deployments_at_risk"], e["id"]))
     bus: list[dict[str, Any]] = []
     for person, artifacts in orphaned_by.items():
-        deps = risk(artifacts)
+        deps = at_risk.of(artifacts)
         mine = sorted(a for a in artifacts if a in covered_of)
         bus.append({"person": person, "name": view.name(person), "orphaned": sorted(artifacts),
                     "deployments_at_risk": len(deps), "deployments": deps, "covered": mine,
@@ -113,109 +112,120 @@ def _people_memo(view: OwnershipView) -> Callable[[str], tuple[list[str], list[s
     return people
 
 
-def _chokepoints(store: GraphStore, at_risk: dict[str, set[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _chokepoints(store: GraphStore, at_risk: AtRisk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Data chokepoints (dominators over the data flow) and code chokepoints, each entry with the
     deployments at risk from it and those it dominates; only entries that dominate something."""
-    shared = [n for n, deps in at_risk.items() if len(deps) - (n in deps) >= 2]  # deps other than itself
-    if not shared:
+    ids = at_risk.ids
+    n = len(ids)
+    if n == 0:
         return [], []
-    dominators = _data_dominators(store, at_risk)
-    dominating: dict[str, set[str]] = {}  # node -> the deployments it dominates
-    for d, chain in dominators.items():
-        for n in chain:
-            dominating.setdefault(n, set()).add(d)
-    code = _code_dominators(store, at_risk)
-    recs = {i: (k, name) for i, k, name in store.node_summaries(ids=sorted(shared))}
+    counts = np.asarray(at_risk.counts, dtype=np.int64)
+    is_dep = np.zeros(n, dtype=np.bool_)
+    lo, hi = at_risk.kind_range(NodeKind.DEPLOYMENT)
+    is_dep[lo:hi] = counts[lo:hi] > 0  # a deployment is at risk of itself
+    shared = counts - is_dep >= 2  # deployments other than itself
+    if not shared.any():
+        return [], []
+    is_code = np.zeros(n, dtype=np.bool_)
+    for kind in CODE_KINDS:
+        lo, hi = at_risk.kind_range(kind)
+        is_code[lo:hi] = True
+    dominating = _data_dominators(at_risk, is_code)  # position -> the deployment positions it dominates
+    code = _code_dominators(at_risk)
+    candidates = sorted({i for i in dominating if shared[i] and not is_code[i]}
+                        | {i for i in code if shared[i] and is_code[i]})
+    recs = {i: (k, name) for i, k, name in store.node_summaries(ids=[ids[i] for i in candidates])}
     data_out: list[dict[str, Any]] = []
     code_out: list[dict[str, Any]] = []
-    for n in shared:
-        summary = recs.get(n)
+    for i in candidates:
+        summary = recs.get(ids[i])
         if summary is None or summary[0] not in ARTIFACT_KINDS:
             continue
-        deps = at_risk[n] - {n}
+        deps = [d for d in at_risk.names(at_risk.bits[i]) if d != ids[i]]
         kind, name = summary
-        is_code = kind in CODE_KINDS
-        dominated = code.get(n, set()) if is_code else deps & dominating.get(n, set())
+        dominated = code.get(i, set()) if kind in CODE_KINDS else {ids[d] for d in dominating.get(i, ())} & set(deps)
         if not dominated:
             continue
-        entry = {"id": n, "kind": kind.value, "name": name, "deployments": sorted(deps),
+        entry = {"id": ids[i], "kind": kind.value, "name": name, "deployments": deps,
                  "dominates": sorted(dominated)}
-        (code_out if is_code else data_out).append(entry)
+        (code_out if kind in CODE_KINDS else data_out).append(entry)
     for out in (data_out, code_out):
         out.sort(key=lambda e: (-len(e["dominates"]), -len(e["deployments"]), e["id"]))
     return data_out, code_out
 
 
-def _data_dominators(store: GraphStore, at_risk: dict[str, set[str]]) -> dict[str, set[str]]:
-    """deployment -> the nodes every data-flow path from a source to it passes through.
+def _data_dominators(at_risk: AtRisk, is_code: npt.NDArray[np.bool_]) -> dict[int, set[int]]:
+    """node position -> the positions of the deployments for which every data-flow path from a source
+    passes through it.
 
     The graph is what deployments depend on along data-flow edges (datasets, runs, model versions,
-    deployments); code (commits, repos) is its own axis. A virtual root sits above every source (a
-    cycle nobody feeds counts as a source as a whole); paths are never enumerated. The dominator
-    tree is computed over integer ids (:mod:`steward.analysis.dominators`); only the edges' ends
-    are read.
+    deployments, and containers, which no data-flow edge enters); code (commits, repos) is its own
+    axis. A virtual root sits above every source (a cycle nobody feeds counts as a source as a
+    whole); paths are never enumerated. The dominator tree is computed over integer arrays
+    (:func:`steward.analysis.dominators.dominators_of_dag`; on a graph with cycles, the iterative
+    algorithm over integer lists).
     """
-    distinct = {id(deps): deps for deps in at_risk.values()}  # the sets may be shared between nodes
-    deployments = sorted(set().union(*distinct.values()))
-    members = sorted(n for n in at_risk if kind_of_id(n) not in CODE_KINDS)
-    rank = {n: i for i, n in enumerate(members)}
-    n = len(members)
-    src: list[int] = []
-    dst: list[int] = []
-    for a, _kind, b in store.edge_triples(kinds=sorted(FLOW_EDGES), src=members):
-        j = rank.get(b)
-        if j is not None and a != b:
-            src.append(rank[a])
-            dst.append(j)
-    indptr, indices = csr(n, src, dst)
+    g = at_risk.graph
+    counts = np.asarray(at_risk.counts, dtype=np.int64)
+    member = (counts > 0) & ~is_code
+    members = np.flatnonzero(member)
+    n = members.size
+    rank = np.full(len(g.ids), -1, dtype=np.int64)
+    rank[members] = np.arange(n, dtype=np.int64)
+    flow = ((g.bits & np.uint32(g.mask(FLOW_EDGES))) != 0) & member[g.src] & member[g.dst] & (g.src != g.dst)
+    src, dst = rank[g.src[flow]], rank[g.dst[flow]]
     # sources: nodes nothing feeds; then, among what they do not reach (whose feeders are all
     # unreached too), the strongly connected components nothing outside them feeds
-    fed = [False] * n
-    for j in dst:
-        fed[j] = True
-    roots = [i for i in range(n) if not fed[i]]
-    reached = [False] * n
-    todo = list(roots)
-    for i in todo:
-        reached[i] = True
-    while todo:
-        v = todo.pop()
-        for w in indices[indptr[v]:indptr[v + 1]]:
-            if not reached[w]:
-                reached[w] = True
-                todo.append(w)
-    rest = [i for i in range(n) if not reached[i]]
-    if rest:
-        roots += source_components(n, indptr, indices, rest)
+    fed = np.zeros(n, dtype=np.bool_)
+    fed[dst] = True
+    roots = np.flatnonzero(~fed)
     root = n
-    indptr2, indices2 = csr(n + 1, src + [root] * len(roots), dst + roots)
-    idom = immediate_dominators(n + 1, indptr2, indices2, root)
-    out: dict[str, set[str]] = {}
-    for d in deployments:
-        chain: set[str] = set()
-        at = rank.get(d)
-        cur = idom[at] if at is not None else -1
+    all_src = np.concatenate([src, np.full(roots.size, root, dtype=np.int64)])
+    all_dst = np.concatenate([dst, roots])
+    reached = np.zeros(n + 1, dtype=np.bool_)
+    reached[breadth_first_order(csr_array((np.ones(all_src.size, dtype=np.int8), (all_src, all_dst)),
+                                          shape=(n + 1, n + 1)), root, directed=True,
+                                return_predecessors=False)] = True
+    rest = np.flatnonzero(~reached[:n])
+    if rest.size:
+        indptr, indices = csr(n, src.tolist(), dst.tolist())
+        extra = np.asarray(source_components(n, indptr, indices, rest.tolist()), dtype=np.int64)
+        all_src = np.concatenate([all_src, np.full(extra.size, root, dtype=np.int64)])
+        all_dst = np.concatenate([all_dst, extra])
+    idom = dominators_of_dag(n + 1, all_src, all_dst, root)
+    if idom is None:  # a cycle: the iterative algorithm over integer lists
+        indptr, indices = csr(n + 1, all_src.tolist(), all_dst.tolist())
+        idom = np.asarray(immediate_dominators(n + 1, indptr, indices, root), dtype=np.int64)
+    up = idom.tolist()
+    out: dict[int, set[int]] = {}
+    lo, hi = at_risk.kind_range(NodeKind.DEPLOYMENT)
+    for d in range(lo, hi):
+        at = int(rank[d])
+        if at < 0:
+            continue
+        cur = up[at]
         while cur not in (-1, root):
-            chain.add(members[cur])
-            cur = idom[cur]
-        out[d] = chain
+            out.setdefault(int(members[cur]), set()).add(d)
+            cur = up[cur]
     return out
 
 
-def _code_dominators(store: GraphStore, at_risk: dict[str, set[str]]) -> dict[str, set[str]]:
-    """commit or repo -> the deployments all of whose code comes from it (the only commit upstream
-    of them, or the repository every commit upstream of them belongs to)."""
-    commits_of: dict[str, set[str]] = {}
-    for n, deps in at_risk.items():
-        if kind_of_id(n) is NodeKind.COMMIT:
-            for d in deps:
-                commits_of.setdefault(d, set()).add(n)
-    repo_of = containers_of(store, sorted({c for cs in commits_of.values() for c in cs}))
-    out: dict[str, set[str]] = {}
-    for d, commits in commits_of.items():
-        if len(commits) == 1:
-            out.setdefault(next(iter(commits)), set()).add(d)
-        repos = {repo_of.get(c) for c in commits}
-        if len(repos) == 1 and None not in repos:
-            out.setdefault(str(next(iter(repos))), set()).add(d)
+def _code_dominators(at_risk: AtRisk) -> dict[int, set[str]]:
+    """commit or repo position -> the deployments all of whose code comes from it (the only commit
+    upstream of them, or the repository every commit upstream of them belongs to)."""
+    lo, hi = at_risk.kind_range(NodeKind.COMMIT)
+    if lo == hi:
+        return {}
+    rows = at_risk.bits[lo:hi]
+    flags = np.unpackbits(rows.view(np.uint8), axis=1, bitorder="little")[:, : len(at_risk.deployments)]
+    repo = at_risk.container[lo:hi]
+    out: dict[int, set[str]] = {}
+    for j in np.flatnonzero(flags.any(axis=0)).tolist():
+        commits = np.flatnonzero(flags[:, j])
+        d = at_risk.deployments[j]
+        if commits.size == 1:
+            out.setdefault(lo + int(commits[0]), set()).add(d)
+        repos = repo[commits]
+        if repos.min() == repos.max() and repos[0] >= 0:
+            out.setdefault(int(repos[0]), set()).add(d)
     return out

@@ -38,7 +38,8 @@ from steward.graph import (
 
 __all__ = [
     "Closure", "Counts", "EdgeVersion", "GraphChanges", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion",
-    "PlanGate", "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected",
+    "PlanGate", "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "WalkGraph", "bfs",
+    "check_expected",
     "leaf_hash", "seal",
 ]
 
@@ -316,6 +317,26 @@ class Closure:
         names = self.ids(0, len(self))
         parents = self._decode(self.parents)
         return {k: Reached(d, p) for k, d, p in zip(names, self.distances.tolist(), parents, strict=True)}
+
+
+@dataclass(frozen=True)
+class WalkGraph:
+    """The subgraph a walk covers (:meth:`GraphStore.walk_graph`), as integer positions: node ``i`` is
+    ``ids[i]`` (sorted by id); ``covered[i]``: the walk covers it (a start or a node it reaches), else
+    it is only the end of a ``leaving`` edge. Edge ``e`` joins ``src[e] -> dst[e]`` (the edge's own
+    direction), one entry per distinct pair; bit ``b`` of ``bits[e]`` says an edge of kind ``kinds[b]``
+    joins them."""
+
+    ids: list[str]
+    covered: npt.NDArray[np.bool_]
+    src: Ints
+    dst: Ints
+    kinds: tuple[EdgeKind, ...]
+    bits: npt.NDArray[np.uint32]
+
+    def mask(self, kinds: Collection[EdgeKind]) -> int:
+        """The bits of ``kinds`` in ``bits``."""
+        return sum(1 << b for b, k in enumerate(self.kinds) if k in kinds)
 
 
 class GraphStore(abc.ABC):
@@ -618,6 +639,37 @@ class GraphStore(abc.ABC):
         return out
 
     # ==== end of the spofaudit block ================================================================
+
+    # ==== the subgraph of a walk (issue 12: spof with deployments; branch spofdeploy) ==============
+    def walk_graph(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind],
+        leaving: Collection[EdgeKind] = (),
+    ) -> WalkGraph:
+        """The nodes the walk ``reach(starts, way=way, kinds=kinds)`` covers (the starts that exist and
+        every node it reaches), the edges of ``kinds`` between two of them, and the edges of ``leaving``
+        whose source is one of them (their other ends join the nodes, not covered): a whole-graph
+        analysis's working set as integers, in one call (a :class:`WalkGraph`)."""
+        walk = self._check_kinds(kinds)
+        leave = set(self._check_kinds(leaving)) if leaving else set()
+        present = [i for i, _, _ in self.node_summaries(ids=sorted(set(starts)))]
+        covered = set(present) | set(self.reach(present, way=way, kinds=walk)) if present else set()
+        order = tuple(sorted(set(walk) | leave))
+        bit = {k: 1 << b for b, k in enumerate(order)}
+        pairs: dict[tuple[str, str], int] = {}
+        if covered:
+            for a, k, b in self.edge_triples(kinds=list(order), src=sorted(covered)):
+                if k in leave or b in covered:
+                    pairs[(a, b)] = pairs.get((a, b), 0) | bit[k]
+        ids = sorted(covered | {b for _, b in pairs})
+        pos = {s: i for i, s in enumerate(ids)}
+        keys = sorted(pairs)
+        return WalkGraph(
+            ids=ids, covered=np.fromiter((s in covered for s in ids), dtype=np.bool_, count=len(ids)),
+            src=np.fromiter((pos[a] for a, _ in keys), dtype=np.int64, count=len(keys)),
+            dst=np.fromiter((pos[b] for _, b in keys), dtype=np.int64, count=len(keys)),
+            kinds=order, bits=np.fromiter((pairs[k] for k in keys), dtype=np.uint32, count=len(keys)))
+
+    # ==== end of the spofdeploy block ===============================================================
 
     # ---- helpers for backends ------------------------------------------------------------------
     @staticmethod

@@ -54,6 +54,7 @@ from steward.store.base import (
     Record,
     RetractResult,
     SourceRecords,
+    WalkGraph,
     Way,
     check_expected,
     group_by_kind,
@@ -987,6 +988,41 @@ class EmbeddedStore(GraphStore):
         return out
 
     # ==== end of the spofaudit block ================================================================
+
+    # ==== the subgraph of a walk (issue 12: spof with deployments; branch spofdeploy) ==============
+    def walk_graph(
+        self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind],
+        leaving: Collection[EdgeKind] = (),
+    ) -> WalkGraph:
+        walk = self._check_kinds(kinds)
+        leave = self._check_kinds(leaving) if leaving else []
+        idx = self.compact_index()  # one index (one version) for the walk and the edges
+        ranks = [r for r in (idx.rank(s) for s in set(starts)) if r is not None]
+        walk_mask, leave_mask = idx.mask(walk), idx.mask(leave)
+        found, _dist, _par = idx.bfs(ranks, way=way, mask=walk_mask, max_depth=None)
+        in_walk = np.zeros(idx.n, dtype=np.bool_)  # (masks, not np.unique: a hash of a million ints is slow)
+        in_walk[ranks] = True
+        in_walk[found] = True
+        a, b, bits = idx.rows_of(np.flatnonzero(in_walk), way="down", mask=walk_mask | leave_mask)
+        bits = np.where(in_walk[b], bits, bits & np.uint32(leave_mask))  # a walk edge must end in the walk
+        keep = bits != 0
+        a, b, bits = a[keep], b[keep], bits[keep]
+        listed = in_walk.copy()
+        listed[b] = True
+        nodes = np.flatnonzero(listed)
+        nodes = nodes[np.argsort(idx.order_keys(nodes), kind="stable")]  # id order (new ids are not ranks)
+        pos = np.full(idx.n, -1, dtype=np.int64)
+        pos[nodes] = np.arange(nodes.size, dtype=np.int64)
+        src, dst = pos[a], pos[b]
+        order = tuple(sorted({*walk, *leave}))
+        out_bits = np.zeros(bits.size, dtype=np.uint32)
+        for i, k in enumerate(order):
+            out_bits[(bits & np.uint32(idx.mask([k]))) != 0] |= np.uint32(1 << i)
+        edge_order = np.lexsort((dst, src))
+        return WalkGraph(ids=idx.ids_of(nodes), covered=in_walk[nodes], src=src[edge_order], dst=dst[edge_order],
+                         kinds=order, bits=out_bits[edge_order])
+
+    # ==== end of the spofdeploy block ===============================================================
 
     def close(self) -> None:
         self._close_views()

@@ -324,6 +324,37 @@ class CompactIndex:
             return _EMPTY, _EMPTY, _EMPTY
         return np.concatenate(out_n), np.concatenate(out_d), np.concatenate(out_p)
 
+    def rows_of(self, nodes: IntArray, *, way: str, mask: int) -> tuple[IntArray, IntArray, npt.NDArray[np.uint32]]:
+        """Every neighbour entry of ``nodes`` (their current rows, overlay included) joined by a kind in
+        ``mask``: (node, neighbour, the entry's kind bits within ``mask``), one entry per distinct pair."""
+        d = self.down if way == "down" else self.up
+        ov = self._ov
+        nodes = np.asarray(nodes, dtype=np.int64)
+        plain = nodes
+        extra: list[int] = []
+        patched = ov.patched.get(way) if ov is not None else None
+        if patched is not None and nodes.size:
+            hit = patched[nodes]
+            if hit.any():
+                plain = nodes[~hit]
+                extra = nodes[hit].tolist()
+        lo = d.indptr[plain]
+        cnt = d.indptr[plain + 1] - lo
+        ends = np.cumsum(cnt)
+        pos = np.arange(int(cnt.sum()), dtype=np.int64)
+        pos += np.repeat(lo - (ends - cnt), cnt)
+        src = np.repeat(plain, cnt)
+        nbr = d.indices[pos].astype(np.int64)
+        bits = d.kinds[pos]
+        if extra:
+            rows = [self._row(way, u) for u in extra]
+            src = np.concatenate([src, np.repeat(np.asarray(extra, dtype=np.int64), [r[0].size for r in rows])])
+            nbr = np.concatenate([nbr, *(r[0] for r in rows)])
+            bits = np.concatenate([bits, *(r[1] for r in rows)])
+        bits = bits & np.uint32(mask)
+        keep = bits != 0
+        return src[keep], nbr[keep], bits[keep]
+
     def reach(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
               max_depth: int | None) -> dict[str, Reached]:
         ranks = [r for r in (self.rank(s) for s in set(starts)) if r is not None]
