@@ -65,6 +65,9 @@ __all__ = ["Neo4jStore"]
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
+#: Rows per statement of ``upsert``'s reads and creates: a batch of a few thousand events goes in one
+#: statement each (fewer round trips; the transaction holds the whole batch either way).
+WRITE_CHUNK = 20_000
 _NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
 _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
@@ -218,6 +221,18 @@ def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
     return {"props": props, "version": {"id": row["id"], "valid_from": now, **_prefixed(props)}}
 
 
+def _literal_node(created: dict[str, Any]) -> dict[str, Any]:
+    """A row of create_nodes_all.cypher from one of create_nodes.cypher (:func:`_created_node`): the
+    fixed fields apart, the node's other properties (``stub`` included) in ``props`` and prefixed
+    in ``vprops``."""
+    props = created["props"]
+    extra = {k: v for k, v in props.items() if k not in _CREATE_FIXED}
+    return {**{k: props[k] for k in _CREATE_FIXED}, "props": extra, "vprops": _prefixed(extra)}
+
+
+_CREATE_FIXED = ("id", "kind", "name", "sources", "seen_at")
+
+
 class _Neo4jLogTx:
     """What the log hook reads inside a Neo4j write transaction."""
 
@@ -239,6 +254,11 @@ class Neo4jStore(GraphStore):
         self._driver = driver
         self.uri = uri
         self._database = database
+        #: Rows per write statement, and whether new nodes and plain edges of every kind are created in
+        #: one statement per chunk (create_nodes_all / create_plain_edges_all) rather than one per kind
+        #: (the original statements, kept as the reference the tests compare the stored graph with).
+        self.write_chunk = WRITE_CHUNK
+        self.fast_create = True
         #: Rows the last ``reach`` fetched from the server (ids only); benchmarks and tests read it.
         self.last_reach_rows = 0
 
@@ -402,6 +422,8 @@ class Neo4jStore(GraphStore):
         q_state, q_edges = _q("node_state"), _q("merge_edges")
         q_open_nodes, q_open_edges = _q("open_node_versions"), _q("open_edge_versions")
 
+        chunk_size = self.write_chunk
+
         def work(tx: ManagedTransaction) -> list[LogLine]:
             if expect:  # lock first, read after: a concurrent writer of these records waits for our commit
                 keys = [f"{k}/{i}" for k, i in expect]
@@ -415,8 +437,8 @@ class Neo4jStore(GraphStore):
             fresh: dict[str, list[dict[str, Any]]] = {}
             merges: list[dict[str, Any]] = []
             stub_merges: list[dict[str, Any]] = []
-            for i in range(0, len(all_node_rows), CHUNK):
-                chunk = all_node_rows[i : i + CHUNK]
+            for i in range(0, len(all_node_rows), chunk_size):
+                chunk = all_node_rows[i : i + chunk_size]
                 state = tx.run(q_state, rows=chunk).single(strict=True)
                 for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
                     if nid < 0:
@@ -426,19 +448,27 @@ class Neo4jStore(GraphStore):
                     nid_of[row["id"]] = nid
                     if not same:
                         (stub_merges if row.get("stub") else merges).append(row)
-            # New nodes: created whole, with their first versions, per kind (a static label).
-            for kind, rows in sorted(fresh.items()):
+            # New nodes: created whole, with their first versions.
+            if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
+                rows = [_literal_node(row) for kind in sorted(fresh) for row in fresh[kind]]
+                q_create = _q("create_nodes_all")
+                for i in range(0, len(rows), chunk_size):
+                    chunk = rows[i : i + chunk_size]
+                    rec = tx.run(q_create, rows=chunk, now=now).single(strict=True)
+                    for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
+                        nid_of[chunk[pos]["id"]] = nid
+            for kind, rows in sorted(fresh.items()) if not self.fast_create else ():  # per kind (a static label)
                 q_create = _q_label("create_nodes", NodeKind(kind))
-                for i in range(0, len(rows), CHUNK):
-                    chunk = rows[i : i + CHUNK]
+                for i in range(0, len(rows), chunk_size):
+                    chunk = rows[i : i + chunk_size]
                     rec = tx.run(q_create, rows=chunk).single(strict=True)
                     for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
                         nid_of[chunk[pos]["props"]["id"]] = nid
             # Nodes that exist and change: merged on the server, which says what changed (history).
             opened: list[dict[str, Any]] = []
             for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
-                for i in range(0, len(rows), CHUNK):
-                    for rec in tx.run(query, rows=rows[i : i + CHUNK]):
+                for i in range(0, len(rows), chunk_size):
+                    for rec in tx.run(query, rows=rows[i : i + chunk_size]):
                         version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
                         opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
             # Edges touching a node created here are new: created between internal ids, per kind.
@@ -458,20 +488,27 @@ class Neo4jStore(GraphStore):
                             {**ends, "props": props, "version": version})
                 else:
                     merge_rows.append(row)
+            if self.fast_create:  # plain edges of every kind in one statement per chunk
+                plain_rows = [{**row, "kind": kind} for (kind, plain), rows in sorted(new_edges.items()) if plain
+                              for row in rows]
+                new_edges = {k: rows for k, rows in new_edges.items() if not k[1]}
+                q_create = _q("create_plain_edges_all")
+                for i in range(0, len(plain_rows), chunk_size):
+                    tx.run(q_create, rows=plain_rows[i : i + chunk_size], now=now).consume()
             for (kind, plain), rows in sorted(new_edges.items()):
                 q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
-                for i in range(0, len(rows), CHUNK):
-                    tx.run(q_create, rows=rows[i : i + CHUNK], kind=kind, now=now).consume()
+                for i in range(0, len(rows), chunk_size):
+                    tx.run(q_create, rows=rows[i : i + chunk_size], kind=kind, now=now).consume()
             changed: list[dict[str, Any]] = []
-            for i in range(0, len(merge_rows), CHUNK):
-                for rec in tx.run(q_edges, rows=merge_rows[i : i + CHUNK]):
+            for i in range(0, len(merge_rows), chunk_size):
+                for rec in tx.run(q_edges, rows=merge_rows[i : i + chunk_size]):
                     row = edges_by_eid[rec["eid"]]
                     version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
                                "valid_from": now, **_prefixed(row["props"])}
                     changed.append({"eid": row["eid"], "existed": rec["existed"], "version": version})
             for query, versions in ((q_open_nodes, opened), (q_open_edges, changed)):
-                for i in range(0, len(versions), CHUNK):
-                    tx.run(query, rows=versions[i : i + CHUNK], now=now).consume()
+                for i in range(0, len(versions), chunk_size):
+                    tx.run(query, rows=versions[i : i + chunk_size], now=now).consume()
             return self._append(tx, records, log)
 
         with self._session() as s:
