@@ -1043,7 +1043,10 @@ class _StatementClock:
         from steward.store.statements import cypher_dir, statement
 
         self._cls = TransactionBase
-        self._names = {statement(p.stem): p.stem for p in cypher_dir().glob("*.cypher") if "__" not in p.read_text()}
+        # statements with a placeholder (``__TYPES__``, ``__LABEL__``) are told by the text before it
+        self._names = {p.read_text().split("__")[0]: p.stem for p in cypher_dir().glob("*.cypher")}
+        self._names.update({statement(p.stem): p.stem for p in cypher_dir().glob("*.cypher")
+                            if "__" not in p.read_text()})
         self.wall: dict[str, float] = {}
         self.calls: dict[str, int] = {}
 
@@ -1058,8 +1061,7 @@ class _StatementClock:
 
         def timed_run(tx: Any, query: Any, parameters: Any = None, **kw: Any) -> Any:
             text = str(query)
-            name = self._names.get(text) or next(
-                (n for t, n in self._names.items() if text.split("__")[0][:120] == t[:120]), "other")
+            name = self._names.get(text) or next((n for t, n in self._names.items() if text.startswith(t)), "other")
             t0 = time.perf_counter()
             result = run(tx, query, parameters, **kw)
             records = list(result)  # Steward reads every result of its writes at once anyway

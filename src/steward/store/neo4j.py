@@ -471,34 +471,48 @@ class Neo4jStore(GraphStore):
                     for rec in tx.run(query, rows=rows[i : i + chunk_size]):
                         version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
                         opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
-            # Edges touching a node created here are new: created between internal ids, per kind.
-            new_edges: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+            # Edges touching a node created here are new: created between internal ids.
             merge_rows: list[dict[str, Any]] = []
-            for row in edge_rows.values():
-                if row["src"] in created or row["dst"] in created:
-                    props = row["props"]
-                    ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
-                    if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
-                        new_edges.setdefault((row["kind"], True), []).append(
-                            {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+            if self.fast_create:  # every kind in one statement per chunk: plain edges, then those with props
+                plain_rows: list[dict[str, Any]] = []
+                prop_rows: list[dict[str, Any]] = []
+                for row in edge_rows.values():
+                    if row["src"] in created or row["dst"] in created:
+                        props = row["props"]
+                        new_row = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]], "kind": row["kind"],
+                                   "key": props["key"], "source": props["source"], "seen_at": props["seen_at"],
+                                   "eid": row["eid"], "src": row["src"], "dst": row["dst"]}
+                        if len(props) == len(_EDGE_FIELDS):
+                            plain_rows.append(new_row)
+                        else:
+                            extra = {k: v for k, v in props.items() if k not in _EDGE_FIELDS}
+                            prop_rows.append({**new_row, "props": extra, "vprops": _prefixed(extra)})
                     else:
-                        version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
-                                   "valid_from": now, **_prefixed(props)}
-                        new_edges.setdefault((row["kind"], False), []).append(
-                            {**ends, "props": props, "version": version})
-                else:
-                    merge_rows.append(row)
-            if self.fast_create:  # plain edges of every kind in one statement per chunk
-                plain_rows = [{**row, "kind": kind} for (kind, plain), rows in sorted(new_edges.items()) if plain
-                              for row in rows]
-                new_edges = {k: rows for k, rows in new_edges.items() if not k[1]}
-                q_create = _q("create_plain_edges_all")
-                for i in range(0, len(plain_rows), chunk_size):
-                    tx.run(q_create, rows=plain_rows[i : i + chunk_size], now=now).consume()
-            for (kind, plain), rows in sorted(new_edges.items()):
-                q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
-                for i in range(0, len(rows), chunk_size):
-                    tx.run(q_create, rows=rows[i : i + chunk_size], kind=kind, now=now).consume()
+                        merge_rows.append(row)
+                for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
+                    q_create = _q(name)
+                    for i in range(0, len(rows), chunk_size):
+                        tx.run(q_create, rows=rows[i : i + chunk_size], now=now).consume()
+            else:  # the reference: one statement per kind (a static type)
+                new_edges: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+                for row in edge_rows.values():
+                    if row["src"] in created or row["dst"] in created:
+                        props = row["props"]
+                        ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
+                        if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
+                            new_edges.setdefault((row["kind"], True), []).append(
+                                {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+                        else:
+                            version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"],
+                                       "dst": row["dst"], "valid_from": now, **_prefixed(props)}
+                            new_edges.setdefault((row["kind"], False), []).append(
+                                {**ends, "props": props, "version": version})
+                    else:
+                        merge_rows.append(row)
+                for (kind, plain), rows in sorted(new_edges.items()):
+                    q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
+                    for i in range(0, len(rows), chunk_size):
+                        tx.run(q_create, rows=rows[i : i + chunk_size], kind=kind, now=now).consume()
             changed: list[dict[str, Any]] = []
             for i in range(0, len(merge_rows), chunk_size):
                 for rec in tx.run(q_edges, rows=merge_rows[i : i + chunk_size]):
