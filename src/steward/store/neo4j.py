@@ -221,16 +221,16 @@ def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
     return {"props": props, "version": {"id": row["id"], "valid_from": now, **_prefixed(props)}}
 
 
-def _literal_node(created: dict[str, Any]) -> dict[str, Any]:
-    """A row of create_nodes_all.cypher from one of create_nodes.cypher (:func:`_created_node`): the
-    fixed fields apart, the node's other properties (``stub`` included) in ``props`` and prefixed
-    in ``vprops``."""
-    props = created["props"]
-    extra = {k: v for k, v in props.items() if k not in _CREATE_FIXED}
-    return {**{k: props[k] for k in _CREATE_FIXED}, "props": extra, "vprops": _prefixed(extra)}
-
-
-_CREATE_FIXED = ("id", "kind", "name", "sources", "seen_at")
+def _literal_node(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of create_nodes_all.cypher for a node row (or stub row) that :func:`_created_node` turns
+    into one of create_nodes.cypher: the same properties, the fixed fields apart, the node's other
+    properties (``stub`` included) in ``props`` and prefixed in ``vprops``."""
+    if row.get("stub"):
+        extra: dict[str, Any] = {"stub": True}
+    else:
+        extra = {k: v for k, v in row["props"].items() if v is not None and k != "stub"}
+    return {"id": row["id"], "kind": row["kind"], "name": row["name"], "sources": list(row["sources"]),
+            "seen_at": row["seen_at"], "props": extra, "vprops": _prefixed(extra)}
 
 
 class _Neo4jLogTx:
@@ -442,7 +442,8 @@ class Neo4jStore(GraphStore):
                 state = tx.run(q_state, rows=chunk).single(strict=True)
                 for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
                     if nid < 0:
-                        fresh.setdefault(row["kind"], []).append(_created_node(row, now))
+                        fresh.setdefault(row["kind"], []).append(
+                            _literal_node(row) if self.fast_create else _created_node(row, now))
                         created.add(row["id"])
                         continue
                     nid_of[row["id"]] = nid
@@ -450,7 +451,7 @@ class Neo4jStore(GraphStore):
                         (stub_merges if row.get("stub") else merges).append(row)
             # New nodes: created whole, with their first versions.
             if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
-                rows = [_literal_node(row) for kind in sorted(fresh) for row in fresh[kind]]
+                rows = [row for kind in sorted(fresh) for row in fresh[kind]]
                 q_create = _q("create_nodes_all")
                 for i in range(0, len(rows), chunk_size):
                     chunk = rows[i : i + chunk_size]
