@@ -1118,34 +1118,58 @@ def _steward_neo4j_ingest(store: Any, batches: list[Batch], *, split: bool) -> d
     return out
 
 
-def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool) -> dict[str, Any]:
+def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, previous: bool = False) -> dict[str, Any]:
     """Steward's Neo4j ingest and the server's bare write rates on the same graph, back to back on
     the emptied server, ``rounds`` times: bare ``UNWIND MERGE`` (no history), Steward, bare
-    ``UNWIND CREATE`` with the version nodes Steward writes, bare ``UNWIND CREATE`` (no history)."""
+    ``UNWIND CREATE`` with the version nodes Steward writes, bare ``UNWIND CREATE`` (no history);
+    with ``previous`` also Steward's previous write path (one create statement per kind, 5,000 rows
+    a statement: ``fast_create`` off)."""
     from pydantic import SecretStr
 
     from steward.local.neo4j_server import acquire_neo4j
     from steward.settings import Settings
-    from steward.store.neo4j import Neo4jStore
+    from steward.store.neo4j import WRITE_CHUNK, Neo4jStore
 
     server = acquire_neo4j()
     out: dict[str, Any] = {"how": server.how, "memory": neo4j_memory(), "rounds": []}
+    pid = server.pid or int(os.environ.get("STEWARD_TEST_NEO4J_PID") or 0) or None
     try:
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
         batches = list(generate(produced, seed=seed))
+        # Warm-up (not measured): every way once on a small organisation, so that no way pays for the
+        # server's planning and JIT compilation of the statements the others then reuse.
+        small = list(generate(2000, seed=seed + 1))
+        for warm in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
+                     lambda: _neo4j_floor_create(store, small, history=True),
+                     lambda: _neo4j_floor_create(store, small, history=False)):
+            _neo4j_wipe(store)
+            warm()
+        if previous:
+            _neo4j_wipe(store)
+            store.fast_create, store.write_chunk = False, 5000
+            _steward_neo4j_ingest(store, small, split=False)
+            store.fast_create, store.write_chunk = True, WRITE_CHUNK
         for r in range(rounds):
             one: dict[str, Any] = {}
-            for what in ("merge", "steward", "create_history", "create"):
+            for what in ("merge", "steward", "create_history", "create", *(("previous",) if previous else ())):
                 _neo4j_wipe(store)
                 load = os.getloadavg()
-                if what == "steward":
+                cpu_before = (_proc_cpu_s(pid), time.process_time())
+                if what == "previous":
+                    store.fast_create, store.write_chunk = False, 5000
+                    one[what] = _steward_neo4j_ingest(store, batches, split=False)
+                    store.fast_create, store.write_chunk = True, WRITE_CHUNK
+                elif what == "steward":
                     one[what] = _steward_neo4j_ingest(store, batches, split=split and r == 0)
                 elif what == "merge":
                     one[what] = _neo4j_floor(store, batches) | {"load_before": load}
                 else:
                     one[what] = _neo4j_floor_create(store, batches, history=what == "create_history") | {
                         "load_before": load}
+                server_cpu, client_cpu = _proc_cpu_s(pid), time.process_time()
+                if server_cpu is not None and cpu_before[0] is not None:
+                    one[what]["cpu"] = {"server_s": server_cpu - cpu_before[0], "client_s": client_cpu - cpu_before[1]}
                 logger.info("neo4j ingest round %d %s: %s", r, what, one[what])
             out["rounds"].append(one)
         _neo4j_wipe(store)
@@ -1187,6 +1211,32 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
             cells += [f"{ref['rows_per_s']:,.0f} rows/s ({_ms(ref['s'])}; load {ref['load_before'][0]:.1f})",
                       _ratio(st["ingest_s"], ref["s"])]
         lines.append("| " + " | ".join(cells) + " |")
+    if "cpu" in first["steward"]:
+        ways = [w for w in ("steward", "merge", "create_history", "create", "previous") if w in first]
+        names = {"steward": "Steward", "merge": "bare `UNWIND MERGE`", "create_history": "bare `UNWIND CREATE` "
+                 "+ versions", "create": "bare `UNWIND CREATE`", "previous": "Steward's previous path"}
+        lines += ["", "CPU seconds of each way (the server's JVM + this process), which the other helpers' load "
+                  "disturbs far less than wall time; ratio: Steward's ÷ the way's:", "",
+                  "| round | " + " | ".join(names[w] for w in ways) + " |", "|---|" + "---|" * len(ways)]
+        for i, rnd in enumerate(neo["rounds"], start=1):
+            def total(w: str, rnd: dict[str, Any] = rnd) -> float:
+                return float(rnd[w]["cpu"]["server_s"] + rnd[w]["cpu"]["client_s"])
+
+            cells = [f"{i}"]
+            for w in ways:
+                c = rnd[w]["cpu"]
+                cells.append(f"{total(w):,.1f} s (server {c['server_s']:,.1f} + client {c['client_s']:,.1f})"
+                             + ("" if w == "steward" else f"; {_ratio(total('steward'), total(w))}"))
+            lines.append("| " + " | ".join(cells) + " |")
+    if "previous" in first:
+        lines += ["", "Steward's previous write path in the same rounds (`fast_create` off: one create statement "
+                  "per node or edge kind, 5,000 rows a statement), after the four above:", ""]
+        for i, rnd in enumerate(neo["rounds"], start=1):
+            pv, st = rnd["previous"], rnd["steward"]
+            lines.append(f"- round {i}: {pv['rows_per_s']:,.0f} rows/s ({_ms(pv['ingest_s'])}; load "
+                         f"{pv['load_before'][0]:.1f}); {_ratio(pv['ingest_s'], rnd['merge']['s'])} of the bare "
+                         f"`UNWIND MERGE` time; the current path took {_ratio(st['ingest_s'], pv['ingest_s'])} of "
+                         "its time")
     split = first["steward"].get("statements")
     if split:
         total = first["steward"]["ingest_s"]
@@ -1198,6 +1248,17 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         lines.append(f"| client CPU (whole ingest) | {_ms(first['steward']['client_cpu_s'])} | "
                      f"{100 * first['steward']['client_cpu_s'] / total:.0f}% | — |")
     return "\n".join(lines) + "\n"
+
+
+def _proc_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far, from /proc (the server's JVM)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _load(la: Sequence[float]) -> str:
@@ -1212,6 +1273,7 @@ def main_neo4j_ingest(argv: Sequence[str]) -> int:
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--no-split", action="store_true", help="do not time each statement in round 1")
+    p.add_argument("--previous", action="store_true", help="also measure Steward's previous write path")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="neo4j-ingest")
     args = p.parse_args(argv)
@@ -1219,7 +1281,8 @@ def main_neo4j_ingest(argv: Sequence[str]) -> int:
     res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
                            "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
                            "load_average_start": os.getloadavg()}
-    res["neo4j"] = run_neo4j_ingest(args.produced, args.seed, rounds=args.rounds, split=not args.no_split)
+    res["neo4j"] = run_neo4j_ingest(args.produced, args.seed, rounds=args.rounds, split=not args.no_split,
+                                    previous=args.previous)
     write_results(res, args.out, args.name, lambda res: neo4j_ingest_markdown(res, ["neo4jingest", *argv]))
     return 0
 

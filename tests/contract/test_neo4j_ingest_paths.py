@@ -21,8 +21,7 @@ import pytest
 
 from steward.graph import Edge, EdgeKey, EdgeKind, Node, NodeKind, OwnershipClaim
 from steward.store.neo4j import Neo4jStore
-
-from ..conftest import wipe_neo4j
+from tests.conftest import wipe_neo4j
 
 T = ("2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z")
 KINDS = (NodeKind.DATASET, NodeKind.RUN, NodeKind.JOB, NodeKind.MODEL, NodeKind.PERSON)
@@ -52,8 +51,8 @@ def _batches(seed: int) -> list[tuple[list[Node], list[Edge], list[OwnershipClai
                       rng.choice(ends), source=rng.choice(("s1", "s2")),
                       props=rng.choice(({}, {}, {"w": rng.randrange(3)})), seen_at=rng.choice(T))
                  for _ in range(30)]
-        claims = [OwnershipClaim(owner=f"person:p{rng.randrange(12)}", artifact=rng.choice([i for i in ids if not i.startswith("person:")]),
-                                 role="owner",
+        artifacts = [i for i in ids if not i.startswith("person:")]
+        claims = [OwnershipClaim(owner=f"person:p{rng.randrange(12)}", artifact=rng.choice(artifacts), role="owner",
                                  source="catalog", seen_at=T[0]) for _ in range(3)]
         out.append((nodes, edges, claims))
     out.append(out[2])  # a whole batch again: nothing changes
