@@ -1168,6 +1168,318 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
 # ================================================================================================
 # main
 # ================================================================================================
+# ================================================================================================
+# Neo4j ingest against the server's bare write rates (issue 12; branch neo4jingest):
+# ``scale.py neo4jingest`` writes results/neo4j-ingest.{md,json}
+# ================================================================================================
+def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
+    """The statements of a bare ``UNWIND CREATE`` of the graph :func:`_neo4j_floor` writes (each
+    distinct node once, each distinct edge once, in the input's batch order), with ``history`` also
+    the version node Steward opens for each (the same properties: cypher/create_nodes_all.cypher,
+    create_plain_edges_all.cypher). Returns the rows and (label, text, rows) per statement."""
+    seen: set[str] = set()
+    edge_seen: set[tuple[str, str, str, str]] = set()
+    out: list[tuple[str, str, list[Any]]] = []
+    node_v = (" CREATE (v:NodeVersion {id: row.id, valid_from: $now, `p.id`: row.id, `p.kind`: row.p.kind, "
+              "`p.name`: row.p.name, `p.sources`: row.p.sources, `p.seen_at`: row.p.seen_at}) SET v += row.v"
+              if history else "")
+    edge_v = (" CREATE (:EdgeVersion {eid: row.eid, src: row.a, kind: $kind, dst: row.b, valid_from: $now, "
+              "`p.key`: row.key, `p.source`: row.source, `p.seen_at`: row.seen_at})" if history else "")
+    for nodes, edges, claims in batches:
+        by_label: dict[str, list[dict[str, Any]]] = {}
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for n in nodes:
+            if n.id not in seen:
+                seen.add(n.id)
+                extra = {k: v for k, v in n.props.items() if v is not None}
+                by_label.setdefault(n.kind.value, []).append(
+                    {"id": n.id, "p": {"kind": n.kind.value, "name": n.name, "sources": [n.source],
+                                       "seen_at": n.seen_at}, "x": extra, "v": {f"p.{k}": v for k, v in extra.items()}})
+        for e in [*edges, *(c.to_edge() for c in claims)]:
+            ident = (e.src, e.kind.value, e.dst, e.key)
+            if ident not in edge_seen:
+                edge_seen.add(ident)
+                by_type.setdefault(e.kind.value, []).append(
+                    {"a": e.src, "b": e.dst, "key": e.key, "source": e.source, "seen_at": e.seen_at,
+                     "x": {k: v for k, v in e.props.items() if v is not None}, "eid": "\x1f".join(ident)})
+        for label, lrows in by_label.items():
+            text = (f"UNWIND $rows AS row CREATE (n:Node:{label} {{id: row.id}}) SET n += row.p SET n += row.x"
+                    + node_v)
+            out += [(label, text, lrows[i : i + 5000]) for i in range(0, len(lrows), 5000)]
+        for etype, erows in by_type.items():
+            text = ("UNWIND $rows AS row MATCH (a:Node {id: row.a}) MATCH (b:Node {id: row.b}) "
+                    f"CREATE (a)-[r:{etype} {{key: row.key, source: row.source, seen_at: row.seen_at}}]->(b) "
+                    "SET r += row.x" + edge_v)
+            out += [(etype, text, erows[i : i + 5000]) for i in range(0, len(erows), 5000)]
+    return len(seen) + len(edge_seen), out
+
+
+def _neo4j_floor_create(store: Any, batches: list[Batch], *, history: bool) -> dict[str, Any]:
+    """The server's bare ``UNWIND CREATE`` rate for the same graph (no reads, no change detection),
+    5,000 rows a statement and a transaction, as :func:`_neo4j_floor`; ``history``: with the version
+    nodes Steward writes beside them."""
+    rows, plan = _floor_create_plan(batches, history=history)
+    now = datetime.now(UTC).isoformat()
+    t = time.perf_counter()
+    with store._driver.session() as sess:
+        for kind, text, part in plan:
+            sess.execute_write(lambda tx, text=text, part=part, kind=kind: tx.run(  # type: ignore[misc]
+                text, rows=part, now=now, kind=kind).consume())
+    s_ = time.perf_counter() - t
+    return {"rows": rows, "s": s_, "rows_per_s": rows / s_}
+
+
+class _StatementClock:
+    """Wall time per statement name (the driver call and the wait for its result) and per commit,
+    summed over a run: where Steward's ingest spends the server's time (process CPU is the client's)."""
+
+    def __init__(self) -> None:
+        from neo4j._sync.work.transaction import TransactionBase
+
+        from steward.store.statements import cypher_dir, statement
+
+        self._cls = TransactionBase
+        # statements with a placeholder (``__TYPES__``, ``__LABEL__``) are told by the text before it
+        self._names = {p.read_text().split("__")[0]: p.stem for p in cypher_dir().glob("*.cypher")}
+        self._names.update({statement(p.stem): p.stem for p in cypher_dir().glob("*.cypher")
+                            if "__" not in p.read_text()})
+        self.wall: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def _add(self, name: str, s: float) -> None:
+        self.wall[name] = self.wall.get(name, 0.0) + s
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def __enter__(self) -> _StatementClock:
+        clock, cls = self, self._cls
+        run, commit = cls.run, cls._commit
+        self._saved = (run, commit)
+
+        def timed_run(tx: Any, query: Any, parameters: Any = None, **kw: Any) -> Any:
+            text = str(query)
+            name = self._names.get(text) or next((n for t, n in self._names.items() if text.startswith(t)), "other")
+            t0 = time.perf_counter()
+            result = run(tx, query, parameters, **kw)
+            records = list(result)  # Steward reads every result of its writes at once anyway
+            clock._add(name, time.perf_counter() - t0)
+
+            class Done:
+                def single(self, strict: bool = False) -> Any:
+                    return records[0] if records else None
+
+                def consume(self) -> None:
+                    return None
+
+                def __iter__(self) -> Iterator[Any]:
+                    return iter(records)
+
+            return Done()
+
+        def timed_commit(tx: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return commit(tx)
+            finally:
+                clock._add("COMMIT", time.perf_counter() - t0)
+
+        cls.run, cls._commit = timed_run, timed_commit  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cls.run, self._cls._commit = self._saved  # type: ignore[method-assign]
+
+
+def _steward_neo4j_ingest(store: Any, batches: list[Batch], *, split: bool) -> dict[str, Any]:
+    rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
+    clock = _StatementClock() if split else None
+    load = os.getloadavg()
+    t, cpu = time.perf_counter(), time.process_time()
+    if clock is not None:
+        with clock:
+            for n, e, c in batches:
+                store.upsert(nodes=n, edges=e, claims=c)
+    else:
+        for n, e, c in batches:
+            store.upsert(nodes=n, edges=e, claims=c)
+    s_, cpu_s = time.perf_counter() - t, time.process_time() - cpu
+    out = {"rows": rows, "ingest_s": s_, "rows_per_s": rows / s_, "client_cpu_s": cpu_s, "load_before": load,
+           "load_after": os.getloadavg()}
+    if clock is not None:
+        out["statements"] = {k: {"s": v, "calls": clock.calls[k]} for k, v in
+                             sorted(clock.wall.items(), key=lambda kv: -kv[1])}
+    with store._driver.session() as sess:
+        out["graph"] = {what: sess.run(f"MATCH (n:{what}) RETURN count(n) AS c").single(strict=True)["c"]
+                        for what in ("Node", "NodeVersion", "EdgeVersion")}
+        out["graph"]["edges"] = sess.run("MATCH ()-[r]->() RETURN count(r) AS c").single(strict=True)["c"]
+    return out
+
+
+def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, previous: bool = False) -> dict[str, Any]:
+    """Steward's Neo4j ingest and the server's bare write rates on the same graph, back to back on
+    the emptied server, ``rounds`` times: bare ``UNWIND MERGE`` (no history), Steward, bare
+    ``UNWIND CREATE`` with the version nodes Steward writes, bare ``UNWIND CREATE`` (no history);
+    with ``previous`` also Steward's previous write path (one create statement per kind, 5,000 rows
+    a statement: ``fast_create`` off)."""
+    from pydantic import SecretStr
+
+    from steward.local.neo4j_server import acquire_neo4j
+    from steward.settings import Settings
+    from steward.store.neo4j import WRITE_CHUNK, Neo4jStore
+
+    server = acquire_neo4j()
+    out: dict[str, Any] = {"how": server.how, "memory": neo4j_memory(), "rounds": []}
+    pid = server.pid or int(os.environ.get("STEWARD_TEST_NEO4J_PID") or 0) or None
+    try:
+        settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
+        store = Neo4jStore.connect(server.uri, settings=settings)
+        batches = list(generate(produced, seed=seed))
+        # Warm-up (not measured): every way once on a small organisation, so that no way pays for the
+        # server's planning and JIT compilation of the statements the others then reuse.
+        small = list(generate(2000, seed=seed + 1))
+        for warm in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
+                     lambda: _neo4j_floor_create(store, small, history=True),
+                     lambda: _neo4j_floor_create(store, small, history=False)):
+            _neo4j_wipe(store)
+            warm()
+        if previous:
+            _neo4j_wipe(store)
+            store.fast_create, store.write_chunk = False, 5000
+            _steward_neo4j_ingest(store, small, split=False)
+            store.fast_create, store.write_chunk = True, WRITE_CHUNK
+        for r in range(rounds):
+            one: dict[str, Any] = {}
+            for what in ("merge", "steward", "create_history", "create", *(("previous",) if previous else ())):
+                _neo4j_wipe(store)
+                load = os.getloadavg()
+                cpu_before = (_proc_cpu_s(pid), time.process_time())
+                if what == "previous":
+                    store.fast_create, store.write_chunk = False, 5000
+                    one[what] = _steward_neo4j_ingest(store, batches, split=False)
+                    store.fast_create, store.write_chunk = True, WRITE_CHUNK
+                elif what == "steward":
+                    one[what] = _steward_neo4j_ingest(store, batches, split=split and r == 0)
+                elif what == "merge":
+                    one[what] = _neo4j_floor(store, batches) | {"load_before": load}
+                else:
+                    one[what] = _neo4j_floor_create(store, batches, history=what == "create_history") | {
+                        "load_before": load}
+                server_cpu, client_cpu = _proc_cpu_s(pid), time.process_time()
+                if server_cpu is not None and cpu_before[0] is not None:
+                    one[what]["cpu"] = {"server_s": server_cpu - cpu_before[0], "client_s": client_cpu - cpu_before[1]}
+                logger.info("neo4j ingest round %d %s: %s", r, what, one[what])
+            out["rounds"].append(one)
+        _neo4j_wipe(store)
+        store.close()
+    finally:
+        server.stop()
+    return out
+
+
+def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
+    neo = res["neo4j"]
+    first = neo["rounds"][0]
+    g = first["steward"]["graph"]
+    lines = [
+        f"# Neo4j ingest: {res['produced']:,} produced datasets → {g['Node']:,} nodes, {g['edges']:,} relationships",
+        "",
+        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['started']}, "
+        f"{res['cpus']} CPUs, Python {res['python']}, Neo4j from {neo['how']} (heap {neo['memory']['heap']}, page "
+        f"cache {neo['memory']['pagecache']}); load average at start {_load(res['load_average_start'])}, at end "
+        f"{_load(res['load_average_end'])}. Each round writes the same graph four ways on the emptied server, "
+        "back to back; ratios are Steward's time ÷ the reference's, within a round.",
+        "",
+        f"Steward writes {first['steward']['rows']:,} input rows (each event repeats its input datasets) into "
+        f"{g['Node']:,} nodes + {g['edges']:,} relationships and their first history versions ({g['NodeVersion']:,} "
+        f"node versions, {g['EdgeVersion']:,} edge versions); the bare references write the same distinct "
+        f"{first['merge']['nodes']:,} nodes + {first['merge']['edges']:,} edges. Rates are input rows/s for "
+        "Steward (as before) and written rows/s for the references.",
+        "",
+        "| round | Steward ingest | bare `UNWIND MERGE`, no history | ratio | bare `UNWIND CREATE` + the same "
+        "version nodes | ratio | bare `UNWIND CREATE`, no history | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, rnd in enumerate(neo["rounds"], start=1):
+        st = rnd["steward"]
+        cells = [f"{i}", f"{st['rows_per_s']:,.0f} rows/s ({_ms(st['ingest_s'])}; client CPU "
+                 f"{_ms(st['client_cpu_s'])}; load {st['load_before'][0]:.1f})"]
+        for what in ("merge", "create_history", "create"):
+            ref = rnd[what]
+            cells += [f"{ref['rows_per_s']:,.0f} rows/s ({_ms(ref['s'])}; load {ref['load_before'][0]:.1f})",
+                      _ratio(st["ingest_s"], ref["s"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    if "cpu" in first["steward"]:
+        ways = [w for w in ("steward", "merge", "create_history", "create", "previous") if w in first]
+        names = {"steward": "Steward", "merge": "bare `UNWIND MERGE`", "create_history": "bare `UNWIND CREATE` "
+                 "+ versions", "create": "bare `UNWIND CREATE`", "previous": "Steward's previous path"}
+        lines += ["", "CPU seconds the server's JVM spent on each way (which the other helpers' load disturbs far "
+                  "less than wall time; the references' client side only sends prepared rows); ratio: Steward's ÷ "
+                  "the way's:", "",
+                  "| round | " + " | ".join(names[w] for w in ways) + " |", "|---|" + "---|" * len(ways)]
+        for i, rnd in enumerate(neo["rounds"], start=1):
+            mine = rnd["steward"]["cpu"]["server_s"]
+            cells = [f"{i}"] + [f"{rnd[w]['cpu']['server_s']:,.1f} s"
+                                + ("" if w == "steward" else f" ({_ratio(mine, rnd[w]['cpu']['server_s'])})")
+                                for w in ways]
+            lines.append("| " + " | ".join(cells) + " |")
+    if "previous" in first:
+        lines += ["", "Steward's previous write path in the same rounds (`fast_create` off: one create statement "
+                  "per node or edge kind, 5,000 rows a statement), after the four above:", ""]
+        for i, rnd in enumerate(neo["rounds"], start=1):
+            pv, st = rnd["previous"], rnd["steward"]
+            lines.append(f"- round {i}: {pv['rows_per_s']:,.0f} rows/s ({_ms(pv['ingest_s'])}; load "
+                         f"{pv['load_before'][0]:.1f}); {_ratio(pv['ingest_s'], rnd['merge']['s'])} of the bare "
+                         f"`UNWIND MERGE` time; the current path took {_ratio(st['ingest_s'], pv['ingest_s'])} of "
+                         "its time")
+    split = first["steward"].get("statements")
+    if split:
+        total = first["steward"]["ingest_s"]
+        lines += ["", "Where Steward's time goes (round 1; wall time of each statement from the driver call to its "
+                  "last record, and of each commit; client CPU is this process's CPU time over the whole ingest, "
+                  "encoding included):", "", "| part | wall | share | calls |", "|---|---|---|---|"]
+        for name, v in split.items():
+            lines.append(f"| `{name}` | {_ms(v['s'])} | {100 * v['s'] / total:.0f}% | {v['calls']:,} |")
+        lines.append(f"| client CPU (whole ingest) | {_ms(first['steward']['client_cpu_s'])} | "
+                     f"{100 * first['steward']['client_cpu_s'] / total:.0f}% | — |")
+    return "\n".join(lines) + "\n"
+
+
+def _proc_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far, from /proc (the server's JVM)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load(la: Sequence[float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in la)
+
+
+def main_neo4j_ingest(argv: Sequence[str]) -> int:
+    """``scale.py neo4jingest [--produced N] [--rounds R]``: Steward's Neo4j ingest beside the
+    server's bare write rates (results/neo4j-ingest.{md,json})."""
+    p = argparse.ArgumentParser(prog="scale.py neo4jingest")
+    p.add_argument("--produced", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--no-split", action="store_true", help="do not time each statement in round 1")
+    p.add_argument("--previous", action="store_true", help="also measure Steward's previous write path")
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
+    p.add_argument("--name", default="neo4j-ingest")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
+                           "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
+                           "load_average_start": os.getloadavg()}
+    res["neo4j"] = run_neo4j_ingest(args.produced, args.seed, rounds=args.rounds, split=not args.no_split,
+                                    previous=args.previous)
+    write_results(res, args.out, args.name, lambda res: neo4j_ingest_markdown(res, ["neo4jingest", *argv]))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "_child":
@@ -1175,6 +1487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if argv and argv[0] == "spofaudit":
         return main_spofaudit(argv[1:])
+    if argv and argv[0] == "neo4jingest":
+        return main_neo4j_ingest(argv[1:])
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--produced", type=int, default=100_000, help="produced datasets (10k -> ~28k nodes)")
     p.add_argument("--seed", type=int, default=12)

@@ -68,6 +68,9 @@ __all__ = ["Neo4jStore"]
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
+#: Rows per statement of ``upsert``'s reads and creates: a batch of a few thousand events goes in one
+#: statement each (fewer round trips; the transaction holds the whole batch either way).
+WRITE_CHUNK = 20_000
 _NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
 _EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
@@ -221,6 +224,18 @@ def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
     return {"props": props, "version": {"id": row["id"], "valid_from": now, **_prefixed(props)}}
 
 
+def _literal_node(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of create_nodes_all.cypher for a node row (or stub row) that :func:`_created_node` turns
+    into one of create_nodes.cypher: the same properties, the fixed fields apart, the node's other
+    properties (``stub`` included) in ``props`` and prefixed in ``vprops``."""
+    if row.get("stub"):
+        extra: dict[str, Any] = {"stub": True}
+    else:
+        extra = {k: v for k, v in row["props"].items() if v is not None and k != "stub"}
+    return {"id": row["id"], "kind": row["kind"], "name": row["name"], "sources": list(row["sources"]),
+            "seen_at": row["seen_at"], "props": extra, "vprops": _prefixed(extra)}
+
+
 class _Neo4jLogTx:
     """What the log hook reads inside a Neo4j write transaction."""
 
@@ -243,6 +258,11 @@ class Neo4jStore(GraphStore):
         self._driver = driver
         self.uri = uri
         self._database = database
+        #: Rows per write statement, and whether new nodes and plain edges of every kind are created in
+        #: one statement per chunk (create_nodes_all / create_plain_edges_all) rather than one per kind
+        #: (the original statements, kept as the reference the tests compare the stored graph with).
+        self.write_chunk = WRITE_CHUNK
+        self.fast_create = True
         #: Rows the last ``reach`` fetched from the server (ids only); benchmarks and tests read it.
         self.last_reach_rows = 0
         #: How the last walk was answered: "snapshot" (the topology snapshot) or "server" (the server-side walk).
@@ -413,6 +433,8 @@ class Neo4jStore(GraphStore):
         q_state, q_edges = _q("node_state"), _q("merge_edges")
         q_open_nodes, q_open_edges = _q("open_node_versions"), _q("open_edge_versions")
 
+        chunk_size = self.write_chunk
+
         def work(tx: ManagedTransaction) -> list[LogLine]:
             if expect:  # lock first, read after: a concurrent writer of these records waits for our commit
                 keys = [f"{k}/{i}" for k, i in expect]
@@ -426,63 +448,93 @@ class Neo4jStore(GraphStore):
             fresh: dict[str, list[dict[str, Any]]] = {}
             merges: list[dict[str, Any]] = []
             stub_merges: list[dict[str, Any]] = []
-            for i in range(0, len(all_node_rows), CHUNK):
-                chunk = all_node_rows[i : i + CHUNK]
+            for i in range(0, len(all_node_rows), chunk_size):
+                chunk = all_node_rows[i : i + chunk_size]
                 state = tx.run(q_state, rows=chunk).single(strict=True)
                 for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
                     if nid < 0:
-                        fresh.setdefault(row["kind"], []).append(_created_node(row, now))
+                        fresh.setdefault(row["kind"], []).append(
+                            _literal_node(row) if self.fast_create else _created_node(row, now))
                         created.add(row["id"])
                         continue
                     nid_of[row["id"]] = nid
                     if not same:
                         (stub_merges if row.get("stub") else merges).append(row)
-            # New nodes: created whole, with their first versions, per kind (a static label).
-            for kind, rows in sorted(fresh.items()):
+            # New nodes: created whole, with their first versions.
+            if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
+                rows = [row for kind in sorted(fresh) for row in fresh[kind]]
+                q_create = _q("create_nodes_all")
+                for i in range(0, len(rows), chunk_size):
+                    chunk = rows[i : i + chunk_size]
+                    rec = tx.run(q_create, rows=chunk, now=now).single(strict=True)
+                    for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
+                        nid_of[chunk[pos]["id"]] = nid
+            for kind, rows in sorted(fresh.items()) if not self.fast_create else ():  # per kind (a static label)
                 q_create = _q_label("create_nodes", NodeKind(kind))
-                for i in range(0, len(rows), CHUNK):
-                    chunk = rows[i : i + CHUNK]
+                for i in range(0, len(rows), chunk_size):
+                    chunk = rows[i : i + chunk_size]
                     rec = tx.run(q_create, rows=chunk).single(strict=True)
                     for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
                         nid_of[chunk[pos]["props"]["id"]] = nid
             # Nodes that exist and change: merged on the server, which says what changed (history).
             opened: list[dict[str, Any]] = []
             for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
-                for i in range(0, len(rows), CHUNK):
-                    for rec in tx.run(query, rows=rows[i : i + CHUNK]):
+                for i in range(0, len(rows), chunk_size):
+                    for rec in tx.run(query, rows=rows[i : i + chunk_size]):
                         version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
                         opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
-            # Edges touching a node created here are new: created between internal ids, per kind.
-            new_edges: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+            # Edges touching a node created here are new: created between internal ids.
             merge_rows: list[dict[str, Any]] = []
-            for row in edge_rows.values():
-                if row["src"] in created or row["dst"] in created:
-                    props = row["props"]
-                    ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
-                    if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
-                        new_edges.setdefault((row["kind"], True), []).append(
-                            {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+            if self.fast_create:  # every kind in one statement per chunk: plain edges, then those with props
+                plain_rows: list[dict[str, Any]] = []
+                prop_rows: list[dict[str, Any]] = []
+                for row in edge_rows.values():
+                    if row["src"] in created or row["dst"] in created:
+                        props = row["props"]
+                        new_row = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]], "kind": row["kind"],
+                                   "key": props["key"], "source": props["source"], "seen_at": props["seen_at"],
+                                   "eid": row["eid"], "src": row["src"], "dst": row["dst"]}
+                        if len(props) == len(_EDGE_FIELDS):
+                            plain_rows.append(new_row)
+                        else:
+                            extra = {k: v for k, v in props.items() if k not in _EDGE_FIELDS}
+                            prop_rows.append({**new_row, "props": extra, "vprops": _prefixed(extra)})
                     else:
-                        version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
-                                   "valid_from": now, **_prefixed(props)}
-                        new_edges.setdefault((row["kind"], False), []).append(
-                            {**ends, "props": props, "version": version})
-                else:
-                    merge_rows.append(row)
-            for (kind, plain), rows in sorted(new_edges.items()):
-                q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
-                for i in range(0, len(rows), CHUNK):
-                    tx.run(q_create, rows=rows[i : i + CHUNK], kind=kind, now=now).consume()
+                        merge_rows.append(row)
+                for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
+                    q_create = _q(name)
+                    for i in range(0, len(rows), chunk_size):
+                        tx.run(q_create, rows=rows[i : i + chunk_size], now=now).consume()
+            else:  # the reference: one statement per kind (a static type)
+                new_edges: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+                for row in edge_rows.values():
+                    if row["src"] in created or row["dst"] in created:
+                        props = row["props"]
+                        ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
+                        if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
+                            new_edges.setdefault((row["kind"], True), []).append(
+                                {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+                        else:
+                            version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"],
+                                       "dst": row["dst"], "valid_from": now, **_prefixed(props)}
+                            new_edges.setdefault((row["kind"], False), []).append(
+                                {**ends, "props": props, "version": version})
+                    else:
+                        merge_rows.append(row)
+                for (kind, plain), rows in sorted(new_edges.items()):
+                    q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
+                    for i in range(0, len(rows), chunk_size):
+                        tx.run(q_create, rows=rows[i : i + chunk_size], kind=kind, now=now).consume()
             changed: list[dict[str, Any]] = []
-            for i in range(0, len(merge_rows), CHUNK):
-                for rec in tx.run(q_edges, rows=merge_rows[i : i + CHUNK]):
+            for i in range(0, len(merge_rows), chunk_size):
+                for rec in tx.run(q_edges, rows=merge_rows[i : i + chunk_size]):
                     row = edges_by_eid[rec["eid"]]
                     version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
                                "valid_from": now, **_prefixed(row["props"])}
                     changed.append({"eid": row["eid"], "existed": rec["existed"], "version": version})
             for query, versions in ((q_open_nodes, opened), (q_open_edges, changed)):
-                for i in range(0, len(versions), CHUNK):
-                    tx.run(query, rows=versions[i : i + CHUNK], now=now).consume()
+                for i in range(0, len(versions), chunk_size):
+                    tx.run(query, rows=versions[i : i + chunk_size], now=now).consume()
             return self._append(tx, records, log)
 
         with self._session() as s:
