@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY, read_precedence
 from steward.errors import ConfigError, SafetyLimitError, StewardError
-from steward.graph import Edge, EdgeKey, EdgeKind, Node, NodeKind, NodeRecord, OwnershipClaim, is_kind, now_iso
+from steward.graph import Edge, EdgeKey, EdgeKind, Node, NodeKind, NodeRecord, OwnershipClaim, now_iso
 from steward.identity import Identities
 from steward.resolve import Resolver, may_move_aliases, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
@@ -655,13 +655,13 @@ class _Reading:
                 chunk.append(rec)
                 count += 1
                 _note_people(rec, self.named, self.in_run)
-                if isinstance(rec, Node):
-                    self.resolver.learn((rec,))
                 if progress is not None and count % 1000 == 0:
                     progress(src.name, count)
                 if len(chunk) >= size:
+                    self.resolver.learn(chunk)  # for the sources after this one (nothing here is rewritten)
                     yield chunk
                     chunk = []
+            self.resolver.learn(chunk)
         except StewardError as exc:
             src.report.fail(str(exc), source=src.name)
             self.ran_whole = False
@@ -676,18 +676,21 @@ class _Reading:
             progress(src.name, count)
 
 
+_PERSON = f"{NodeKind.PERSON.prefix}:"
+
+
 def _note_people(rec: Record, named: set[str], in_run: list[Node]) -> None:
     """Note the people ``rec`` names (``named``) and keep it if it is a person or team (``in_run``)."""
     if isinstance(rec, Node):
-        if is_kind(rec.id, NodeKind.PERSON):
+        if rec.id.startswith(_PERSON):
             named.add(rec.id)
         if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
             in_run.append(rec)
     elif isinstance(rec, Edge):
         for x in (rec.src, rec.dst):
-            if is_kind(x, NodeKind.PERSON):
+            if x.startswith(_PERSON):
                 named.add(x)
-    elif is_kind(rec.owner, NodeKind.PERSON):
+    elif rec.owner.startswith(_PERSON):
         named.add(rec.owner)
 
 

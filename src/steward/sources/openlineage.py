@@ -260,6 +260,8 @@ class _JobEvent(_BaseEvent):
 
 
 _Event = _RunEvent | _DatasetEvent | _JobEvent
+_NO_JOB_FACETS = _JobFacets()  # models are frozen: one empty facets object serves every job without facets
+_NO_DATASET_FACETS = _DatasetFacets()
 
 
 def _event_model(obj: dict[str, Any]) -> type[_Event]:
@@ -358,7 +360,7 @@ class _Emitter:
     # ---- pieces of an event ----
     def job(self, job: _Job, path: str) -> str:
         jid = f"job:{job.namespace}/{job.name}"
-        facets = job.facets or _JobFacets()
+        facets = job.facets or _NO_JOB_FACETS
         code, jtype = facets.sourceCodeLocation, facets.jobType
         self.node(
             NodeKind.JOB, jid, job.name, namespace=job.namespace,
@@ -376,7 +378,7 @@ class _Emitter:
 
     def dataset(self, ds: _Dataset, path: str) -> str:
         did = dataset_id(ds.namespace, ds.name)
-        facets = ds.facets or _DatasetFacets()
+        facets = ds.facets or _NO_DATASET_FACETS
         self.node(
             NodeKind.DATASET, did, ds.name, namespace=ds.namespace,
             version=facets.version.datasetVersion if facets.version else None,
