@@ -162,9 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=None)
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="ingest_stream")
+    p.add_argument("--earlier", type=Path, default=None,
+                   help="an earlier results .json of this script, kept as a labelled row (another size, another run)")
     args = p.parse_args(argv)
     res: dict[str, Any] = {"produced": args.produced, "cpus": os.cpu_count(), "python": platform.python_version(),
                            "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    if args.earlier:
+        res["earlier"] = json.loads(args.earlier.read_text())
+        res["earlier"].pop("earlier", None)
     with tempfile.TemporaryDirectory(prefix="steward-ingest-stream-", dir=args.work) as tmp:
         events = Path(tmp) / "events.jsonl"
         t = time.perf_counter()
@@ -214,6 +219,17 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines.append(f"| floor: `json.loads` per line + one SQLite `executemany` per table per 5,000 events (no "
                  f"validation, no merging, no history, no index) | {fl['wall_s']:,.1f} s | {rec / fl['wall_s']:,.0f} | "
                  f"{fl['rss_peak_mb']:,.0f} MB | 1x |")
+    e = res.get("earlier")
+    if e:
+        ef, efl, ecli = e["file"], e["floor"], e["cli"]
+        lines.append(f"| earlier run, {ef['events']:,} events (commit {str(e.get('git_commit', '?')).split()[0]}, "
+                     f"{e.get('finished', '?')[:16]}, load average at end "
+                     f"{', '.join(f'{x:.1f}' for x in e.get('load_average_end', []))}): `steward ingest` | "
+                     f"{ecli['wall_s']:,.1f} s | {ef['records'] / ecli['wall_s']:,.0f} | "
+                     f"{ecli['rss_peak_mb']:,.0f} MB | "
+                     f"{ecli['wall_s'] / efl['wall_s']:.2f}x |")
+        lines.append(f"| earlier run, {ef['events']:,} events: floor | {efl['wall_s']:,.1f} s | "
+                     f"{ef['records'] / efl['wall_s']:,.0f} | {efl['rss_peak_mb']:,.0f} MB | 1x |")
     notes = res.get("notes")
     if notes:
         lines += ["", *notes]
