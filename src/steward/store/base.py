@@ -8,13 +8,25 @@ batching live here, and call the backend's private ``_write``.
 from __future__ import annotations
 
 import abc
+import gc
 import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Hashable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Protocol, Self, TypeVar, cast
 
@@ -38,7 +50,8 @@ from steward.graph import (
 
 __all__ = [
     "Closure", "Counts", "EdgeVersion", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion", "PlanGate",
-    "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected", "leaf_hash", "seal",
+    "Reached", "ReachedMap", "Record", "RetractResult", "SourceRecords", "Truncated", "bfs", "check_expected",
+    "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -305,6 +318,127 @@ class Closure:
         return {k: Reached(d, p) for k, d, p in zip(names, self.distances.tolist(), parents, strict=True)}
 
 
+class ReachedMap(Mapping[str, Reached]):
+    """:meth:`GraphStore.reach`'s answer read straight from a walk's integer arrays (``nodes[i]`` reached
+    at ``distances[i]`` from ``parents[i]``): a read-only ``Mapping[str, Reached]``, equal to the dict of
+    the same entries, that makes ids and ``Reached`` tuples only when asked. ``len`` is free; a lookup
+    finds the key's integer (``rank``) and its position; iterating decodes every id once (kept).
+
+    ``decode`` turns integers into ids; ``rank`` is the reverse (None for an unknown id); ``size`` bounds
+    the integers (a dense position table is used for answers holding a good share of them).
+    """
+
+    __slots__ = ("_decode", "_dist", "_keys", "_nodes", "_par", "_pos", "_rank", "_size")
+
+    def __init__(self, nodes: Ints, distances: Ints, parents: Ints, *, decode: Callable[[Ints], list[str]],
+                 rank: Callable[[str], int | None], size: int) -> None:
+        self._nodes, self._dist, self._par = nodes, distances, parents
+        self._decode, self._rank, self._size = decode, rank, size
+        self._keys: list[str] | None = None
+        self._pos: tuple[Ints, Ints] | Ints | None = None
+
+    def __len__(self) -> int:
+        return int(self._nodes.size)
+
+    def _position(self, handle: int) -> int:
+        pos = self._pos
+        nodes = self._nodes
+        if pos is None:
+            if nodes.size * 8 > self._size:  # big: a dense table of positions
+                dense = np.full(self._size, -1, dtype=np.int64)
+                dense[nodes] = np.arange(nodes.size, dtype=np.int64)
+                pos = self._pos = dense
+            else:
+                order = np.argsort(nodes, kind="stable")
+                pos = self._pos = (nodes[order], order)
+        if isinstance(pos, tuple):
+            by_handle, order = pos
+            at = int(np.searchsorted(by_handle, handle))
+            return int(order[at]) if at < by_handle.size and int(by_handle[at]) == handle else -1
+        return int(pos[handle]) if 0 <= handle < pos.size else -1
+
+    def _at(self, key: object) -> int:
+        if not isinstance(key, str) or not self._nodes.size:
+            return -1
+        handle = self._rank(key)
+        return -1 if handle is None else self._position(handle)
+
+    def __getitem__(self, key: str) -> Reached:
+        i = self._at(key)
+        if i < 0:
+            raise KeyError(key)
+        return Reached(int(self._dist[i]), self._decode(self._par[i : i + 1])[0])
+
+    def __contains__(self, key: object) -> bool:
+        return self._at(key) >= 0
+
+    def keys_list(self) -> list[str]:
+        """Every id, in the walk's order (decoded once, kept)."""
+        if self._keys is None:
+            self._keys = self._decode(self._nodes)
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys_list())
+
+    def items(self) -> ItemsView[str, Reached]:
+        return _ReachedItems(self)
+
+    def values(self) -> ValuesView[Reached]:
+        return _ReachedValues(self)
+
+    def pairs(self) -> Iterator[tuple[str, Reached]]:
+        """(id, Reached) for every entry, decoded in one go (what ``items()`` iterates)."""
+        return zip(self.keys_list(), self._reached(), strict=True)
+
+    def _reached(self) -> list[Reached]:
+        """Every entry's ``Reached``: one per distinct parent (a node's entry is fixed by its parent: the
+        parent's distance plus one), shared by its children; the cyclic collector held off meanwhile (it
+        would rescan the new tuples again and again, and none can be part of a cycle)."""
+        par = self._par
+        if not par.size:
+            return []
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            uniq, inverse = np.unique(par, return_inverse=True)
+            child_dist = np.empty(uniq.size, dtype=np.int64)
+            child_dist[inverse] = self._dist
+            made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self._decode(uniq), strict=True))
+            shared = np.fromiter(made, dtype=object, count=uniq.size)
+            out: list[Reached] = shared[inverse].tolist()
+            return out
+        finally:
+            if enabled:
+                gc.enable()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        return dict(self.pairs()) == (other if isinstance(other, dict) else dict(other.items()))
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping: unhashable, like dict
+
+    def __repr__(self) -> str:
+        return f"ReachedMap({dict(self.pairs())!r})"
+
+
+class _ReachedItems(ItemsView[str, Reached]):
+    _mapping: ReachedMap
+
+    def __iter__(self) -> Iterator[tuple[str, Reached]]:
+        return self._mapping.pairs()
+
+
+class _ReachedValues(ValuesView[Reached]):
+    _mapping: ReachedMap
+
+    def __iter__(self) -> Iterator[Reached]:
+        return (r for _, r in self._mapping.pairs())
+
+
 class GraphStore(abc.ABC):
     """Storage of the property graph. All methods are keyword-only past the first argument.
 
@@ -512,10 +646,12 @@ class GraphStore(abc.ABC):
         way: Way,
         kinds: Collection[EdgeKind] = LINEAGE_EDGES,
         max_depth: int | None = None,
-    ) -> dict[str, Reached]:
+    ) -> Mapping[str, Reached]:
         """The closure downstream (following edges) or upstream (against them) of ``starts``.
 
-        Breadth-first: each node once with its shortest distance; paths are never enumerated.
+        Breadth-first: each node once with its shortest distance; paths are never enumerated. A read-only
+        mapping (a backend may answer with a :class:`ReachedMap` that decodes ids only when asked); it
+        equals the dict of the same entries.
         """
 
     def reach_each(
@@ -531,7 +667,7 @@ class GraphStore(abc.ABC):
         For analyses that walk from many artifacts (SPOF, audit): a backend answers them from one
         snapshot and without a round trip per start where it can.
         """
-        return {s: self.reach([s], way=way, kinds=kinds, max_depth=max_depth) for s in sorted(set(starts))}
+        return {s: dict(self.reach([s], way=way, kinds=kinds, max_depth=max_depth)) for s in sorted(set(starts))}
 
     # ---- analyst queries (a capability: only stores that speak Cypher have it) -------------------
     #: Whether :meth:`run_readonly` runs analyst Cypher on this store.
