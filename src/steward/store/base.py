@@ -329,6 +329,9 @@ class ReachedMap(Mapping[str, Reached]):
     """
 
     __slots__ = ("_decode", "_dist", "_keys", "_nodes", "_par", "_pos", "_rank", "_size")
+    #: Answers holding more than 1/DENSE of the integers find positions through a dense table, others by
+    #: binary search in a sorted copy.
+    DENSE = 8
 
     def __init__(self, nodes: Ints, distances: Ints, parents: Ints, *, decode: Callable[[Ints], list[str]],
                  rank: Callable[[str], int | None], size: int) -> None:
@@ -344,7 +347,7 @@ class ReachedMap(Mapping[str, Reached]):
         pos = self._pos
         nodes = self._nodes
         if pos is None:
-            if nodes.size * 8 > self._size:  # big: a dense table of positions
+            if nodes.size * self.DENSE > self._size:  # big: a dense table of positions
                 dense = np.full(self._size, -1, dtype=np.int64)
                 dense[nodes] = np.arange(nodes.size, dtype=np.int64)
                 pos = self._pos = dense
