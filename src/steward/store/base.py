@@ -321,17 +321,21 @@ class Closure:
 class ReachedMap(Mapping[str, Reached]):
     """:meth:`GraphStore.reach`'s answer read straight from a walk's integer arrays (``nodes[i]`` reached
     at ``distances[i]`` from ``parents[i]``): a read-only ``Mapping[str, Reached]``, equal to the dict of
-    the same entries, that makes ids and ``Reached`` tuples only when asked. ``len`` is free; a lookup
-    finds the key's integer (``rank``) and its position; iterating decodes every id once (kept).
+    the same entries, that makes ids and ``Reached`` tuples only when asked. ``len`` is free; iterating
+    the keys decodes every id once; a lookup finds the key's integer (``rank``) and its position. Reading
+    the values (``items()``, ``values()``, ``==``), or more lookups than making the whole dict would cost,
+    makes the dict once (kept) and answers from it.
 
     ``decode`` turns integers into ids; ``rank`` is the reverse (None for an unknown id); ``size`` bounds
     the integers (a dense position table is used for answers holding a good share of them).
     """
 
-    __slots__ = ("_decode", "_dist", "_keys", "_nodes", "_par", "_pos", "_rank", "_size")
+    __slots__ = ("_decode", "_dict", "_dist", "_keys", "_lookups", "_nodes", "_par", "_pos", "_rank", "_size")
     #: Answers holding more than 1/DENSE of the integers find positions through a dense table, others by
     #: binary search in a sorted copy.
     DENSE = 8
+    #: After ``len / WHOLE`` lookups the dict is made (a lookup by rank costs ~this many entries of it).
+    WHOLE = 32
 
     def __init__(self, nodes: Ints, distances: Ints, parents: Ints, *, decode: Callable[[Ints], list[str]],
                  rank: Callable[[str], int | None], size: int) -> None:
@@ -339,6 +343,8 @@ class ReachedMap(Mapping[str, Reached]):
         self._decode, self._rank, self._size = decode, rank, size
         self._keys: list[str] | None = None
         self._pos: tuple[Ints, Ints] | Ints | None = None
+        self._dict: dict[str, Reached] | None = None
+        self._lookups = 0
 
     def __len__(self) -> int:
         return int(self._nodes.size)
@@ -360,20 +366,28 @@ class ReachedMap(Mapping[str, Reached]):
             return int(order[at]) if at < by_handle.size and int(by_handle[at]) == handle else -1
         return int(pos[handle]) if 0 <= handle < pos.size else -1
 
-    def _at(self, key: object) -> int:
-        if not isinstance(key, str) or not self._nodes.size:
+    def _at(self, key: str) -> int:
+        if not self._nodes.size:
             return -1
         handle = self._rank(key)
         return -1 if handle is None else self._position(handle)
 
+    def _many_lookups(self) -> bool:
+        self._lookups += 1
+        return self._lookups * self.WHOLE > self._nodes.size
+
     def __getitem__(self, key: str) -> Reached:
-        i = self._at(key)
+        if self._dict is not None or self._many_lookups():
+            return self.whole()[key]
+        i = self._at(key) if isinstance(key, str) else -1
         if i < 0:
             raise KeyError(key)
         return Reached(int(self._dist[i]), self._decode(self._par[i : i + 1])[0])
 
     def __contains__(self, key: object) -> bool:
-        return self._at(key) >= 0
+        if self._dict is not None or self._many_lookups():
+            return key in self.whole()
+        return isinstance(key, str) and self._at(key) >= 0
 
     def keys_list(self) -> list[str]:
         """Every id, in the walk's order (decoded once, kept)."""
@@ -384,62 +398,50 @@ class ReachedMap(Mapping[str, Reached]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys_list())
 
-    def items(self) -> ItemsView[str, Reached]:
-        return _ReachedItems(self)
-
-    def values(self) -> ValuesView[Reached]:
-        return _ReachedValues(self)
-
-    def pairs(self) -> Iterator[tuple[str, Reached]]:
-        """(id, Reached) for every entry, decoded in one go (what ``items()`` iterates)."""
-        return zip(self.keys_list(), self._reached(), strict=True)
-
-    def _reached(self) -> list[Reached]:
-        """Every entry's ``Reached``: one per distinct parent (a node's entry is fixed by its parent: the
-        parent's distance plus one), shared by its children; the cyclic collector held off meanwhile (it
-        would rescan the new tuples again and again, and none can be part of a cycle)."""
+    def whole(self) -> dict[str, Reached]:
+        """The answer as a dict (made once, kept; do not change it). Each node's entry is fixed by its parent
+        alone (the parent's distance plus one), so one ``Reached`` is made per distinct parent and shared by
+        its children; the cyclic collector is held off meanwhile (it would rescan the new objects again
+        and again, and none can be part of a cycle)."""
+        if self._dict is not None:
+            return self._dict
+        keys = self.keys_list()
         par = self._par
-        if not par.size:
-            return []
         enabled = gc.isenabled()
         gc.disable()
         try:
+            if not par.size:
+                self._dict = {}
+                return self._dict
             uniq, inverse = np.unique(par, return_inverse=True)
             child_dist = np.empty(uniq.size, dtype=np.int64)
             child_dist[inverse] = self._dist
             made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self._decode(uniq), strict=True))
             shared = np.fromiter(made, dtype=object, count=uniq.size)
-            out: list[Reached] = shared[inverse].tolist()
-            return out
+            self._dict = dict(zip(keys, shared[inverse].tolist(), strict=True))
+            return self._dict
         finally:
             if enabled:
                 gc.enable()
+
+    def items(self) -> ItemsView[str, Reached]:
+        return self.whole().items()
+
+    def values(self) -> ValuesView[Reached]:
+        return self.whole().values()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
             return NotImplemented
         if len(self) != len(other):
             return False
-        return dict(self.pairs()) == (other if isinstance(other, dict) else dict(other.items()))
+        return self.whole() == (other.whole() if isinstance(other, ReachedMap) else
+                                other if isinstance(other, dict) else dict(other.items()))
 
     __hash__ = None  # type: ignore[assignment]  # a mapping: unhashable, like dict
 
     def __repr__(self) -> str:
-        return f"ReachedMap({dict(self.pairs())!r})"
-
-
-class _ReachedItems(ItemsView[str, Reached]):
-    _mapping: ReachedMap
-
-    def __iter__(self) -> Iterator[tuple[str, Reached]]:
-        return self._mapping.pairs()
-
-
-class _ReachedValues(ValuesView[Reached]):
-    _mapping: ReachedMap
-
-    def __iter__(self) -> Iterator[Reached]:
-        return (r for _, r in self._mapping.pairs())
+        return f"ReachedMap({self.whole()!r})"
 
 
 class GraphStore(abc.ABC):
