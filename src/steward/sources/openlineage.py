@@ -335,7 +335,13 @@ class _Emitter:
         self.counts[kind.value] += 1
 
     def edge(self, src: str, kind: EdgeKind, dst: str) -> None:
-        self.out.append(Edge(src=src, kind=kind, dst=dst, source=self.source, seen_at=self.seen_at))
+        # Both ends are ids this event's nodes were made with (checked then) or ``run:<checked UUID>``, the
+        # source is named and there are no props: nothing the Edge's own check could refuse, so it is skipped.
+        edge = object.__new__(Edge)
+        for name, value in (("src", src), ("kind", kind), ("dst", dst), ("source", self.source), ("props", {}),
+                            ("seen_at", self.seen_at)):
+            object.__setattr__(edge, name, value)
+        self.out.append(edge)
         self.counts[kind.value] += 1
 
     def ownership(self, facet: _Ownership | None, artifact: str, path: str) -> None:
