@@ -622,7 +622,7 @@ def _note_retract_skipped(outcome: SourceOutcome, src: Source[Any], *, whole: bo
 
 #: Records per chunk a streamed source is written in (one transaction each) on the embedded store; other
 #: stores take ``SPILL_CHUNK``.
-STREAM_CHUNK = 20_000
+STREAM_CHUNK = 50_000
 
 
 def _chunk_size(store: GraphStore) -> int:
