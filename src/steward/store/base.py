@@ -413,7 +413,14 @@ class ReachedMap(Mapping[str, Reached]):
             if not par.size:
                 self._dict = {}
                 return self._dict
-            uniq, inverse = np.unique(par, return_inverse=True)
+            if par.size * 6 > self._size:  # big answer: mark the parents rather than sort them
+                slot = np.full(self._size, -1, dtype=np.int64)
+                slot[par] = 0
+                uniq = np.flatnonzero(slot == 0)
+                slot[uniq] = np.arange(uniq.size, dtype=np.int64)
+                inverse = slot[par]
+            else:
+                uniq, inverse = np.unique(par, return_inverse=True)
             child_dist = np.empty(uniq.size, dtype=np.int64)
             child_dist[inverse] = self._dist
             made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self._decode(uniq), strict=True))
