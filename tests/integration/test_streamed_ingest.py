@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest
 from steward import recipe as recipe_mod
 from steward.recipe import load_recipe, run_recipe
 from steward.sources import openlineage
+from steward.sources.base import Record
 from steward.sources.openlineage import OpenLineageSource
 from steward.store import open_store
 
@@ -110,13 +112,14 @@ def report_json(rep: Any) -> dict[str, Any]:
     return doc
 
 
-def test_streamed_ingest_stores_what_the_two_pass_runner_stores(tmp_path: Path,
+@pytest.mark.parametrize("memory", [40, 10**6], ids=["forgetting", "remembering"])
+def test_streamed_ingest_stores_what_the_two_pass_runner_stores(tmp_path: Path, memory: int,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # small chunks and small memories, so chunks, forgetting and re-making are all exercised; both runners
     # cut the same chunks (a chunk is a transaction: history keeps one version per node per transaction)
     monkeypatch.setattr(recipe_mod, "STREAM_CHUNK", 97)
     monkeypatch.setattr(recipe_mod, "SPILL_CHUNK", 97)
-    monkeypatch.setattr(recipe_mod._Repeats, "MAX", 40)
+    monkeypatch.setattr(recipe_mod._Repeats, "MAX", memory)
     monkeypatch.setattr(openlineage, "_MADE_MAX", 25)
     first = events(400, seed=3)
     steps = [
@@ -126,6 +129,12 @@ def test_streamed_ingest_stores_what_the_two_pass_runner_stores(tmp_path: Path,
         recipe_file(tmp_path, events(400, seed=3, drop_every=4), "fewer"),  # a quarter gone: removed
         recipe_file(tmp_path, events(300, seed=4), "other"),  # another organisation over the same names
     ]
+    real_fresh = recipe_mod._Repeats.fresh
+
+    def write_all(self: recipe_mod._Repeats, chunk: Sequence[Record]) -> list[Record]:
+        self.nodes_dropped = self.edges_dropped = 0
+        return list(chunk)
+
     streamed, spilled = tmp_path / "streamed.db", tmp_path / "spilled.db"
     removed: dict[str, int] = {}
     skipped: dict[str, bool] = {}
@@ -134,6 +143,8 @@ def test_streamed_ingest_stores_what_the_two_pass_runner_stores(tmp_path: Path,
         reports = []
         for db, streams in ((streamed, True), (spilled, False)):
             monkeypatch.setattr(OpenLineageSource, "streams", streams)
+            # the reference writes every record, repeats too, as the runner did before
+            monkeypatch.setattr(recipe_mod._Repeats, "fresh", real_fresh if streams else write_all)
             with open_store(f"sqlite:///{db}", create=True) as store:
                 reports.append(report_json(run_recipe(recipe, store, actor="t")))
         assert reports[0] == reports[1], step.name
@@ -156,6 +167,12 @@ def test_the_cli_stores_what_the_in_process_two_pass_run_stores(tmp_path: Path,
                           capture_output=True, text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     monkeypatch.setattr(OpenLineageSource, "streams", False)
+
+    def write_all(self: recipe_mod._Repeats, chunk: Sequence[Record]) -> list[Record]:
+        self.nodes_dropped = self.edges_dropped = 0
+        return list(chunk)
+
+    monkeypatch.setattr(recipe_mod._Repeats, "fresh", write_all)  # every record written, as before
     with open_store(f"sqlite:///{ref_db}", create=True) as store:
         ref = report_json(run_recipe(load_recipe(step), store))
     cli = json.loads(proc.stdout)
