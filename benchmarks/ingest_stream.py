@@ -131,8 +131,17 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - t
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return {"wall_s": wall, "rss_peak_mb": int(m.group(1)) / 1024 if m else None, "exit": proc.returncode,
-            "stdout_tail": proc.stdout[-800:], "stderr_tail": proc.stderr[-1500:] if proc.returncode else ""}
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr))
+    return {"wall_s": wall, "cpu_s": cpu, "rss_peak_mb": int(m.group(1)) / 1024 if m else None,
+            "exit": proc.returncode, "stdout_tail": proc.stdout[-800:],
+            "stderr_tail": proc.stderr[-1500:] if proc.returncode else ""}
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median wall time, with every run's wall and CPU seconds beside it."""
+    best = sorted(runs, key=lambda r: r["wall_s"])[(len(runs) - 1) // 2]
+    return {**best, "walls_s": [r["wall_s"] for r in runs], "cpus_s": [r["cpu_s"] for r in runs],
+            "cpu_median_s": sorted(r["cpu_s"] for r in runs)[(len(runs) - 1) // 2]}
 
 
 def run_cli(events: Path, db: Path, old_src: str | None = None) -> dict[str, Any]:
@@ -162,9 +171,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=None)
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="ingest_stream")
+    p.add_argument("--repeat", type=int, default=1, help="runs of each variant, interleaved (medians reported)")
+    p.add_argument("--earlier", type=Path, default=None,
+                   help="an earlier results .json of this script, kept as a labelled row (another size, another run)")
     args = p.parse_args(argv)
     res: dict[str, Any] = {"produced": args.produced, "cpus": os.cpu_count(), "python": platform.python_version(),
                            "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    if args.earlier:
+        res["earlier"] = json.loads(args.earlier.read_text())
+        res["earlier"].pop("earlier", None)
     with tempfile.TemporaryDirectory(prefix="steward-ingest-stream-", dir=args.work) as tmp:
         events = Path(tmp) / "events.jsonl"
         t = time.perf_counter()
@@ -172,16 +187,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         res["file"]["mb"] = events.stat().st_size / 2**20
         res["file"]["write_s"] = time.perf_counter() - t
         print(json.dumps(res["file"]), flush=True)
-        res["floor"] = timed([sys.executable, __file__, "_floor", str(events), str(Path(tmp) / "floor.db")])
-        Path(tmp, "floor.db").unlink()
-        print(json.dumps(res["floor"]), flush=True)
-        res["cli"] = run_cli(events, Path(tmp) / "graph.db")
-        print(json.dumps(res["cli"]), flush=True)
-        for suffix in ("", ".idx", "-wal", "-shm"):
-            Path(tmp, "graph.db" + suffix).unlink(missing_ok=True)
-        if args.old_src:
-            res["cli_old"] = run_cli(events, Path(tmp) / "old.db", args.old_src)
-            print(json.dumps(res["cli_old"]), flush=True)
+        runs: dict[str, list[dict[str, Any]]] = {"floor": [], "cli": [], "cli_old": []}
+        for _ in range(args.repeat):  # interleaved, so a noisy minute falls on every variant alike
+            runs["floor"].append(timed([sys.executable, __file__, "_floor", str(events), str(Path(tmp) / "floor.db")]))
+            Path(tmp, "floor.db").unlink()
+            print(json.dumps(runs["floor"][-1]), flush=True)
+            runs["cli"].append(run_cli(events, Path(tmp) / "graph.db"))
+            print(json.dumps(runs["cli"][-1]), flush=True)
+            for name in ("graph.db", "old.db"):
+                for suffix in ("", ".idx", "-wal", "-shm"):
+                    Path(tmp, name + suffix).unlink(missing_ok=True)
+            if args.old_src:
+                runs["cli_old"].append(run_cli(events, Path(tmp) / "old.db", args.old_src))
+                print(json.dumps(runs["cli_old"][-1]), flush=True)
+                for suffix in ("", ".idx", "-wal", "-shm"):
+                    Path(tmp, "old.db" + suffix).unlink(missing_ok=True)
+        res["repeat"] = args.repeat
+        res.update({k: median_run(v) for k, v in runs.items() if v})
     write_results(res, args.out, args.name, lambda res: markdown(res, argv))
     return 0
 
@@ -200,20 +222,40 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         f"{f['mb']:,.0f} MB ({rec:,} records: nodes, edges and ownership claims as the source emits them). "
         "Whole processes under `/usr/bin/time -v`.",
         "",
-        "| | wall | records/s | peak RSS | ratio to the floor (wall) |",
-        "|---|---|---|---|---|",
-        f"| `steward ingest` (real CLI, embedded store; exit {cli['exit']}; SQLite file {cli['db_mb']:,.0f} MB, "
-        f"index saved on close) | {cli['wall_s']:,.1f} s | {rec / cli['wall_s']:,.0f} | "
-        f"{cli['rss_peak_mb']:,.0f} MB | {cli['wall_s'] / fl['wall_s']:.2f}x |",
+        "| | wall | records/s | peak RSS | ratio to the floor (wall) | CPU (user + sys) | ratio to the floor (CPU) |",
+        "|---|---|---|---|---|---|---|",
     ]
+
+    def row(label: str, x: dict[str, Any], ratio: str, cpu_ratio: str) -> str:
+        walls = x.get("walls_s", [x["wall_s"]])
+        runs = f" (runs: {', '.join(f'{w:,.1f}' for w in walls)} s)" if len(walls) > 1 else ""
+        cpu = x.get("cpu_median_s", x.get("cpu_s"))
+        cpu_cell = f"{cpu:,.1f} s" if cpu else "—"
+        return (f"| {label} | {x['wall_s']:,.1f} s{runs} | {rec / x['wall_s']:,.0f} | {x['rss_peak_mb']:,.0f} MB | "
+                f"{ratio} | {cpu_cell} | {cpu_ratio} |")
+
+    def ratios(x: dict[str, Any]) -> tuple[str, str]:
+        cpu, fcpu = x.get("cpu_median_s", x.get("cpu_s")), fl.get("cpu_median_s", fl.get("cpu_s"))
+        return f"{x['wall_s'] / fl['wall_s']:.2f}x", f"{cpu / fcpu:.2f}x" if cpu and fcpu else "—"
+
+    lines.append(row(f"`steward ingest` (real CLI, embedded store; exit {cli['exit']}; SQLite file "
+                     f"{cli['db_mb']:,.0f} MB, index saved on close)", cli, *ratios(cli)))
     old = res.get("cli_old")
     if old:
-        lines.append(f"| same CLI, code before this branch (`--old-src`; exit {old['exit']}) | "
-                     f"{old['wall_s']:,.1f} s | {rec / old['wall_s']:,.0f} | {old['rss_peak_mb']:,.0f} MB | "
-                     f"{old['wall_s'] / fl['wall_s']:.2f}x |")
-    lines.append(f"| floor: `json.loads` per line + one SQLite `executemany` per table per 5,000 events (no "
-                 f"validation, no merging, no history, no index) | {fl['wall_s']:,.1f} s | {rec / fl['wall_s']:,.0f} | "
-                 f"{fl['rss_peak_mb']:,.0f} MB | 1x |")
+        lines.append(row(f"same CLI, code before this branch (`--old-src`; exit {old['exit']})", old, *ratios(old)))
+    lines.append(row("floor: `json.loads` per line + one SQLite `executemany` per table per 5,000 events (no "
+                     "validation, no merging, no history, no index)", fl, "1x", "1x"))
+    e = res.get("earlier")
+    if e:
+        ef, efl, ecli = e["file"], e["floor"], e["cli"]
+        lines.append(f"| earlier run, {ef['events']:,} events (commit {str(e.get('git_commit', '?')).split()[0]}, "
+                     f"{e.get('finished', '?')[:16]}, load average at end "
+                     f"{', '.join(f'{x:.1f}' for x in e.get('load_average_end', []))}): `steward ingest` | "
+                     f"{ecli['wall_s']:,.1f} s | {ef['records'] / ecli['wall_s']:,.0f} | "
+                     f"{ecli['rss_peak_mb']:,.0f} MB | "
+                     f"{ecli['wall_s'] / efl['wall_s']:.2f}x | — | — |")
+        lines.append(f"| earlier run, {ef['events']:,} events: floor | {efl['wall_s']:,.1f} s | "
+                     f"{ef['records'] / efl['wall_s']:,.0f} | {efl['rss_peak_mb']:,.0f} MB | 1x | — | — |")
     notes = res.get("notes")
     if notes:
         lines += ["", *notes]

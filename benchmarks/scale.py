@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -1171,8 +1171,7 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
 # ================================================================================================
 # Neo4j ingest against the server's bare write rates (issue 12; branch neo4jingest):
 # ``scale.py neo4jingest`` writes results/neo4j-ingest.{md,json}
-# ================================================================================================
-def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
+# =========================================================================================def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
     """The statements of a bare ``UNWIND CREATE`` of the graph :func:`_neo4j_floor` writes (each
     distinct node once, each distinct edge once, in the input's batch order), with ``history`` also
     the version node Steward opens for each (the same properties: cypher/create_nodes_all.cypher,
@@ -1480,6 +1479,115 @@ def main_neo4j_ingest(argv: Sequence[str]) -> int:
     return 0
 
 
+=======
+# reach: the Mapping ``reach`` answers (lazy) and what reading it whole costs, against scipy's BFS
+# ================================================================================================
+REACH_ROOTS = ("dataset:s3://lake/l00/d0000000", "dataset:s3://lake/l14/d0000241", "dataset:s3://lake/l17/d0021639")
+
+
+def main_reach(argv: Sequence[str]) -> int:
+    """``scale.py reach --db PATH [--root ID ...]``: warm ``store.reach`` (a ``ReachedMap``), the same read
+    whole (``dict(reach.items())``) and by keys only, the dict the store answered before (every id and
+    ``Reached`` made up front: ``CompactIndex.reach``), the integer walk (``CompactIndex.bfs``), and scipy's
+    ``breadth_first_order`` with predecessors on the same lineage adjacency, in one process.
+    Results: ``results/reach-<name>.{md,json}``."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    from steward.store import open_store
+    from steward.store.base import Reached
+    from steward.store.embedded import EmbeddedStore
+
+    p = argparse.ArgumentParser(prog="scale.py reach")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--root", action="append", default=None, help=f"root ids (default: {', '.join(REACH_ROOTS)})")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
+    p.add_argument("--name", default="reach")
+    args = p.parse_args(argv)
+    res: dict[str, Any] = {"db": str(args.db), "cpus": os.cpu_count(), "python": platform.python_version(),
+                           "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    store = open_store(f"sqlite:///{args.db}")
+    assert isinstance(store, EmbeddedStore)
+    idx = store.compact_index()
+    n = idx.n
+    mask = idx.mask(LINEAGE_EDGES)
+    keep = (np.asarray(idx.down.kinds) & np.uint32(mask)) != 0
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(np.asarray(idx.down.indptr)).astype(np.int64))[keep]
+    g = sp.csr_array((np.ones(rows.size, dtype=np.int8), (rows, np.asarray(idx.down.indices)[keep])), shape=(n, n))
+    g.sort_indices()
+    res["nodes"] = n
+    out: dict[str, Any] = {}
+    for root in args.root or REACH_ROOTS:
+        rank = idx.rank(root)
+        assert rank is not None, root
+        store.reach([root], way="down")
+        rep = args.repeat
+        t_scipy, order = median_time(lambda rank=rank: breadth_first_order(  # type: ignore[misc]
+            g, rank, directed=True, return_predecessors=True), rep)
+        t_bfs, _ = median_time(lambda rank=rank: idx.bfs([rank], way="down", mask=mask, max_depth=None), rep)  # type: ignore[misc]
+        t_reach, reached = median_time(lambda root=root: store.reach([root], way="down"), rep)  # type: ignore[misc]
+        t_keys, _ = median_time(lambda root=root: list(store.reach([root], way="down")), rep)  # type: ignore[misc]
+
+        def read_whole(answer: Callable[[], Mapping[str, Reached]]) -> int:
+            n = 0
+            for _k, _r in answer().items():  # what the analyses do with a walk
+                n += 1
+            return n
+
+        t_whole, _ = median_time(lambda root=root: read_whole(lambda: store.reach([root], way="down")), rep)  # type: ignore[misc]
+        whole = dict(store.reach([root], way="down").items())
+        some = list(reached)[:: max(1, len(reached) // 100)][:100]
+
+        def lookups(root: str = root, some: list[str] = some) -> list[Reached]:
+            answer = store.reach([root], way="down")
+            return [answer[k] for k in some]
+
+        t_lookup, _ = median_time(lookups, rep)
+        t_before, _ = median_time(lambda root=root: read_whole(lambda: idx.reach(  # type: ignore[misc]
+            [root], way="down", kinds=LINEAGE_EDGES, max_depth=None)), rep)
+        before = idx.reach([root], way="down", kinds=LINEAGE_EDGES, max_depth=None)
+        assert len(reached) == len(order[0]) - 1 == len(whole) == len(before), root
+        assert whole == before, root
+        out[root] = {"closure": len(reached), "scipy_s": t_scipy, "bfs_s": t_bfs, "reach_s": t_reach,
+                     "reach_keys_s": t_keys, "reach_whole_s": t_whole, "reach_100_lookups_s": t_lookup,
+                     "dict_before_s": t_before}
+        logger.info("reach %s: %s", root, out[root])
+    res["reach"] = out
+    store.close()
+    res["load_average_end"] = os.getloadavg()
+    write_results(res, args.out, args.name, lambda res: markdown_reach(res, argv))
+    return 0
+
+
+def markdown_reach(res: dict[str, Any], argv: Sequence[str]) -> str:
+    la = ", ".join(f"{x:.2f}" for x in res["load_average_start"])
+    lb = ", ".join(f"{x:.2f}" for x in res["load_average_end"])
+    lines = [
+        f"# Warm `reach` as a lazy Mapping, {res['nodes']:,} nodes",
+        "",
+        f"`.venv/bin/python benchmarks/scale.py reach {' '.join(argv)}` — commit {res['git_commit']}, "
+        f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start {la}, at end {lb} "
+        "(a shared machine: ratios are from the same run; medians). `reach` answers a `ReachedMap` over the "
+        "walk's arrays: ids and `Reached` tuples are made when read.",
+        "",
+        "| closure (root) | scipy BFS with predecessors | `CompactIndex.bfs` (integers) | `reach` (the Mapping) "
+        "| `reach` + 100 lookups | `reach` + keys | `reach` + every item (`for k, r in .items()`) | the same "
+        "with the dict `reach` answered before |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for root, x in res["reach"].items():
+        sc = x["scipy_s"]
+
+        def cell(v: float, sc: float = sc) -> str:
+            return f"{_ms(v)} ({v / sc:.1f}x)"
+
+        lines.append(f"| {x['closure']:,} (`{root}`) | {_ms(sc)} | {cell(x['bfs_s'])} | {cell(x['reach_s'])} | "
+                     f"{cell(x['reach_100_lookups_s'])} | {cell(x['reach_keys_s'])} | {cell(x['reach_whole_s'])} | "
+                     f"{cell(x['dict_before_s'])} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "_child":
@@ -1489,6 +1597,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return main_spofaudit(argv[1:])
     if argv and argv[0] == "neo4jingest":
         return main_neo4j_ingest(argv[1:])
+    if argv and argv[0] == "reach":
+        return main_reach(argv[1:])
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--produced", type=int, default=100_000, help="produced datasets (10k -> ~28k nodes)")
     p.add_argument("--seed", type=int, default=12)

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from steward.analysis.ownership import DEFAULT_PRECEDENCE, PRECEDENCE_STATE_KEY, read_precedence
 from steward.errors import ConfigError, SafetyLimitError, StewardError
-from steward.graph import Edge, Node, NodeKind, NodeRecord, OwnershipClaim, is_kind, now_iso
+from steward.graph import Edge, EdgeKey, EdgeKind, Node, NodeKind, NodeRecord, OwnershipClaim, now_iso
 from steward.identity import Identities
 from steward.resolve import Resolver, may_move_aliases, reresolve_aliases
 from steward.sources.base import Record, Source, SourceConfig, SourceContext, SourceReport
@@ -279,14 +279,15 @@ def _split(records: Sequence[Record]) -> tuple[list[Node], list[Edge], list[Owne
     return nodes, edges, claims
 
 
-def _write(store: GraphStore, records: Sequence[Record], log_entry: Mapping[str, Any] | None = None) -> tuple[int, int]:
+def _write(store: GraphStore, records: Sequence[Record], log_entry: Mapping[str, Any] | None = None, *,
+           batch: int = BATCH) -> tuple[int, int]:
     """Write in batches; ``log_entry`` (with the counts written added) goes with the last batch."""
     nodes, edges, claims = _split(records)
     all_edges: list[Edge] = edges + [c.to_edge() for c in claims]
-    starts = list(range(0, max(len(nodes), len(all_edges)), BATCH)) or [0]
+    starts = list(range(0, max(len(nodes), len(all_edges)), batch)) or [0]
     log = [{**log_entry, "written": {"nodes": len(nodes), "edges": len(all_edges)}}] if log_entry is not None else []
     for i in starts:
-        store.upsert(nodes=nodes[i : i + BATCH], edges=all_edges[i : i + BATCH], log=log if i == starts[-1] else ())
+        store.upsert(nodes=nodes[i : i + batch], edges=all_edges[i : i + batch], log=log if i == starts[-1] else ())
     return len(nodes), len(all_edges)
 
 
@@ -540,8 +541,12 @@ def _run(
     # resolved (with everything the run taught the resolver) and written chunk by chunk.
     resolver = Resolver.from_store(store)
     collected: list[tuple[Source[Any], _Spill, bool, set[str]]] = []
+    named_by: list[set[str]] = []  # per source, the people its records name
     in_run: list[Node] = []  # the run's people and teams (few), for names another source defines
     states: dict[str, _BufferedState] = {}
+    if store.get_state(PRECEDENCE_STATE_KEY) is None:
+        set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
+    streaming = not strict  # while every source so far streamed (writes stay in the recipe's order)
     with tempfile.TemporaryDirectory(prefix="steward-ingest-") as spill_dir:
         for i, entry in enumerate(recipe.sources):
             cls, config = _build_config(entry, f"sources[{i}]")
@@ -549,8 +554,21 @@ def _run(
             states[name] = _BufferedState(state_store)  # one per source: a refused source's bookmarks stay put
             context = SourceContext(base_dir=recipe.base_dir, state=states[name], seen_at=seen_at)
             src = cls(config, name=name, context=context)
-            spill = _Spill(Path(spill_dir) / f"{i}.pickle")
             named: set[str] = set()
+            named_by.append(named)
+            streaming = streaming and cls.streams
+            if streaming:
+                # One pass: nothing the run learns later can change these records, so they are written
+                # as they are read (memory: a chunk).
+                reading = _Reading(src, resolver, named, in_run, progress)
+                outcome = _store_source(store, src.report, reading.chunks(_chunk_size(store)),
+                                        retract=reading.retract, recipe=recipe, force=force)
+                _note_retract_skipped(outcome, src, whole=reading.whole())
+                report.outcomes.append(outcome)
+                if not dry_run:
+                    states[src.name].flush()
+                continue
+            spill = _Spill(Path(spill_dir) / f"{i}.pickle")
             ran_whole = True
             try:
                 for rec in src.records():
@@ -573,8 +591,6 @@ def _run(
                 progress(src.name, spill.count)
             collected.append((src, spill, ran_whole, named))
 
-        if store.get_state(PRECEDENCE_STATE_KEY) is None:
-            set_precedence(store, recipe.precedence or DEFAULT_PRECEDENCE)
         for src, spill, ran_whole, named in collected:
             if strict:
                 unresolved = _unresolved(store, named, in_run)
@@ -584,34 +600,97 @@ def _run(
             whole = ran_whole and src.report.complete and not src.report.failures
             outcome = _store_source(store, src.report, (resolver.rewrite(c) for c in spill.chunks()),
                                     retract=whole and not src.report.skipped, recipe=recipe, force=force)
-            if whole and src.report.skipped:
-                outcome.retract_skipped = (
-                    f"{len(src.report.skipped)} item(s) skipped (see the warnings): nothing of {src.name!r} was "
-                    "removed in this run, so what was skipped keeps all its previous records; fix them, or use "
-                    "--strict to fail"
-                )
-                src.report.warn(outcome.retract_skipped)
+            _note_retract_skipped(outcome, src, whole=whole)
             report.outcomes.append(outcome)
             if not dry_run:
                 states[src.name].flush()
     report.outcomes.append(_link_codeowners(store, recipe, seen_at=seen_at, force=force, strict=strict))
     reresolve_aliases(store)
-    report.unresolved = _unresolved(store, {p for *_, named in collected for p in named}, in_run)
+    report.unresolved = _unresolved(store, {p for named in named_by for p in named}, in_run)
     return report
+
+
+def _note_retract_skipped(outcome: SourceOutcome, src: Source[Any], *, whole: bool) -> None:
+    if whole and src.report.skipped:
+        outcome.retract_skipped = (
+            f"{len(src.report.skipped)} item(s) skipped (see the warnings): nothing of {src.name!r} was "
+            "removed in this run, so what was skipped keeps all its previous records; fix them, or use "
+            "--strict to fail"
+        )
+        src.report.warn(outcome.retract_skipped)
+
+
+#: Records per chunk a streamed source is written in (one transaction each) on the embedded store; other
+#: stores take ``SPILL_CHUNK``.
+STREAM_CHUNK = 50_000
+
+
+def _chunk_size(store: GraphStore) -> int:
+    return STREAM_CHUNK if store.uri.startswith("sqlite:") else SPILL_CHUNK
+
+
+class _Reading:
+    """One streamed source (``Source.streams``) read once: its records in chunks to write, the people they
+    name noted and the resolver taught on the way, and whether it ran whole."""
+
+    def __init__(self, src: Source[Any], resolver: Resolver, named: set[str], in_run: list[Node],
+                 progress: Progress | None) -> None:
+        self.src, self.resolver, self.named, self.in_run, self.progress = src, resolver, named, in_run, progress
+        self.ran_whole = True
+        self.done = False
+
+    def whole(self) -> bool:
+        return self.done and self.ran_whole and self.src.report.complete and not self.src.report.failures
+
+    def retract(self) -> bool:
+        """Asked once every chunk is written: remove what the source stopped saying? (as the spilled path)"""
+        return self.whole() and not self.src.report.skipped
+
+    def chunks(self, size: int) -> Iterator[list[Record]]:
+        src, progress = self.src, self.progress
+        chunk: list[Record] = []
+        count = 0
+        try:
+            for rec in src.records():
+                chunk.append(rec)
+                count += 1
+                _note_people(rec, self.named, self.in_run)
+                if progress is not None and count % 1000 == 0:
+                    progress(src.name, count)
+                if len(chunk) >= size:
+                    self.resolver.learn(chunk)  # for the sources after this one (nothing here is rewritten)
+                    yield chunk
+                    chunk = []
+            self.resolver.learn(chunk)
+        except StewardError as exc:
+            src.report.fail(str(exc), source=src.name)
+            self.ran_whole = False
+        except Exception as exc:  # one broken source must not lose the others work
+            logger.exception("source %s crashed", src.name)
+            src.report.fail(f"{type(exc).__name__}: {exc}", source=src.name)
+            self.ran_whole = False
+        if chunk:
+            yield chunk
+        self.done = True
+        if progress is not None:
+            progress(src.name, count)
+
+
+_PERSON = f"{NodeKind.PERSON.prefix}:"
 
 
 def _note_people(rec: Record, named: set[str], in_run: list[Node]) -> None:
     """Note the people ``rec`` names (``named``) and keep it if it is a person or team (``in_run``)."""
     if isinstance(rec, Node):
-        if is_kind(rec.id, NodeKind.PERSON):
+        if rec.id.startswith(_PERSON):
             named.add(rec.id)
         if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
             in_run.append(rec)
     elif isinstance(rec, Edge):
         for x in (rec.src, rec.dst):
-            if is_kind(x, NodeKind.PERSON):
+            if x.startswith(_PERSON):
                 named.add(x)
-    elif is_kind(rec.owner, NodeKind.PERSON):
+    elif rec.owner.startswith(_PERSON):
         named.add(rec.owner)
 
 
@@ -677,24 +756,27 @@ def _link_codeowners(store: GraphStore, recipe: Recipe, *, seen_at: str, force: 
 
 
 def _store_source(
-    store: GraphStore, report: SourceReport, resolved: Iterable[Sequence[Record]], *, retract: bool, recipe: Recipe,
-    force: bool,
+    store: GraphStore, report: SourceReport, resolved: Iterable[Sequence[Record]], *,
+    retract: bool | Callable[[], bool], recipe: Recipe, force: bool,
 ) -> SourceOutcome:
     """Write one source's resolved records (chunk by chunk), then (after a complete run) remove what it
-    stopped saying: what it had said before the run and no chunk emitted."""
+    stopped saying: what it had said before the run and no chunk emitted. ``retract`` may be a question
+    asked after the last chunk (a streamed source knows whether it ran whole only then)."""
     outcome = SourceOutcome(report)
     leftover_nodes: set[str] = set()
     leftover_edges: set[Any] = set()
-    if retract:
+    if retract:  # a callable: maybe, known at the end
         said = store.source_records(report.source)
         leftover_nodes, leftover_edges = set(said.nodes), set(said.edges)
         del said
+    repeats = _Repeats()
     for chunk in resolved:
-        nodes, edges = _write(store, chunk)
-        outcome.written_nodes += nodes
-        outcome.written_edges += edges
+        fresh = repeats.fresh(chunk)
+        nodes, edges = _write(store, fresh, batch=max(BATCH, len(fresh)))  # a chunk: one transaction
+        outcome.written_nodes += nodes + repeats.nodes_dropped
+        outcome.written_edges += edges + repeats.edges_dropped
         if leftover_nodes or leftover_edges:
-            for r in chunk:
+            for r in fresh:
                 if isinstance(r, Node):
                     leftover_nodes.discard(r.id)
                 else:
@@ -702,7 +784,7 @@ def _store_source(
                     leftover_nodes.discard(e.src)
                     leftover_nodes.discard(e.dst)
                     leftover_edges.discard(e.identity)
-    if retract:
+    if retract if isinstance(retract, bool) else retract():
         try:
             outcome.removed_nodes, outcome.removed_edges = _retract_stale(
                 store, report.source, leftover_nodes, leftover_edges, max_share=recipe.max_removal_share,
@@ -710,3 +792,49 @@ def _store_source(
         except SafetyLimitError as exc:  # the other sources still run; the CLI exits with its code (7)
             report.fail(exc.message, source=report.source, code=exc.code)
     return outcome
+
+
+class _Repeats:
+    """Drops a record its source already wrote in this run, unchanged, as the last word on its node or edge
+    (the dataset every event that reads it names again; the team that owns a job, once per run of it).
+    Nodes and ownership claims are looked for; other edges are written as they come.
+
+    Writing it again would change nothing: a node's merge (props overwritten by the same values, the
+    source already among its sources, the same ``seen_at``) and an edge's upsert are idempotent when no
+    other record of the node or edge came in between, and every record of a chunk is written in order,
+    in the chunks' order. Memory is bounded: each table is forgotten when it outgrows ``MAX``.
+    """
+
+    MAX = 200_000
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, Node] = {}
+        self._edges: dict[EdgeKey, OwnershipClaim] = {}
+        self.nodes_dropped = 0
+        self.edges_dropped = 0
+
+    def fresh(self, chunk: Sequence[Record]) -> list[Record]:
+        nodes, edges = self._nodes, self._edges
+        if len(nodes) > self.MAX:
+            nodes.clear()
+        if len(edges) > self.MAX:
+            edges.clear()
+        out: list[Record] = []
+        dropped_nodes = dropped_edges = 0
+        for r in chunk:
+            if isinstance(r, Node):
+                if nodes.get(r.id) == r:
+                    dropped_nodes += 1
+                    continue
+                nodes[r.id] = r
+            elif isinstance(r, OwnershipClaim):
+                key = EdgeKey(r.owner, EdgeKind.OWNS, r.artifact, f"{r.source}|{r.role}")  # its edge's identity
+                if edges.get(key) == r:
+                    dropped_edges += 1
+                    continue
+                edges[key] = r
+            elif r.kind is EdgeKind.OWNS:  # other edges are not looked for; this one may replace a claim
+                edges.pop(r.identity, None)
+            out.append(r)
+        self.nodes_dropped, self.edges_dropped = dropped_nodes, dropped_edges
+        return out

@@ -12,7 +12,7 @@ the deployments at risk from each node.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
 from steward.errors import InvalidInputError
@@ -75,13 +75,13 @@ def containers_of(store: GraphStore, ids: Collection[str]) -> dict[str, str]:
     return out
 
 
-def _shift(found: dict[str, Reached], by: int) -> dict[str, Reached]:
+def _shift(found: Mapping[str, Reached], by: int) -> dict[str, Reached]:
     return {n: Reached(r.distance + by, r.parent) for n, r in found.items()}
 
 
 def walk_down(
     store: GraphStore, root: NodeRecord, *, kinds: Collection[EdgeKind] = LINEAGE_EDGES, max_depth: int | None = None,
-) -> dict[str, Reached]:
+) -> Mapping[str, Reached]:
     """Everything downstream of ``root``; for a container, its members (distance 1) and theirs."""
     members = members_of(store, root)
     if not members:

@@ -138,6 +138,10 @@ class Source(abc.ABC, Generic[C]):
 
     kind: ClassVar[str]
     config_class: ClassVar[type[SourceConfig]]
+    #: True for a source that never writes a model-alias placeholder (``model_version:<name>@<alias>``), so
+    #: nothing the run learns later can change its records: the runner then writes them as they are read,
+    #: without keeping the run on disk first (unless ``--strict``, which must see the whole source first).
+    streams: ClassVar[bool] = False
 
     def __init__(self, config: C, *, name: str | None = None, context: SourceContext | None = None) -> None:
         self.config = config

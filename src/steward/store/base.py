@@ -8,13 +8,25 @@ batching live here, and call the backend's private ``_write``.
 from __future__ import annotations
 
 import abc
+import gc
 import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Hashable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Protocol, Self, TypeVar, cast
 
@@ -38,8 +50,8 @@ from steward.graph import (
 
 __all__ = [
     "Closure", "Counts", "EdgeVersion", "GraphChanges", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion",
-    "PlanGate", "Reached", "Record", "RetractResult", "SourceRecords", "Truncated", "WalkGraph", "bfs",
-    "check_expected",
+    "PlanGate", "Reached", "ReachedMap", "Record", "RetractResult", "SourceRecords", "Truncated", "WalkGraph",
+    "bfs", "check_expected",
     "leaf_hash", "seal",
 ]
 
@@ -339,6 +351,139 @@ class WalkGraph:
         return sum(1 << b for b, k in enumerate(self.kinds) if k in kinds)
 
 
+class ReachedMap(Mapping[str, Reached]):
+    """:meth:`GraphStore.reach`'s answer read straight from a walk's integer arrays (``nodes[i]`` reached
+    at ``distances[i]`` from ``parents[i]``): a read-only ``Mapping[str, Reached]``, equal to the dict of
+    the same entries, that makes ids and ``Reached`` tuples only when asked. ``len`` is free; iterating
+    the keys decodes every id once; a lookup finds the key's integer (``rank``) and its position. Reading
+    the values (``items()``, ``values()``, ``==``), or more lookups than making the whole dict would cost,
+    makes the dict once (kept) and answers from it.
+
+    ``decode`` turns integers into ids; ``rank`` is the reverse (None for an unknown id); ``size`` bounds
+    the integers (a dense position table is used for answers holding a good share of them).
+    """
+
+    __slots__ = ("_decode", "_dict", "_dist", "_keys", "_lookups", "_nodes", "_par", "_pos", "_rank", "_size")
+    #: Answers holding more than 1/DENSE of the integers find positions through a dense table, others by
+    #: binary search in a sorted copy.
+    DENSE = 8
+    #: After ``len / WHOLE`` lookups the dict is made (a lookup by rank costs ~this many entries of it).
+    WHOLE = 32
+
+    def __init__(self, nodes: Ints, distances: Ints, parents: Ints, *, decode: Callable[[Ints], list[str]],
+                 rank: Callable[[str], int | None], size: int) -> None:
+        self._nodes, self._dist, self._par = nodes, distances, parents
+        self._decode, self._rank, self._size = decode, rank, size
+        self._keys: list[str] | None = None
+        self._pos: tuple[Ints, Ints] | Ints | None = None
+        self._dict: dict[str, Reached] | None = None
+        self._lookups = 0
+
+    def __len__(self) -> int:
+        return int(self._nodes.size)
+
+    def _position(self, handle: int) -> int:
+        pos = self._pos
+        nodes = self._nodes
+        if pos is None:
+            if nodes.size * self.DENSE > self._size:  # big: a dense table of positions
+                dense = np.full(self._size, -1, dtype=np.int64)
+                dense[nodes] = np.arange(nodes.size, dtype=np.int64)
+                pos = self._pos = dense
+            else:
+                order = np.argsort(nodes, kind="stable")
+                pos = self._pos = (nodes[order], order)
+        if isinstance(pos, tuple):
+            by_handle, order = pos
+            at = int(np.searchsorted(by_handle, handle))
+            return int(order[at]) if at < by_handle.size and int(by_handle[at]) == handle else -1
+        return int(pos[handle]) if 0 <= handle < pos.size else -1
+
+    def _at(self, key: str) -> int:
+        if not self._nodes.size:
+            return -1
+        handle = self._rank(key)
+        return -1 if handle is None else self._position(handle)
+
+    def _many_lookups(self) -> bool:
+        self._lookups += 1
+        return self._lookups * self.WHOLE > self._nodes.size
+
+    def __getitem__(self, key: str) -> Reached:
+        if self._dict is not None or self._many_lookups():
+            return self.whole()[key]
+        i = self._at(key) if isinstance(key, str) else -1
+        if i < 0:
+            raise KeyError(key)
+        return Reached(int(self._dist[i]), self._decode(self._par[i : i + 1])[0])
+
+    def __contains__(self, key: object) -> bool:
+        if self._dict is not None or self._many_lookups():
+            return key in self.whole()
+        return isinstance(key, str) and self._at(key) >= 0
+
+    def keys_list(self) -> list[str]:
+        """Every id, in the walk's order (decoded once, kept)."""
+        if self._keys is None:
+            self._keys = self._decode(self._nodes)
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys_list())
+
+    def whole(self) -> dict[str, Reached]:
+        """The answer as a dict (made once, kept; do not change it). Each node's entry is fixed by its parent
+        alone (the parent's distance plus one), so one ``Reached`` is made per distinct parent and shared by
+        its children; the cyclic collector is held off meanwhile (it would rescan the new objects again
+        and again, and none can be part of a cycle)."""
+        if self._dict is not None:
+            return self._dict
+        keys = self.keys_list()
+        par = self._par
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if not par.size:
+                self._dict = {}
+                return self._dict
+            if par.size * 6 > self._size:  # big answer: mark the parents rather than sort them
+                slot = np.full(self._size, -1, dtype=np.int64)
+                slot[par] = 0
+                uniq = np.flatnonzero(slot == 0)
+                slot[uniq] = np.arange(uniq.size, dtype=np.int64)
+                inverse = slot[par]
+            else:
+                uniq, inverse = np.unique(par, return_inverse=True)
+            child_dist = np.empty(uniq.size, dtype=np.int64)
+            child_dist[inverse] = self._dist
+            made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self._decode(uniq), strict=True))
+            shared = np.fromiter(made, dtype=object, count=uniq.size)
+            self._dict = dict(zip(keys, shared[inverse].tolist(), strict=True))
+            return self._dict
+        finally:
+            if enabled:
+                gc.enable()
+
+    def items(self) -> ItemsView[str, Reached]:
+        return self.whole().items()
+
+    def values(self) -> ValuesView[Reached]:
+        return self.whole().values()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        return self.whole() == (other.whole() if isinstance(other, ReachedMap) else
+                                other if isinstance(other, dict) else dict(other.items()))
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping: unhashable, like dict
+
+    def __repr__(self) -> str:
+        return f"ReachedMap({self.whole()!r})"
+
+
 class GraphStore(abc.ABC):
     """Storage of the property graph. All methods are keyword-only past the first argument.
 
@@ -548,10 +693,12 @@ class GraphStore(abc.ABC):
         way: Way,
         kinds: Collection[EdgeKind] = LINEAGE_EDGES,
         max_depth: int | None = None,
-    ) -> dict[str, Reached]:
+    ) -> Mapping[str, Reached]:
         """The closure downstream (following edges) or upstream (against them) of ``starts``.
 
-        Breadth-first: each node once with its shortest distance; paths are never enumerated.
+        Breadth-first: each node once with its shortest distance; paths are never enumerated. A read-only
+        mapping (a backend may answer with a :class:`ReachedMap` that decodes ids only when asked); it
+        equals the dict of the same entries.
         """
 
     def reach_each(
@@ -567,7 +714,7 @@ class GraphStore(abc.ABC):
         For analyses that walk from many artifacts (SPOF, audit): a backend answers them from one
         snapshot and without a round trip per start where it can.
         """
-        return {s: self.reach([s], way=way, kinds=kinds, max_depth=max_depth) for s in sorted(set(starts))}
+        return {s: dict(self.reach([s], way=way, kinds=kinds, max_depth=max_depth)) for s in sorted(set(starts))}
 
     # ---- analyst queries (a capability: only stores that speak Cypher have it) -------------------
     #: Whether :meth:`run_readonly` runs analyst Cypher on this store.

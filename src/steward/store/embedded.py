@@ -845,12 +845,12 @@ class EmbeddedStore(GraphStore):
         way: Way,
         kinds: Collection[EdgeKind] = LINEAGE_EDGES,
         max_depth: int | None = None,
-    ) -> dict[str, Reached]:
+    ) -> Mapping[str, Reached]:
         allowed = self._check_kinds(kinds)
         if max_depth is not None and max_depth <= 0:
             return {}
         idx = self.compact_index()
-        return idx.reach(starts, way=way, kinds=allowed, max_depth=max_depth)
+        return idx.reach_map(starts, way=way, kinds=allowed, max_depth=max_depth)  # ids decoded when asked
 
     def reach_each(
         self,

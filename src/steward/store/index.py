@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steward.graph import EdgeKind
-from steward.store.base import Reached
+from steward.store.base import Reached, ReachedMap
 
 __all__ = ["CompactIndex", "build_index", "index_from_arrays"]
 
@@ -362,6 +362,16 @@ class CompactIndex:
             return {}
         nodes, dist, par = self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
         return self.materialise(nodes, dist, par)
+
+    def reach_map(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
+                  max_depth: int | None) -> ReachedMap:
+        """:meth:`reach` as a :class:`ReachedMap` over the walk's arrays: ids decoded only when asked."""
+        ranks = [r for r in (self.rank(s) for s in set(starts)) if r is not None]
+        if ranks:
+            nodes, dist, par = self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
+        else:
+            nodes = dist = par = _EMPTY
+        return ReachedMap(nodes, dist, par, decode=self.ids_of, rank=self.rank, size=self.n)
 
     def materialise(self, nodes: IntArray, dist: IntArray, par: IntArray) -> dict[str, Reached]:
         """``bfs``'s arrays as ``{id: Reached(distance, parent id)}``.
