@@ -1166,12 +1166,10 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
 
 
 # ================================================================================================
-# main
-# ================================================================================================
-# ================================================================================================
 # Neo4j ingest against the server's bare write rates (issue 12; branch neo4jingest):
 # ``scale.py neo4jingest`` writes results/neo4j-ingest.{md,json}
-# =========================================================================================def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
+# ================================================================================================
+def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
     """The statements of a bare ``UNWIND CREATE`` of the graph :func:`_neo4j_floor` writes (each
     distinct node once, each distinct edge once, in the input's batch order), with ``history`` also
     the version node Steward opens for each (the same properties: cypher/create_nodes_all.cypher,
@@ -1479,7 +1477,7 @@ def main_neo4j_ingest(argv: Sequence[str]) -> int:
     return 0
 
 
-=======
+# ================================================================================================
 # reach: the Mapping ``reach`` answers (lazy) and what reading it whole costs, against scipy's BFS
 # ================================================================================================
 REACH_ROOTS = ("dataset:s3://lake/l00/d0000000", "dataset:s3://lake/l14/d0000241", "dataset:s3://lake/l17/d0021639")
