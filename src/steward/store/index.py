@@ -22,14 +22,13 @@ builds a new base and saves it.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sqlite3
 from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -381,27 +380,7 @@ class CompactIndex:
         off meanwhile: left on, it rescans the hundreds of thousands of new tuples again and again (most
         of the cost, measured), and nothing made here can be part of a cycle.
         """
-        if nodes.size == 0:
-            return {}
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            if par.size * 6 > self.n:  # big answer: mark the parents rather than sort them
-                slot = np.full(self.n, -1, dtype=np.int64)
-                slot[par] = 0
-                uniq = np.flatnonzero(slot == 0)
-                slot[uniq] = np.arange(uniq.size, dtype=np.int64)
-                inverse = slot[par]
-            else:
-                uniq, inverse = np.unique(par, return_inverse=True)
-            child_dist = np.empty(uniq.size, dtype=np.int64)
-            child_dist[inverse] = dist
-            made = map(tuple.__new__, repeat(Reached), zip(child_dist.tolist(), self.ids_of(uniq), strict=True))
-            shared = np.fromiter(made, dtype=object, count=uniq.size)
-            return dict(zip(self.ids_of(nodes), shared[inverse].tolist(), strict=True))
-        finally:
-            if enabled:
-                gc.enable()
+        return ReachedMap(nodes, dist, par, decode=self.ids_of, rank=self.rank, size=self.n).whole()
 
     # ---- the overlay ------------------------------------------------------------------------------
     def with_delta(self, *, version: int, touched: Iterable[str], present: Iterable[str],

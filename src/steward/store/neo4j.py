@@ -321,9 +321,14 @@ class Neo4jStore(GraphStore):
         """A session whose driver errors are translated once: unreachable, timed out or transient is
         503 ``store_unavailable``; a credential refusal is the server's configuration (ConfigError);
         any other refusal of Steward's own statements is Steward's fault (500), never the caller's."""
+        with self._translated(), self._driver.session(database=self._database) as session:
+            yield session
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """The driver's errors raised inside, translated as :meth:`_session`'s are."""
         try:
-            with self._driver.session(database=self._database) as session:
-                yield session
+            yield
         except StewardError:
             raise
         except BaseException as exc:
@@ -681,15 +686,8 @@ class Neo4jStore(GraphStore):
 
     def _stamp(self) -> Hashable | None:
         """The server's version stamp; the driver's errors translated as every read's are."""
-        try:
+        with self._translated():
             return read_stamp(self._driver, self._database)
-        except StewardError:
-            raise
-        except BaseException as exc:
-            translated = self._translate(exc)
-            if translated is None:
-                raise
-            raise translated from exc
 
     def reach(
         self,
