@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from results_io import write_results  # benchmarks/ is on sys.path when a script runs
+from results_io import provenance, write_results  # benchmarks/ is on sys.path when a script runs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -239,13 +239,10 @@ def _x(a: float, b: float) -> str:
 
 
 def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
-    la = ", ".join(f"{x:.2f}" for x in res["load_average_start"])
-    lb = ", ".join(f"{x:.2f}" for x in res["load_average_end"])
     lines = [
         "# Embedded traversal index: incremental maintenance, reach vs scipy, cold open",
         "",
-        f"`.venv/bin/python benchmarks/embidx.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
-        f"{res['cpus']} CPUs, Python {res['python']}; load average at start {la}, at end {lb} (the machine is "
+        provenance(res, "embidx.py", argv) + " (the machine is "
         "shared with other agents: absolute times are inflated, ratios are from the same run).",
         "",
     ]

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from results_io import write_results  # benchmarks/ is on sys.path when a script runs
+from results_io import provenance, write_results  # benchmarks/ is on sys.path when a script runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_test import summary, viewer_token
@@ -279,10 +279,7 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines = [
         "# HTTP blast radius on a large embedded store",
         "",
-        f"`.venv/bin/python benchmarks/http_scale.py {' '.join(argv)}` — commit {res['git_commit']}, "
-        f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
-        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Every request goes through real HTTP on "
+        provenance(res, "http_scale.py", argv) + ". Every request goes through real HTTP on "
         "loopback with a viewer token.",
         "",
         f"Roots: {r['count']} random datasets with closures of {r['closure_min']:,} to {r['closure_max']:,} "

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from results_io import write_results  # benchmarks/ is on sys.path when a script runs
+from results_io import provenance, write_results  # benchmarks/ is on sys.path when a script runs
 from scale import LAYERS, READS, organisation_shape
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -211,13 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     f, fl, cli = res["file"], res["floor"], res["cli"]
     rec = f["records"]
-    la = ", ".join(f"{x:.2f}" for x in res["load_average_start"])
-    lb = ", ".join(f"{x:.2f}" for x in res["load_average_end"])
     lines = [
         f"# Streaming ingest: {f['events']:,} OpenLineage events → {cli['nodes']:,} nodes, {cli['edges']:,} edges",
         "",
-        f"`.venv/bin/python benchmarks/ingest_stream.py {' '.join(argv)}` — commit {res['git_commit']}, "
-        f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start {la}, at end {lb} "
+        provenance(res, "ingest_stream.py", argv) + " "
         "(a shared machine: ratios are from the same run). Events file "
         f"{f['mb']:,.0f} MB ({rec:,} records: nodes, edges and ownership claims as the source emits them). "
         "Whole processes under `/usr/bin/time -v`.",

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_results"]
+__all__ = ["provenance", "write_results"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +28,13 @@ def write_results(res: dict[str, Any], out: Path, name: str, render: Callable[[d
     (out / f"{name}.md").write_text(text)
     print(text)
     return text
+
+
+def provenance(res: dict[str, Any], script: str, argv: Sequence[str]) -> str:
+    """The line under a results file's title: the command that made it, the commit, when, the machine,
+    and the load average at its start and end (``res`` as :func:`write_results` stamped it)."""
+    def load(key: str) -> str:
+        return ", ".join(f"{x:.2f}" for x in res[key])
+    return (f"`.venv/bin/python benchmarks/{script} {' '.join(argv)}` — commit {res['git_commit']}, "
+            f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start "
+            f"{load('load_average_start')}, at end {load('load_average_end')}")

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from results_io import write_results  # benchmarks/ is on sys.path when a script runs
+from results_io import provenance, write_results  # benchmarks/ is on sys.path when a script runs
 
 from steward.graph import LINEAGE_EDGES, Edge, EdgeKind, Node, NodeKind, OwnershipClaim
 
@@ -975,9 +975,7 @@ def markdown_spofaudit(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines = [
         "# `spof` and `audit` at scale (issue 12)",
         "",
-        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
-        f"{res['cpus']} CPUs, Python {res['python']}; load average at start {load(res['load_average_start'])}, "
-        f"at end {load(res['load_average_end'])}. Embedded: each store in a fresh process (open, then `spof` "
+        provenance(res, "scale.py", argv) + ". Embedded: each store in a fresh process (open, then `spof` "
         "twice and `audit` twice; the second call is the warm figure; wall time, and the process's CPU time, which "
         "a loaded machine inflates far less); the reference is a whole igraph process "
         "computing the dominator tree of the same graph's lineage edges (virtual root above every source).",
@@ -1132,10 +1130,7 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines = [
         f"# Warm blast radius on an existing store: {res['nodes']:,} nodes, {res['lineage_edges']:,} lineage edges",
         "",
-        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
-        f"{res['cpus']} CPUs, Python {res['python']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
-        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Medians; the first answer of each root is "
+        provenance(res, "scale.py", argv) + f". Medians; the first answer of each root is "
         "not counted (it reads what later answers reuse). Ratios are Steward ÷ reference, from the same run. "
         "CPU: this process's CPU time for the same calls (the machine is shared: wall time includes waiting "
         f"for a core). Store opened and traversal index loaded in {_ms(res['open_and_index_s'])}."
@@ -1559,13 +1554,10 @@ def main_reach(argv: Sequence[str]) -> int:
 
 
 def markdown_reach(res: dict[str, Any], argv: Sequence[str]) -> str:
-    la = ", ".join(f"{x:.2f}" for x in res["load_average_start"])
-    lb = ", ".join(f"{x:.2f}" for x in res["load_average_end"])
     lines = [
         f"# Warm `reach` as a lazy Mapping, {res['nodes']:,} nodes",
         "",
-        f"`.venv/bin/python benchmarks/scale.py reach {' '.join(argv)}` — commit {res['git_commit']}, "
-        f"{res['finished']}, {res['cpus']} CPUs, Python {res['python']}; load average at start {la}, at end {lb} "
+        provenance(res, "scale.py", ["reach", *argv]) + " "
         "(a shared machine: ratios are from the same run; medians). `reach` answers a `ReachedMap` over the "
         "walk's arrays: ids and `Reached` tuples are made when read.",
         "",
@@ -1737,10 +1729,7 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines = [
         f"# Scale benchmark: {res['produced']:,} produced datasets → {res['nodes']:,} nodes, {res['edges']:,} edges",
         "",
-        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['finished']}, "
-        f"{res['cpus']} CPUs, Python {res['python']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in res['load_average_start'])}, at end "
-        f"{', '.join(f'{x:.2f}' for x in res['load_average_end'])}. Ratios are Steward ÷ reference, from the "
+        provenance(res, "scale.py", argv) + f". Ratios are Steward ÷ reference, from the "
         "same run. SQLite file " f"{res['db_mb']:,.0f} MB, traversal index {res['index_mb']:,.0f} MB.",
         "",
         f"Roots: largest closure `{res['roots']['largest']['id']}` ({w['largest']['closure']:,} nodes), "
