@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from steward.graph import Edge, EdgeKind
 from steward.store import open_store
-from steward.store.base import bfs
 from steward.store.embedded import EmbeddedStore
+from tests.walk_check import check_walks
 
 # ids whose code-point order differs from naive byte-per-char or case-folded order, so the tie rule
 # (the parent is the smallest id) is checked where SQLite's and Python's orders could disagree
@@ -39,17 +39,7 @@ def test_reach_equals_the_reference_walk(tmp_path: Path, graph: tuple) -> None: 
         (tmp_path / f"g.db{suffix}").unlink(missing_ok=True)
     with open_store(f"sqlite:///{db}", create=True) as store:
         store.upsert(edges=[Edge(src=ds(a), kind=k, dst=ds(b), source="t") for a, k, b in triples if a != b])
-        edges = store.edges()
-        for way in ("down", "up"):
-            adj: dict[str, list[str]] = {}
-            for e in edges:
-                if e.kind in kinds:
-                    a, b = (e.src, e.dst) if way == "down" else (e.dst, e.src)
-                    adj.setdefault(a, []).append(b)
-            present = [ds(s) for s in starts if store.get_node(ds(s)) is not None]
-            want = bfs(present, lambda n: adj.get(n, ()), max_depth=depth)  # noqa: B023
-            got = store.reach([ds(s) for s in starts], way=way, kinds=kinds, max_depth=depth)  # type: ignore[arg-type]
-            assert got == want
+        check_walks(store, starts, depth, kinds, node=ds)
 
 
 def test_index_file_is_saved_reused_and_rebuilt(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from steward.graph import Edge, EdgeKey, EdgeKind, Node, NodeKind
 from steward.store import open_store
-from steward.store.base import bfs
 from steward.store.embedded import EmbeddedStore
+from tests import walk_check
 
 # code-point order differs from byte-per-char and case-folded orders here, so new ids placed among the
 # base's (and among each other) must keep "the parent is the smallest id" exact
@@ -39,19 +39,7 @@ def ds(name: str) -> str:
 
 
 def check_walks(store: EmbeddedStore, starts: list[str], depth: int | None, kinds: list[EdgeKind]) -> None:
-    edges = store.edges()
-    for way in ("down", "up"):
-        adj: dict[str, list[str]] = {}
-        for e in edges:
-            if e.kind in kinds:
-                a, b = (e.src, e.dst) if way == "down" else (e.dst, e.src)
-                adj.setdefault(a, []).append(b)
-        present = [ds(s) for s in starts if store.get_node(ds(s)) is not None]
-        want = bfs(present, lambda n: adj.get(n, ()), max_depth=depth)  # noqa: B023
-        got = store.reach([ds(s) for s in starts], way=way, kinds=kinds, max_depth=depth)  # type: ignore[arg-type]
-        assert got == want
-        # in (distance, id) order, as CompactIndex.bfs lists a closure (new ids placed among the base's)
-        assert list(got) == sorted(got, key=lambda k: (got[k].distance, k))
+    walk_check.check_walks(store, starts, depth, kinds, node=ds)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
