@@ -175,14 +175,15 @@ def dominators_of_dag(n: int, src: IntArray, dst: IntArray, root: int) -> IntArr
     dominator tree, of all its predecessors. Nodes are taken level by level in topological order
     (Kahn's algorithm, one numpy step per level); each level's nearest common ancestors are found
     for all its nodes at once, by binary lifting over the tree built so far, pairing predecessors
-    until one is left per node (a logarithmic number of rounds). Self-loops change no dominator and
-    are ignored.
+    until one is left per node (a logarithmic number of rounds). Self-loops and edges into ``root``
+    change no dominator (no path from the root needs them) and are ignored, so a cycle through the root
+    alone still has an answer here.
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
-    loop = src == dst
-    if loop.any():
-        src, dst = src[~loop], dst[~loop]
+    drop = (src == dst) | (dst == root)
+    if drop.any():
+        src, dst = src[~drop], dst[~drop]
     idom = np.full(n, -1, dtype=np.int64)
     idom[root] = root
     graph = csr_array((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
