@@ -380,33 +380,52 @@ def _neo4j_wipe(store: Any) -> None:
                 break
 
 
+class _DistinctRows:
+    """The benchmark's input as the floors write it: per batch, each node not seen in an earlier one
+    grouped by kind, each edge (and claim, as its edge) not seen before grouped by kind with its identity,
+    in the input's order. Iterate once; ``nodes`` / ``edges`` count what was yielded."""
+
+    def __init__(self, batches: list[Batch]) -> None:
+        self.batches = batches
+        self.nodes = self.edges = 0
+
+    def __iter__(self) -> Iterator[tuple[dict[str, list[Any]], dict[str, list[tuple[tuple[str, str, str, str], Any]]]]]:
+        seen: set[str] = set()
+        edge_seen: set[tuple[str, str, str, str]] = set()
+        for nodes, edges, claims in self.batches:
+            by_label: dict[str, list[Any]] = {}
+            by_type: dict[str, list[tuple[tuple[str, str, str, str], Any]]] = {}
+            for n in nodes:
+                if n.id not in seen:
+                    seen.add(n.id)
+                    by_label.setdefault(n.kind.value, []).append(n)
+            for e in [*edges, *(c.to_edge() for c in claims)]:
+                ident = (e.src, e.kind.value, e.dst, e.key)
+                if ident not in edge_seen:
+                    edge_seen.add(ident)
+                    by_type.setdefault(e.kind.value, []).append((ident, e))
+            self.nodes, self.edges = len(seen), len(edge_seen)
+            yield by_label, by_type
+
+
 def _neo4j_floor(store: Any, batches: list[Batch]) -> dict[str, Any]:
     """The server's plain write rate, the reference for Steward's ingest: the same graph (each
     distinct node once, with its final properties; each distinct edge once) written as bare
     ``UNWIND ... MERGE`` statements (a static label or type each, endpoints by the unique index),
     5,000 rows a statement and a transaction, in the input's batch order; no history, no change
     detection."""
-    seen: set[str] = set()
-    edge_seen: set[tuple[str, str, str, str]] = set()
     plan: list[tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]] = []
-    for nodes, edges, claims in batches:
-        by_label: dict[str, list[dict[str, Any]]] = {}
-        by_type: dict[str, list[dict[str, Any]]] = {}
-        for n in nodes:
-            if n.id not in seen:
-                seen.add(n.id)
-                by_label.setdefault(n.kind.value, []).append(
-                    {"id": n.id, "p": {"kind": n.kind.value, "name": n.name, "sources": [n.source],
-                                       "seen_at": n.seen_at, **n.props}})
-        for e in [*edges, *(c.to_edge() for c in claims)]:
-            ident = (e.src, e.kind.value, e.dst, e.key)
-            if ident not in edge_seen:
-                edge_seen.add(ident)
-                by_type.setdefault(e.kind.value, []).append(
-                    {"a": e.src, "b": e.dst, "key": e.key,
-                     "p": {"key": e.key, "source": e.source, "seen_at": e.seen_at}})
-        plan.append((by_label, by_type))
-    rows = len(seen) + len(edge_seen)
+    distinct = _DistinctRows(batches)
+    for nodes_by, edges_by in distinct:
+        plan.append((
+            {label: [{"id": n.id, "p": {"kind": n.kind.value, "name": n.name, "sources": [n.source],
+                                        "seen_at": n.seen_at, **n.props}} for n in ns]
+             for label, ns in nodes_by.items()},
+            {etype: [{"a": e.src, "b": e.dst, "key": e.key,
+                      "p": {"key": e.key, "source": e.source, "seen_at": e.seen_at}} for _, e in es]
+             for etype, es in edges_by.items()}))
+    n_nodes, n_edges = distinct.nodes, distinct.edges
+    rows = n_nodes + n_edges
     t = time.perf_counter()
     with store._driver.session() as sess:
         for by_label, by_type in plan:
@@ -423,7 +442,7 @@ def _neo4j_floor(store: Any, batches: list[Batch]) -> dict[str, Any]:
                         "UNWIND $rows AS row MATCH (a:Node {id: row.a}) MATCH (b:Node {id: row.b}) "
                         f"MERGE (a)-[r:{etype} {{key: row.key}}]->(b) SET r += row.p", rows=part).consume())
     s_ = time.perf_counter() - t
-    return {"rows": rows, "nodes": len(seen), "edges": len(edge_seen), "s": s_, "rows_per_s": rows / s_}
+    return {"rows": rows, "nodes": n_nodes, "edges": n_edges, "s": s_, "rows_per_s": rows / s_}
 
 
 def neo4j_memory() -> dict[str, str]:
@@ -1169,31 +1188,22 @@ def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, lis
     distinct node once, each distinct edge once, in the input's batch order), with ``history`` also
     the version node Steward opens for each (the same properties: cypher/create_nodes_all.cypher,
     create_plain_edges_all.cypher). Returns the rows and (label, text, rows) per statement."""
-    seen: set[str] = set()
-    edge_seen: set[tuple[str, str, str, str]] = set()
     out: list[tuple[str, str, list[Any]]] = []
     node_v = (" CREATE (v:NodeVersion {id: row.id, valid_from: $now, `p.id`: row.id, `p.kind`: row.p.kind, "
               "`p.name`: row.p.name, `p.sources`: row.p.sources, `p.seen_at`: row.p.seen_at}) SET v += row.v"
               if history else "")
     edge_v = (" CREATE (:EdgeVersion {eid: row.eid, src: row.a, kind: $kind, dst: row.b, valid_from: $now, "
               "`p.key`: row.key, `p.source`: row.source, `p.seen_at`: row.seen_at})" if history else "")
-    for nodes, edges, claims in batches:
-        by_label: dict[str, list[dict[str, Any]]] = {}
-        by_type: dict[str, list[dict[str, Any]]] = {}
-        for n in nodes:
-            if n.id not in seen:
-                seen.add(n.id)
-                extra = {k: v for k, v in n.props.items() if v is not None}
-                by_label.setdefault(n.kind.value, []).append(
-                    {"id": n.id, "p": {"kind": n.kind.value, "name": n.name, "sources": [n.source],
-                                       "seen_at": n.seen_at}, "x": extra, "v": {f"p.{k}": v for k, v in extra.items()}})
-        for e in [*edges, *(c.to_edge() for c in claims)]:
-            ident = (e.src, e.kind.value, e.dst, e.key)
-            if ident not in edge_seen:
-                edge_seen.add(ident)
-                by_type.setdefault(e.kind.value, []).append(
-                    {"a": e.src, "b": e.dst, "key": e.key, "source": e.source, "seen_at": e.seen_at,
-                     "x": {k: v for k, v in e.props.items() if v is not None}, "eid": "\x1f".join(ident)})
+    distinct = _DistinctRows(batches)
+    for nodes_by, edges_by in distinct:
+        by_label = {label: [{"id": n.id, "p": {"kind": n.kind.value, "name": n.name, "sources": [n.source],
+                                               "seen_at": n.seen_at}, "x": x, "v": {f"p.{k}": v for k, v in x.items()}}
+                            for n in ns for x in [{k: v for k, v in n.props.items() if v is not None}]]
+                    for label, ns in nodes_by.items()}
+        by_type = {etype: [{"a": e.src, "b": e.dst, "key": e.key, "source": e.source, "seen_at": e.seen_at,
+                            "x": {k: v for k, v in e.props.items() if v is not None}, "eid": "\x1f".join(ident)}
+                           for ident, e in es]
+                   for etype, es in edges_by.items()}
         for label, lrows in by_label.items():
             text = (f"UNWIND $rows AS row CREATE (n:Node:{label} {{id: row.id}}) SET n += row.p SET n += row.x"
                     + node_v)
@@ -1203,7 +1213,7 @@ def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, lis
                     f"CREATE (a)-[r:{etype} {{key: row.key, source: row.source, seen_at: row.seen_at}}]->(b) "
                     "SET r += row.x" + edge_v)
             out += [(etype, text, erows[i : i + 5000]) for i in range(0, len(erows), 5000)]
-    return len(seen) + len(edge_seen), out
+    return distinct.nodes + distinct.edges, out
 
 
 def _neo4j_floor_create(store: Any, batches: list[Batch], *, history: bool) -> dict[str, Any]:

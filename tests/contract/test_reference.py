@@ -74,6 +74,15 @@ def _draw_org(data: Any) -> dict[str, Any]:
     return {"edges": sorted(set(edges)), "artifacts": artifacts, "claims": sorted(set(claims))}
 
 
+def _reload(store: GraphStore, org: dict[str, Any], *, also: tuple[str, ...] = ()) -> None:
+    """Retract what an earlier example left in the (session-long) store, from the org's sources and
+    ``also``, then load ``org``."""
+    for source in ("lineage", "catalog", "mlflow", *also):
+        said = store.source_records(source)
+        store.retract(source, nodes=said.nodes, edges=said.edges)
+    _load(store, org)
+
+
 def _load(store: GraphStore, org: dict[str, Any]) -> None:
     nodes = [Node(id=p, kind=NodeKind.PERSON, source="catalog", props={"active": a}) for p, a in PEOPLE.items()]
     nodes += [Node(id=t, kind=NodeKind.TEAM, source="catalog") for t in TEAMS]
@@ -209,10 +218,7 @@ def test_blast_radius_and_chokepoints_match_brute_force_on_both_stores(
     roots = data.draw(st.lists(st.sampled_from(org["artifacts"]), min_size=1, max_size=3, unique=True), label="roots")
     answers = []
     for store in (embedded_store, neo4j_store):
-        for source in ("lineage", "catalog", "mlflow"):
-            said = store.source_records(source)
-            store.retract(source, nodes=said.nodes, edges=said.edges)
-        _load(store, org)
+        _reload(store, org)
         got = []
         for root in roots:
             blast = blast_radius(store, root)

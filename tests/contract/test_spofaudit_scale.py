@@ -18,7 +18,7 @@ from steward.analysis.common import deployments_at_risk
 from steward.analysis.ownership import OwnershipView, load_whole_view
 from steward.graph import CONTAINER_EDGES, FLOW_EDGES, LINEAGE_EDGES, EdgeKind, NodeKind
 from steward.store import GraphStore
-from tests.contract.test_reference import _draw_org, _load
+from tests.contract.test_reference import _draw_org, _reload
 
 KIND_SETS = [None, [NodeKind.DATASET, NodeKind.JOB, NodeKind.MODEL, NodeKind.DEPLOYMENT], [NodeKind.RUN],
              [NodeKind.MODEL_VERSION]]
@@ -66,10 +66,7 @@ def test_lean_reads_and_the_audit_memo_match_their_references_on_both_stores(
                            label="applies_to")
     answers = []
     for store in (embedded_store, neo4j_store):
-        for source in ("lineage", "catalog", "mlflow"):
-            said = store.source_records(source)
-            store.retract(source, nodes=said.nodes, edges=said.edges)
-        _load(store, org)
+        _reload(store, org)
         for kinds in KIND_SETS:
             assert store.node_summaries(kinds=kinds) == GraphStore.node_summaries(store, kinds=kinds)
             some = [*org["artifacts"][::2], "dataset:absent"]

@@ -17,7 +17,7 @@ from steward.analysis.atrisk import load_at_risk
 from steward.analysis.common import deployments_at_risk
 from steward.graph import CONTAINER_EDGES, FLOW_EDGES, LINEAGE_EDGES, Edge, EdgeKind, Node, NodeKind
 from steward.store import GraphStore
-from tests.contract.test_reference import _draw_org, _load
+from tests.contract.test_reference import _draw_org, _reload
 
 
 def _same_walk_graph(store: GraphStore, starts: list[str], **kw: Any) -> None:
@@ -37,10 +37,7 @@ def test_walk_graph_and_the_bits_at_risk_match_their_references_on_both_stores(
     later = data.draw(st.lists(st.sampled_from(org["artifacts"]), max_size=3), label="later deployments")
     answers = []
     for store in (embedded_store, neo4j_store):
-        for source in ("lineage", "catalog", "mlflow", "later"):
-            said = store.source_records(source)
-            store.retract(source, nodes=said.nodes, edges=said.edges)
-        _load(store, org)
+        _reload(store, org, also=("later",))
         for step in range(2):
             deployments = [d for d, _, _ in store.node_summaries(kinds=[NodeKind.DEPLOYMENT])]
             for starts in (deployments, [*org["artifacts"][::2], "dataset:absent"], []):
