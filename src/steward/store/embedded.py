@@ -1119,12 +1119,7 @@ class EmbeddedStore(GraphStore):
         empty = np.zeros(0, dtype=np.int64)
         if max_depth is not None and max_depth <= 0:
             return Closure(empty, empty, empty, lambda h: [])
-        idx = self.compact_index()
-        ranks = [r for r in (idx.rank(s) for s in set(starts)) if r is not None]
-        if not ranks:
-            return Closure(empty, empty, empty, lambda h: [])
-        nodes, dist, par = idx.bfs(ranks, way=way, mask=idx.mask(allowed), max_depth=max_depth)
-        return Closure(nodes, dist, par, idx.ids_of)
+        return self.compact_index().closure(starts, way=way, kinds=allowed, max_depth=max_depth)
 
     def edges_at(self, ids: Collection[str], *, end: Literal["src", "dst"], kinds: Collection[EdgeKind]
                  ) -> list[EdgeRecord]:

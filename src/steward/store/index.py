@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steward.graph import EdgeKind
-from steward.store.base import Reached, ReachedMap
+from steward.store.base import Closure, Reached, ReachedMap
 
 __all__ = ["CompactIndex", "build_index", "index_from_arrays"]
 
@@ -354,23 +354,30 @@ class CompactIndex:
         keep = bits != 0
         return src[keep], nbr[keep], bits[keep]
 
-    def reach(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
-              max_depth: int | None) -> dict[str, Reached]:
+    def walk(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
+             max_depth: int | None) -> tuple[IntArray, IntArray, IntArray]:
+        """:meth:`bfs` from the ids among ``starts`` this index holds (others are not in the graph): empty
+        arrays when there are none."""
         ranks = [r for r in (self.rank(s) for s in set(starts)) if r is not None]
         if not ranks:
-            return {}
-        nodes, dist, par = self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
-        return self.materialise(nodes, dist, par)
+            return _EMPTY, _EMPTY, _EMPTY
+        return self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
+
+    def reach(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
+              max_depth: int | None) -> dict[str, Reached]:
+        return self.materialise(*self.walk(starts, way=way, kinds=kinds, max_depth=max_depth))
 
     def reach_map(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
                   max_depth: int | None) -> ReachedMap:
         """:meth:`reach` as a :class:`ReachedMap` over the walk's arrays: ids decoded only when asked."""
-        ranks = [r for r in (self.rank(s) for s in set(starts)) if r is not None]
-        if ranks:
-            nodes, dist, par = self.bfs(ranks, way=way, mask=self.mask(kinds), max_depth=max_depth)
-        else:
-            nodes = dist = par = _EMPTY
+        nodes, dist, par = self.walk(starts, way=way, kinds=kinds, max_depth=max_depth)
         return ReachedMap(nodes, dist, par, decode=self.ids_of, rank=self.rank, size=self.n)
+
+    def closure(self, starts: Iterable[str], *, way: str, kinds: Iterable[EdgeKind],
+                max_depth: int | None) -> Closure:
+        """:meth:`reach` as a :class:`Closure` (the store interface's array form)."""
+        nodes, dist, par = self.walk(starts, way=way, kinds=kinds, max_depth=max_depth)
+        return Closure(nodes, dist, par, self.ids_of)
 
     def materialise(self, nodes: IntArray, dist: IntArray, par: IntArray) -> dict[str, Reached]:
         """``bfs``'s arrays as ``{id: Reached(distance, parent id)}``.

@@ -720,11 +720,7 @@ class Neo4jStore(GraphStore):
         if index is None:
             return Closure.from_reached(self._reach_server(start_ids, way=way, allowed=allowed, max_depth=max_depth))
         self.last_reach_path, self.last_reach_rows = "snapshot", 0
-        ranks = [r for r in (index.rank(s) for s in start_ids) if r is not None]
-        if not ranks:
-            return Closure(empty, empty, empty, lambda h: [])
-        nodes, dist, par = index.bfs(ranks, way=way, mask=index.mask(allowed), max_depth=max_depth)
-        return Closure(nodes, dist, par, index.ids_of)
+        return index.closure(start_ids, way=way, kinds=allowed, max_depth=max_depth)
 
     def cache_stamp(self) -> Hashable | None:
         """The server's version stamp (:func:`steward.store.neo4j_topology.read_stamp`): the bookmark of an
