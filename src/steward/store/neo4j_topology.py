@@ -36,7 +36,7 @@ from typing import Any, LiteralString
 
 import numpy as np
 import numpy.typing as npt
-from neo4j import READ_ACCESS, Driver, ManagedTransaction
+from neo4j import READ_ACCESS, Driver, ManagedTransaction, Session
 
 from steward.graph import EdgeKind
 from steward.store.index import CompactIndex, index_from_arrays
@@ -59,13 +59,18 @@ def snapshot_enabled(value: str | None = None) -> bool:
     return raw.strip().lower() not in {"0", "false", "off", "no"}
 
 
+def _bookmark(session: Session) -> frozenset[str]:
+    """Commit an empty transaction in ``session`` and return the bookmark the server gives for it (it names
+    the last closed transaction)."""
+    with session.begin_transaction() as tx:
+        tx.commit()
+    return frozenset(session.last_bookmarks().raw_values)
+
+
 def read_stamp(driver: Driver, database: str | None) -> Stamp | None:
     """The database's version stamp: the bookmark of an empty read transaction (None if the server gives none)."""
     with driver.session(database=database, default_access_mode=READ_ACCESS) as s:
-        with s.begin_transaction() as tx:
-            tx.commit()
-        values = s.last_bookmarks().raw_values
-    return frozenset(values) if values else None
+        return _bookmark(s) or None
 
 
 def _q(name: str, types: list[EdgeKind] | None = None) -> LiteralString:
@@ -88,15 +93,13 @@ def load_topology(driver: Driver, database: str | None) -> tuple[Stamp, CompactI
         return row["nids"], row["names"], edges
 
     with driver.session(database=database, default_access_mode=READ_ACCESS) as s:
-        with s.begin_transaction() as tx:
-            tx.commit()
-        before = s.last_bookmarks().raw_values
+        before = _bookmark(s)
         nids, names, edges = s.execute_read(work)
-        after = s.last_bookmarks().raw_values
-    if not before or set(before) != set(after):
+        after = frozenset(s.last_bookmarks().raw_values)
+    if not before or before != after:
         return None
     index = build_from_rows(nids, names, edges, kinds)
-    return frozenset(before), index, time.perf_counter() - started
+    return before, index, time.perf_counter() - started
 
 
 def build_from_rows(nids: list[int], names: list[str], edges: list[tuple[list[int], list[int]]],
@@ -171,11 +174,6 @@ class TopologySnapshot:
         if refresh and stamp is not None:
             self.request()
         return None
-
-    @property
-    def held_stamp(self) -> Stamp | None:
-        held = self._held
-        return None if held is None else held.stamp
 
     def info(self) -> dict[str, Any]:
         """What is held: nodes, edge entries per direction, bytes, the last load's seconds."""
