@@ -614,7 +614,7 @@ def _text(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
-# ==== added for issue 12 (spof and audit at scale; branch spofaudit) ================================
+# ---- spof and audit at scale ---------------------------------------------------------------------
 def load_whole_view(store: GraphStore, *, all_members: bool = True) -> OwnershipView:
     """``OwnershipView.load(store)`` -- the whole view, as audits and SPOF need -- reading the
     container edges as ``(src, kind, dst)`` only (their properties are never looked at, and at a

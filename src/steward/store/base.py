@@ -747,7 +747,7 @@ class GraphStore(abc.ABC):
     ) -> None:
         self.close()
 
-    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    # ---- lean whole-graph reads (spof and audit at scale) ----------------------------------------
     # Generic defaults here; the embedded and Neo4j stores answer them without reading properties.
     def node_summaries(
         self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
@@ -785,9 +785,8 @@ class GraphStore(abc.ABC):
                 out.setdefault(node, set()).add(s)
         return out
 
-    # ==== end of the spofaudit block ================================================================
 
-    # ==== the subgraph of a walk (issue 12: spof with deployments; branch spofdeploy) ==============
+    # ---- the subgraph of a walk (spof with deployments) ------------------------------------------
     def walk_graph(
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind],
         leaving: Collection[EdgeKind] = (),
@@ -816,7 +815,6 @@ class GraphStore(abc.ABC):
             dst=np.fromiter((pos[b] for _, b in keys), dtype=np.int64, count=len(keys)),
             kinds=order, bits=np.fromiter((pairs[k] for k in keys), dtype=np.uint32, count=len(keys)))
 
-    # ==== end of the spofdeploy block ===============================================================
 
     # ---- helpers for backends ------------------------------------------------------------------
     @staticmethod
@@ -857,7 +855,7 @@ class GraphStore(abc.ABC):
                 current[1][key] = value
         return value
 
-    # ==== added for issue 12 (cold HTTP answers; branch httpcold): caches that survive commits ========
+    # ---- cold HTTP answers: caches that survive commits ------------------------------------------
     def graph_version(self) -> Hashable | None:
         """A value that moves with every commit that changes nodes or edges (and with nothing else), which
         :meth:`graph_changes` can start from. None (the default): this store cannot tell."""
@@ -920,7 +918,6 @@ class GraphStore(abc.ABC):
         properties may be one shared mapping (read-only). For reads of a whole kind off the request path."""
         return [(e.src, e.dst, e.key, e.source, e.props) for e in self.edges(kinds=[kind])]
 
-    # ==== end of the httpcold block ===================================================================
 
     def closure(
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind] = LINEAGE_EDGES,

@@ -882,7 +882,7 @@ class EmbeddedStore(GraphStore):
             except sqlite3.Error as exc:
                 raise BackendUnavailableError(f"embedded store {self.path} does not answer: {exc}") from exc
 
-    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    # ---- lean whole-graph reads (spof and audit at scale) ----------------------------------------
     def node_summaries(
         self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
     ) -> list[tuple[str, NodeKind, str]]:
@@ -987,9 +987,8 @@ class EmbeddedStore(GraphStore):
             out[nid] = got
         return out
 
-    # ==== end of the spofaudit block ================================================================
 
-    # ==== the subgraph of a walk (issue 12: spof with deployments; branch spofdeploy) ==============
+    # ---- the subgraph of a walk (spof with deployments) ------------------------------------------
     def walk_graph(
         self, starts: Collection[str], *, way: Way, kinds: Collection[EdgeKind],
         leaving: Collection[EdgeKind] = (),
@@ -1022,7 +1021,6 @@ class EmbeddedStore(GraphStore):
         return WalkGraph(ids=idx.ids_of(nodes), covered=in_walk[nodes], src=src[edge_order], dst=dst[edge_order],
                          kinds=order, bits=out_bits[edge_order])
 
-    # ==== end of the spofdeploy block ===============================================================
 
     def close(self) -> None:
         self._close_views()

@@ -853,7 +853,7 @@ class Neo4jStore(GraphStore):
     def ping(self) -> None:
         self._read("ping")
 
-    # ==== lean whole-graph reads (issue 12: spof and audit at scale; branch spofaudit) ============
+    # ---- lean whole-graph reads (spof and audit at scale) ----------------------------------------
     # Each statement answers with ONE record of parallel lists (cypher/node_summaries.cypher, ...).
     def node_summaries(
         self, *, kinds: Collection[NodeKind] | None = None, ids: Collection[str] | None = None,
@@ -889,7 +889,6 @@ class Neo4jStore(GraphStore):
                                                                strict=True)]
         return sorted(out, key=lambda e: e.identity)
 
-    # ==== end of the spofaudit block ================================================================
 
     def close(self) -> None:
         if self.topology is not None:
