@@ -13,7 +13,7 @@ from steward.analysis.common import members_of, parse_kinds, summary
 from steward.analysis.ownership import ROLES, OwnershipView, Reach, prepare_owns
 from steward.errors import InvalidInputError, NotFoundError
 from steward.governance.rotations import rotations, team_shifts
-from steward.graph import ARTIFACT_KINDS, CONTAINERS, EdgeKind, NodeKind, NodeRecord, kind_of_id
+from steward.graph import ARTIFACT_KINDS, CONTAINERS, MEMBER_EDGE, EdgeKind, NodeKind, NodeRecord, kind_of_id
 from steward.store.base import GraphChanges, GraphStore
 
 __all__ = ["blast_radius", "prepare"]
@@ -64,7 +64,7 @@ def blast_radius(
     listed_ids = [i for i in listed_ids if i in summaries or i == root.id]
     order = [i for i in order if i in summaries]
     deployments = {i for i in listed_ids if (root.kind if i == root.id else summaries[i][0]) is NodeKind.DEPLOYMENT}
-    view = OwnershipView.load(store, scope=listed_ids)
+    view = OwnershipView.load(store, scope=listed_ids, containers=walk.containers(listed_ids))
     impacted: list[dict[str, Any]] = []
     unowned: list[str] = []
     unresolved: list[dict[str, str]] = []
@@ -73,15 +73,16 @@ def blast_radius(
     page_teams: dict[str, set[str]] = defaultdict(set)
     page_through: dict[str, set[str]] = defaultdict(set)
     pages: dict[tuple[str, int], tuple[str, list[Reach], list[str]]] = {}
+    distance, path, listing, kind_value = walk.distance, walk.path, view.listing, _KIND_VALUE
     for nid in listed_ids:
         is_root = nid == root.id
         kind, name = (root.kind, root.name) if is_root else summaries[nid]
-        owners, by_owner, by_steward, unresolved_claims = view.listing(nid)
+        owners, by_owner, by_steward, unresolved_claims = listing(nid)
         impacted.append({
-            "id": nid, "kind": kind.value, "name": name,
-            "distance": 0 if is_root else walk.distance[nid],
-            "path": [root.id] if is_root else walk.path(nid),
-            "owners": [dict(o) for o in owners],  # the view's may be shared with other answers
+            "id": nid, "kind": kind_value[kind], "name": name,
+            "distance": 0 if is_root else distance[nid],
+            "path": [root.id] if is_root else path(nid),
+            "owners": [o.copy() for o in owners],  # the view's may be shared with other answers
         })
         if not by_owner:
             unowned.append(nid)
@@ -149,7 +150,7 @@ def _summaries(store: GraphStore, ids: list[str]) -> dict[str, tuple[NodeKind, s
     missing = [i for i in ids if i not in kept]
     if not missing:
         return kept
-    found = store.summaries_by_id(sorted(missing))  # in key order: the reads walk the table's pages in order
+    found = store.summaries_reached(sorted(missing))  # in key order: the reads walk the table's pages in order
     if len(kept) + len(found) <= _KEEP_SUMMARIES:
         kept.update(found)
         return kept
@@ -173,6 +174,7 @@ def prepare(store: GraphStore) -> None:
     from steward.incidents.core import suspect_index
 
     store.closure([], way="down")
+    store.keep_summaries()
     OwnershipView.load(store, scope=())
     suspect_index(store, only=())
     prepare_owns(store)  # the longest, last
@@ -208,8 +210,8 @@ class _Walk:
         self.size = len(self.closure)
         self.distance: dict[str, int] = {m: 1 for m in self.members}
         self._pos: dict[str, int] = {}
-        self._ids: dict[int, str] = {}
-        self._paths: dict[int, list[str]] = {}
+        self._ids: list[str] = []  # the ids at positions 0, 1, ... as far as they were decoded
+        self._paths: list[list[str]] | None = None
 
     def deepest(self) -> int:
         """The largest distance reached (0 when nothing is); the root is not reached."""
@@ -234,8 +236,10 @@ class _Walk:
         dist = self.closure.distances
         for start in range(0, self.size, chunk):
             stop = min(start + chunk, self.size)
-            for pos, nid in enumerate(self.closure.ids(start, stop), start):
-                self._ids[pos] = nid
+            ids = self.closure.ids(start, stop)
+            if start == len(self._ids):
+                self._ids += ids
+            for pos, nid in enumerate(ids, start):
                 if nid == self.root or not _is_artifact(nid):
                     continue
                 if len(out) == limit:
@@ -245,36 +249,55 @@ class _Walk:
                 self.distance[nid] = int(dist[pos]) + self.shift
         return out, False
 
+    def containers(self, ids: list[str]) -> dict[str, str | None] | None:
+        """The containers of the members among ``ids`` the walk reached (not the root's own members), from
+        the walk's own snapshot where the store can tell (:meth:`Closure.containers`)."""
+        found = [(self._pos[i], edge) for i in ids if (edge := _MEMBER_EDGE_OF.get(i.partition(":")[0])) is not None
+                 and i in self._pos]
+        return self.closure.containers([p for p, _ in found], [e for _, e in found])
+
     def _id(self, pos: int) -> str:
-        nid = self._ids.get(pos)
-        if nid is None:
-            nid = self._ids[pos] = self.closure.ids(pos, pos + 1)[0]
-        return nid
+        if pos < len(self._ids):
+            return self._ids[pos]
+        return self.closure.ids(pos, pos + 1)[0]
 
     def path(self, nid: str) -> list[str]:
         """One shortest path root -> ``nid`` (a listed node), from the walk's parents."""
         if nid not in self._pos:  # a member
             return [self.root, nid]
-        parents = self.closure.parent_positions()
-        pos = self._pos[nid]
-        chain: list[int] = []
-        while pos >= 0 and pos not in self._paths:
-            if self._id(pos) == self.root:  # a walk from a container's members passing through it
-                break
-            chain.append(pos)
-            pos = int(parents[pos])
-        if pos >= 0:
-            head = self._paths.get(pos) or [self.root]
-        else:  # the walk started there: the root, or a member of it
-            start = self.closure.id_of_handle(int(self.closure.parents[chain[-1]]))
-            head = [start] if start == self.root else [self.root, start]
-        for p in reversed(chain):
-            head = [*head, self._id(p)]
-            self._paths[p] = head
-        return head
+        paths = self._paths
+        if paths is None:
+            paths = self._paths = self._all_paths()
+        return paths[self._pos[nid]]
+
+    def _all_paths(self) -> list[list[str]]:
+        """The path of every position :meth:`artifacts` decoded, in one pass: a node's parent is one step
+        closer, so at an earlier position, and its path is the parent's and the node. A walk from a
+        container's members that passes through the root starts again there; a node whose parent is a
+        start (the root, or a member of it) hangs off the root directly or through that member."""
+        root = self.root
+        ids = self._ids
+        parent_pos = self.closure.parent_positions()[: len(ids)].tolist()
+        paths: list[list[str]] = []
+        starts: dict[int, list[str]] = {}
+        for pos, (nid, p) in enumerate(zip(ids, parent_pos, strict=True)):
+            if nid == root:
+                paths.append([root])
+            elif p >= 0:
+                paths.append([*paths[p], nid])
+            else:
+                handle = int(self.closure.parents[pos])
+                head = starts.get(handle)
+                if head is None:
+                    start = self.closure.id_of_handle(handle)
+                    head = starts[handle] = [start] if start == root else [root, start]
+                paths.append([*head, nid])
+        return paths
 
 
 _ARTIFACT_PREFIXES = frozenset(k.prefix for k in ARTIFACT_KINDS)
+_MEMBER_EDGE_OF = {k.prefix: e for k, e in MEMBER_EDGE.items()}
+_KIND_VALUE = {k: k.value for k in NodeKind}
 
 
 def _is_artifact(node_id: str) -> bool:

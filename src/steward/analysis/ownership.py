@@ -104,13 +104,18 @@ class OwnershipView:
     _listings: dict[str, Listing] = field(default_factory=dict)
     #: container -> the listing every member of it without claims of its own shows (see :meth:`listing`)
     _inherited_listings: dict[str, Listing] = field(default_factory=dict)
+    #: the claims of an artifact without a container (what they say, not whose they are) -> its listing
+    _alike: dict[tuple[tuple[str | None, ...], ...], Listing] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: GraphStore, *, scope: Collection[str] | None = None) -> OwnershipView:
+    def load(cls, store: GraphStore, *, scope: Collection[str] | None = None,
+             containers: Mapping[str, str | None] | None = None) -> OwnershipView:
         """Everything (``scope=None``, for audits), or just the claims that decide who owns the
         artifacts in ``scope`` (theirs and their containers'). People, teams and memberships are
         always loaded whole: they are few, and identities need all of them (read once per store
-        version: :meth:`GraphStore.derived`)."""
+        version: :meth:`GraphStore.derived`). ``containers``: the container (None: none) of members in
+        ``scope`` the caller already knows (from its walk's snapshot, :meth:`Closure.containers`); the
+        others' are read."""
         people = _people(store)
         ids = people.ids
         container_kinds = sorted(CONTAINER_EDGES)
@@ -128,9 +133,11 @@ class OwnershipView:
                               fresh=lambda m: m.ids is ids and m.precedence == people.precedence)
             wanted = sorted({i for i in scope if _is_member(i) and i not in memo.parents})
             if wanted:
-                found = _parents(store.edges_at(wanted, end="src", kinds=container_kinds))
+                known = containers or {}
+                unknown = [m for m in wanted if m not in known]
+                found = _parents(store.edges_at(unknown, end="src", kinds=container_kinds)) if unknown else {}
                 for m in wanted:
-                    parent = memo.parents[m] = found.get(m)
+                    parent = memo.parents[m] = known[m] if m in known else found.get(m)
                     if parent is not None:
                         memo.children.setdefault(parent, set()).add(m)
             parent_of = {m: p for m in scope if (p := memo.parents.get(m)) is not None}
@@ -148,7 +155,7 @@ class OwnershipView:
         return cls(ids, people.members, people.subteams, people.teams_of, claims_on, parent_of,
                    people.precedence, _expanded=people.expanded, _owners=people.owners, _reaches=people.reaches,
                    _listings=memo.listings, _claims=memo.claims, _effective=memo.effective,
-                   _inherited_listings=memo.inherited)
+                   _inherited_listings=memo.inherited, _alike=memo.alike)
 
     # ---- people --------------------------------------------------------------------------------
     def is_active(self, person_id: str) -> bool:
@@ -265,7 +272,8 @@ class OwnershipView:
         """What a blast radius shows of an artifact, in one go: :meth:`owner_entries`, the active people
         behind its effective owners and stewards (:meth:`active_reach`), and :meth:`unresolved`. Views
         loaded for a scope on a store that keeps derived answers share them until the store changes:
-        treat them as read-only."""
+        treat them as read-only. Artifacts whose claims say the same share one listing: an unresolved
+        claim's ``artifact`` may then be another of them (its owner, role and source are the same)."""
         found = self._listings.get(artifact)
         if found is not None:
             return found
@@ -283,6 +291,17 @@ class OwnershipView:
                 found = ([_inherit_entry(e, parent) for e in entries], by_owner, by_steward, unresolved)
                 self._inherited_listings[parent] = found
                 return found
+        own = self.claims_on.get(artifact)
+        signature = None
+        if own and artifact not in self.parent_of:
+            # An artifact's listing is made of its claims alone (never of the artifact's id): artifacts whose
+            # claims say the same (a team owning many things through one source) share one listing.
+            signature = tuple((c.owner, c.role, c.source, c.origin, c.since, c.named_as, c.by, c.reason, c.change)
+                              for c in own)
+            found = self._alike.get(signature)
+            if found is not None:
+                self._listings[artifact] = found
+                return found
         claims = self.claims(artifact)
         if not claims:
             found = _NOBODY
@@ -292,6 +311,8 @@ class OwnershipView:
             unresolved = [c for c in (*owners, *stewards) if self._owner(c.owner)[2]]
             found = (self._entries(claims, effective), self._reach_of(owners), self._reach_of(stewards), unresolved)
         self._listings[artifact] = found
+        if signature is not None:
+            self._alike[signature] = found
         return found
 
     def _reach_of(self, effective: list[Claim]) -> list[Reach]:
@@ -409,6 +430,8 @@ class _Memo:
     effective: dict[tuple[str, str], list[Claim]] = field(default_factory=dict)
     listings: dict[str, Listing] = field(default_factory=dict)
     inherited: dict[str, Listing] = field(default_factory=dict)  # container -> its claimless members' listing
+    #: listings by what the claims say (OwnershipView._alike): made of the claims, people and precedence only
+    alike: dict[tuple[tuple[str | None, ...], ...], Listing] = field(default_factory=dict)
 
 
 def _carry_memo(memo: _Memo, changes: GraphChanges) -> _Memo:
@@ -437,6 +460,7 @@ def _carry_memo(memo: _Memo, changes: GraphChanges) -> _Memo:
     new.effective = {k: c for k, c in memo.effective.items() if k[0] not in stale}
     new.listings = {a: x for a, x in memo.listings.items() if a not in stale}
     new.inherited = {p: x for p, x in memo.inherited.items() if p not in stale}
+    new.alike = memo.alike  # keyed by everything they are made of (the memo goes with the people, precedence)
     return new
 
 

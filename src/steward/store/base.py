@@ -283,11 +283,13 @@ class Closure:
     (:meth:`ids`), so a listing of the first ten thousand of a large closure decodes ten thousand ids.
     """
 
-    def __init__(self, nodes: Ints, distances: Ints, parents: Ints, decode: Callable[[Ints], list[str]]) -> None:
+    def __init__(self, nodes: Ints, distances: Ints, parents: Ints, decode: Callable[[Ints], list[str]],
+                 containers: Callable[[Ints, Sequence[EdgeKind]], Ints] | None = None) -> None:
         self.nodes = nodes
         self.distances = distances
         self.parents = parents
         self._decode = decode
+        self._containers = containers
         self._parent_pos: Ints | None = None
 
     @classmethod
@@ -310,6 +312,22 @@ class Closure:
 
     def id_of_handle(self, handle: int) -> str:
         return self._decode(np.array([handle], dtype=np.int64))[0]
+
+    def containers(self, positions: Collection[int], edges: Sequence[EdgeKind]) -> dict[str, str | None] | None:
+        """The container of the member at each of ``positions``, by the member -> container edge of kind
+        ``edges[i]`` for ``positions[i]`` (the smallest container id when there are several, as the edges
+        sorted by identity give it first; None: it has none), read from the same snapshot the walk was;
+        None when the backend cannot tell without a read (the caller reads the edges then)."""
+        if self._containers is None:
+            return None
+        if not positions:
+            return {}
+        pos = np.fromiter(positions, dtype=np.int64, count=len(positions))
+        found = self._containers(self.nodes[pos], edges)
+        has = found >= 0
+        names = iter(self._decode(found[has]))
+        members = self._decode(self.nodes[pos])
+        return {m: next(names) if h else None for m, h in zip(members, has.tolist(), strict=True)}
 
     def parent_positions(self) -> Ints:
         """Position of each node's parent in this closure, -1 where the parent is a start."""
@@ -938,6 +956,16 @@ class GraphStore(abc.ABC):
     def summaries_by_id(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
         """id -> (kind, name) of the nodes that exist among ``ids`` (what a listing shows; no properties)."""
         return {i: (r.kind, r.name) for i, r in self.get_nodes(ids).items()}
+
+    def summaries_reached(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
+        """:meth:`summaries_by_id` of ids a walk of this store reached (they existed then): a backend may
+        answer from what it keeps resident (:meth:`keep_summaries`) instead of reading them."""
+        return self.summaries_by_id(ids)
+
+    def keep_summaries(self) -> None:
+        """Read what :meth:`summaries_reached` answers from, once (``steward serve`` at start, off the request
+        path), and keep it right across commits; the default keeps nothing."""
+        return None
 
 
 def search_rank(text: str, record: NodeRecord) -> tuple[int, str]:

@@ -1134,6 +1134,28 @@ class EmbeddedStore(GraphStore):
 
         return sorted(self._guard(read), key=lambda r: r.identity)
 
+    def keep_summaries(self) -> None:
+        """Every node whose name is not its id's key (``Node`` names a node by its key unless told
+        otherwise), read in one scan through a connection of its own; then kept across commits by reading
+        the nodes each commit changed (:class:`_Names`)."""
+        if self.cache_stamp() is not None and self.graph_version() is not None:
+            self.kept("embedded.names", lambda: _Names.read(self), lambda n, ch: n.carry(self, ch),
+                      fresh=lambda n: n.other is not None)
+
+    def summaries_reached(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
+        names = self.kept("embedded.names", _Names, lambda n, ch: n.carry(self, ch))
+        other, gone = names.other, names.gone
+        if other is None:
+            return self.summaries_by_id(ids)
+        out: dict[str, tuple[NodeKind, str]] = {}
+        kinds = _KIND_OF_PREFIX
+        for i in ids:
+            if i in gone:
+                continue
+            prefix, _, key = i.partition(":")
+            out[i] = (kinds[prefix], other.get(i, key))
+        return out
+
     def summaries_by_id(self, ids: Collection[str]) -> dict[str, tuple[NodeKind, str]]:
         if not ids:
             return {}
@@ -1144,3 +1166,67 @@ class EmbeddedStore(GraphStore):
             return {i: (kinds[k], n) for i, k, n in rows}
 
         return self._guard(read)
+
+
+_KIND_OF_PREFIX = {k.prefix: k for k in NodeKind}
+#: Names that are not their id's key, as SQLite finds them (``instr``/``substr`` count characters, as
+#: ``str.partition`` does).
+_OTHER_NAMES = "SELECT id, name FROM nodes WHERE name <> substr(id, instr(id, ':') + 1) LIMIT ?"
+#: More nodes than this named otherwise than by their key: not kept (names are read for each answer then).
+_KEEP_OTHER = 200_000
+
+
+class _Names:
+    """What :meth:`EmbeddedStore.summaries_reached` answers from: the nodes whose name is not their id's
+    key (``other``, id -> name; None: not read) and the ids deleted since it was read (``gone``). A node's
+    kind is its id's (``Node`` checks it), and any other node is named by its key. Immutable: a commit
+    makes a new one (answers being made go on with the old)."""
+
+    __slots__ = ("gone", "other")
+
+    def __init__(self, other: dict[str, str] | None = None, gone: frozenset[str] = frozenset()) -> None:
+        self.other = other
+        self.gone = gone
+
+    @classmethod
+    def read(cls, store: EmbeddedStore) -> _Names:
+        try:
+            con = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                  check_same_thread=False)
+        except sqlite3.Error:  # (an as-of view's temporary file, gone) through the store's own connection
+            return cls._of(store._guard(lambda: store._db.execute(_OTHER_NAMES, (_KEEP_OTHER + 1,)).fetchall()))
+        try:
+            con.execute("PRAGMA busy_timeout=30000")
+            return cls._of(con.execute(_OTHER_NAMES, (_KEEP_OTHER + 1,)).fetchall())
+        except sqlite3.Error as exc:
+            raise BackendUnavailableError(f"embedded store {store.path} cannot be read: {exc}") from exc
+        finally:
+            con.close()
+
+    @classmethod
+    def _of(cls, rows: list[tuple[str, str]]) -> _Names:
+        return cls(dict(rows) if len(rows) <= _KEEP_OTHER else None)
+
+    def carry(self, store: EmbeddedStore, changes: GraphChanges) -> _Names:
+        """Right again after commits: the nodes they created, deleted or changed are read (as they are now:
+        a later commit's are read again after it)."""
+        if self.other is None or not changes.nodes:
+            return self
+        ids = json.dumps(sorted(changes.nodes))
+
+        def read() -> list[tuple[str, str]]:
+            return store._db.execute(f"SELECT id, name FROM nodes WHERE id IN {_IN}", (ids,)).fetchall()
+
+        rows = dict(store._guard(read))
+        other = dict(self.other)
+        gone = set(self.gone)
+        for i in changes.nodes:
+            name = rows.get(i)
+            other.pop(i, None)
+            if name is None:
+                gone.add(i)
+                continue
+            gone.discard(i)
+            if name != i.partition(":")[2]:
+                other[i] = name
+        return _Names(other, frozenset(gone))

@@ -377,7 +377,32 @@ class CompactIndex:
                 max_depth: int | None) -> Closure:
         """:meth:`reach` as a :class:`Closure` (the store interface's array form)."""
         nodes, dist, par = self.walk(starts, way=way, kinds=kinds, max_depth=max_depth)
-        return Closure(nodes, dist, par, self.ids_of)
+        return Closure(nodes, dist, par, self.ids_of, containers=self.containers)
+
+    def containers(self, nodes: IntArray, edges: Sequence[EdgeKind]) -> IntArray:
+        """For each of ``nodes``, its neighbour downstream by an edge of kind ``edges[i]`` with the smallest id
+        (a member's container, as the edges sorted by identity give it first), -1 where there is none."""
+        out = np.full(nodes.size, -1, dtype=np.int64)
+        if not nodes.size:
+            return out
+        want = np.fromiter((1 << self._bit[k.value] if k.value in self._bit else 0 for k in edges),
+                           dtype=np.int64, count=nodes.size)
+        src, nbr, bits = self.rows_of(nodes, way="down", mask=int(np.bitwise_or.reduce(want)))
+        if not src.size:
+            return out
+        # rows_of answers node by node (overlay rows after the others): back to each node's place
+        order = np.argsort(nodes, kind="stable")
+        place = order[np.searchsorted(nodes[order], src)]
+        keep = (bits.astype(np.int64) & want[place]) != 0
+        place, nbr = place[keep], nbr[keep]
+        if not place.size:
+            return out
+        by = np.lexsort((self.order_keys(nbr), place))  # per place, the smallest id first
+        place, nbr = place[by], nbr[by]
+        first = np.ones(place.size, dtype=np.bool_)
+        first[1:] = place[1:] != place[:-1]
+        out[place[first]] = nbr[first]
+        return out
 
     def materialise(self, nodes: IntArray, dist: IntArray, par: IntArray) -> dict[str, Reached]:
         """``bfs``'s arrays as ``{id: Reached(distance, parent id)}``.
