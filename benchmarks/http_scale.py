@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,11 +100,13 @@ def pick_roots(db: Path, count: int, max_closure: int, seed: int) -> list[tuple[
 class Server:
     """``steward serve`` in its own process; the moments it first answered, from its start."""
 
-    def __init__(self, store: str) -> None:
+    def __init__(self, store: str, src: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.producer = secrets.token_urlsafe(24)  # STEWARD_API_TOKEN: it may POST lineage
         env = {**os.environ, "STEWARD_STORE": store, "STEWARD_API_TOKEN": self.producer}
+        if src is not None:  # another commit's code for the server (first on its path)
+            env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])
         self.started = time.monotonic()
         self.process = subprocess.Popen([sys.executable, "-m", "steward.cli", "serve", "--port", str(self.port)],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -131,6 +133,17 @@ class Server:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def cpu_ns(self) -> int:
+        """The same, in nanoseconds, summed over the server's threads (``/proc/<pid>/task/*/schedstat``: the
+        time each has run on a CPU): fine enough to tell one request's CPU from the next one's."""
+        total = 0
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):  # a thread that ended meanwhile
+                continue
+        return total
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -155,13 +168,18 @@ def write_event(n: int) -> dict[str, Any]:
 
 
 async def measure(url: str, token: str, sizes: dict[str, int], requests: int, concurrency: int,
-                  rng: random.Random, *, write_every: int = 0, producer: str = "") -> dict[str, Any]:
+                  rng: random.Random, *, write_every: int = 0, producer: str = "",
+                  cpu_ns: Callable[[], int] | None = None) -> dict[str, Any]:
     """``requests`` blast radii over the roots (id -> closure size) from ``concurrency`` clients:
     latencies, also per decade of closure size, and errors. With ``write_every``, the client also POSTs
-    one OpenLineage event (a commit elsewhere in the graph) after every that many requests."""
+    one OpenLineage event (a commit elsewhere in the graph) after every that many requests. With
+    ``cpu_ns`` (one client only), the server's CPU time of each request too (a shared machine's waiting
+    for a core is in the latency, not in this)."""
     roots = sorted(sizes)
     queue = [rng.choice(roots) for _ in range(requests)]
     times: list[float] = []
+    cpu: list[float] = []
+    cpu_by_band: dict[str, list[float]] = {}
     by_band: dict[str, list[float]] = {}
     errors: list[str] = []
     writes: list[float] = []
@@ -180,11 +198,15 @@ async def measure(url: str, token: str, sizes: dict[str, int], requests: int, co
                     writes.append(time.monotonic() - t)
                     if resp.status_code >= 300:
                         errors.append(f"{resp.status_code} POST /api/v1/lineage: {resp.text[:200]}")
+                c = cpu_ns() if cpu_ns is not None and concurrency == 1 else None
                 t = time.monotonic()
                 resp = await http.get(f"/api/v1/blast-radius/{quote(root, safe='')}")
                 times.append(time.monotonic() - t)
                 band = f"{10 ** len(str(max(sizes[root], 1))) // 10:,}+"
                 by_band.setdefault(band, []).append(times[-1])
+                if c is not None and cpu_ns is not None:
+                    cpu.append((cpu_ns() - c) / 1e9)
+                    cpu_by_band.setdefault(band, []).append(cpu[-1])
                 if resp.status_code != 200:
                     errors.append(f"{resp.status_code} {root}: {resp.text[:200]}")
 
@@ -192,6 +214,9 @@ async def measure(url: str, token: str, sizes: dict[str, int], requests: int, co
     await asyncio.gather(*(client() for _ in range(concurrency)))
     wall = time.monotonic() - t
     extra = {"write_every": write_every, "writes": len(writes), "write_ms": summary(writes)} if write_every else {}
+    if cpu:
+        extra["server_cpu"] = summary(cpu)
+        extra["server_cpu_by_closure"] = {band: summary(ts) for band, ts in cpu_by_band.items()}
     return {**summary(times), **extra, "requests": len(times), "concurrency": concurrency, "wall_s": round(wall, 2),
             "per_s": round(len(times) / wall, 1), "errors": len(errors), "error_samples": errors[:5],
             "by_closure": {band: summary(ts) for band, ts in sorted(by_band.items(), key=lambda kv: len(kv[0]))}}
@@ -210,6 +235,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "(0: no such phase)")
     p.add_argument("--before", type=Path,
                    help="the JSON results of an earlier run (e.g. of an older commit) to show beside this one's")
+    p.add_argument("--server-src", type=Path,
+                   help="run the server from this copy of src/ (e.g. an older commit's, from `git archive`)")
+    p.add_argument("--server-commit", help="the commit --server-src is (written into the results)")
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="http_scale")
@@ -230,7 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = sorted(s for _, s in picked)
     res["roots"] = {"count": len(roots), "closure_min": sizes[0], "closure_median": sizes[len(sizes) // 2],
                     "closure_max": sizes[-1]}
-    server = Server(store)
+    if args.server_src is not None:
+        res["server_src"] = str(args.server_src)
+        res["server_commit"] = args.server_commit or "?"
+    server = Server(store, args.server_src)
     try:
         auth = {"Authorization": f"Bearer {token}"}
         res["livez_s"] = server.wait("/livez")
@@ -247,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for phase, clients, every in phases:
             before = server.cpu_s()
             res[phase] = asyncio.run(measure(server.url, token, sizes_of, args.requests, clients, rng,
-                                             write_every=every, producer=server.producer))
+                                             write_every=every, producer=server.producer, cpu_ns=server.cpu_ns))
             res[phase]["server_cpu_ms_per_request"] = round((server.cpu_s() - before) * 1000 / args.requests, 1)
     finally:
         server.stop()
@@ -274,6 +305,27 @@ def _phase_rows(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cpu_rows(res: dict[str, Any], what: str) -> list[str]:
+    """The server's CPU time per request in the one-client phases (from its threads' schedstat)."""
+    lines: list[str] = []
+    for label in ("sequential", "writes"):
+        x = res.get(label)
+        if not x or "server_cpu" not in x:
+            continue
+        if not lines:
+            lines = ["", f"| server CPU per request{what} | requests | p50 | p90 | p99 | max |",
+                     "|---|---|---|---|---|---|"]
+        c = x["server_cpu"]
+        name = (f"one OpenLineage event POSTed after every {x['write_every']} requests" if label == "writes"
+                else "sequential")
+        lines.append(f"| {name} | {c['n']} | {c['p50_ms']} ms | {c['p90_ms']} ms | {c['p99_ms']} ms | "
+                     f"{c['max_ms']} ms |")
+        for band, b in sorted(x["server_cpu_by_closure"].items(), key=lambda kv: len(kv[0])):
+            lines.append(f"| … closures of {band} nodes | {b['n']} | {b['p50_ms']} ms | {b['p90_ms']} ms | "
+                         f"{b['p99_ms']} ms | {b['max_ms']} ms |")
+    return lines
+
+
 def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     r = res["roots"]
     lines = [
@@ -297,6 +349,7 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += _phase_rows(res)
+    lines += _cpu_rows(res, "")
     before = res.get("before")
     if before:
         lines += [
@@ -312,6 +365,7 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
             "| server CPU per request |",
             "|---|---|---|---|---|---|---|---|---|",
             *_phase_rows(before),
+            *_cpu_rows(before, " (before)"),
         ]
     if "writes" in res:
         w = res["writes"]

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, NodeKind, is_kind, kind_of_id
 from steward.identity import Identities
@@ -243,7 +243,9 @@ class OwnershipView:
                 own = [c for c in best if c.inherited_from is None]
                 by_owner = {c.owner: c for c in reversed(own or best)}
                 chosen = [by_owner[k] for k in sorted(by_owner)]
-            found = self._effective[key] = chosen
+            found = chosen
+            if role in ROLES:  # (a memo's carry drops these two roles of what changed)
+                self._effective[key] = chosen
         return found
 
     def active_reach(self, artifact: str, role: str) -> list[Reach]:
@@ -286,7 +288,7 @@ class OwnershipView:
             found = self._inherited_listings.get(parent)
             if found is not None:
                 return found
-            if not any(c.inherited_from for c in self.claims(parent)):
+            if parent not in self.parent_of or not any(c.inherited_from for c in self.claims(parent)):
                 entries, by_owner, by_steward, unresolved = self.listing(parent)
                 found = ([_inherit_entry(e, parent) for e in entries], by_owner, by_steward, unresolved)
                 self._inherited_listings[parent] = found
@@ -446,22 +448,35 @@ def _carry_memo(memo: _Memo, changes: GraphChanges) -> _Memo:
     stale = set(hit)
     todo = list(hit)
     while todo:  # members inherit from their container (and it from its own, were there such)
-        for m in memo.children.get(todo.pop(), ()):
+        for m in tuple(memo.children.get(todo.pop(), ())):  # (a set answers being made may add to)
             if m not in stale:
                 stale.add(m)
                 todo.append(m)
+    # Copies less what went stale: a commit costs a copy of each table (done in C), not a Python pass over it.
     new = _Memo(memo.ids, memo.precedence)
-    new.parents = {m: p for m, p in memo.parents.items() if m not in hit}
-    for m, p in new.parents.items():
-        if p is not None:
-            new.children.setdefault(p, set()).add(m)
-    new.owns = {a: c for a, c in memo.owns.items() if a not in hit}
-    new.claims = {a: c for a, c in memo.claims.items() if a not in stale}
-    new.effective = {k: c for k, c in memo.effective.items() if k[0] not in stale}
-    new.listings = {a: x for a, x in memo.listings.items() if a not in stale}
-    new.inherited = {p: x for p, x in memo.inherited.items() if p not in stale}
+    new.parents = _without(memo.parents, hit)
+    # containers -> members: the old sets, shared (they only ever grow; a member listed under a container it
+    # has left only makes more stale at a later commit); a member read again is added to its new one
+    new.children = dict(memo.children)
+    new.owns = _without(memo.owns, hit)
+    new.claims = _without(memo.claims, stale)
+    new.effective = _without(memo.effective, [(a, role) for a in stale for role in ROLES])  # (only these kept)
+    new.listings = _without(memo.listings, stale)
+    new.inherited = _without(memo.inherited, stale)
     new.alike = memo.alike  # keyed by everything they are made of (the memo goes with the people, precedence)
     return new
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _without(table: dict[K, V], keys: Iterable[K]) -> dict[K, V]:
+    out = dict(table)
+    for k in keys:
+        out.pop(k, None)
+    return out
+
 
 
 @dataclass(frozen=True, slots=True)

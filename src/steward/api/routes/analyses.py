@@ -13,7 +13,15 @@ from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate, load_policy
 from steward.analysis.cypher import run_cypher
 from steward.api.auth import PrincipalDep, require
-from steward.api.deps import CypherPool, HolderDep, SettingsDep, json_response, render_json, render_json_fast
+from steward.api.deps import (
+    CypherPool,
+    HolderDep,
+    SettingsDep,
+    collector_paused,
+    json_response,
+    render_json,
+    render_json_fast,
+)
 from steward.api.errors import responses
 from steward.api.routes.history import AsOfQuery
 from steward.errors import BackendUnavailableError, StewardError
@@ -49,12 +57,12 @@ async def get_blast_radius(
 ) -> Response:
     """Everything downstream of a node, with owners, the paging list and the unowned."""
 
-    def work(live: GraphStore) -> dict[str, Any]:
-        with viewing(live, as_of) as store:
-            return _as_of(blast_radius(store, resolve_node(store, node_id).id, max_depth=max_depth, edge_kinds=edge,
-                                       limit=limit), store)
+    def work(live: GraphStore) -> bytes:
+        with collector_paused(), viewing(live, as_of) as store:
+            return render_json_fast(_as_of(blast_radius(store, resolve_node(store, node_id).id, max_depth=max_depth,
+                                                         edge_kinds=edge, limit=limit), store))
 
-    return await holder.run_json(work, render=render_json_fast)
+    return json_response(await holder.run(work))
 
 
 @router.get("/upstream/{node_id:path}", response_model=None, responses=OK)
