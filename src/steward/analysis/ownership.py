@@ -294,6 +294,9 @@ class OwnershipView:
                 self._inherited_listings[parent] = found
                 return found
         own = self.claims_on.get(artifact)
+        if not own and artifact not in self.parent_of:  # no claim applies (most datasets of an organisation)
+            self._listings[artifact] = _NOBODY
+            return _NOBODY
         signature = None
         if own and artifact not in self.parent_of:
             # An artifact's listing is made of its claims alone (never of the artifact's id): artifacts whose
