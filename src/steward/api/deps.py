@@ -17,9 +17,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -227,21 +226,6 @@ def render_json_fast(payload: Any) -> bytes:
         return orjson.dumps(payload, default=str, option=_FAST_OPTIONS)
     except orjson.JSONEncodeError:
         return render_json(payload)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while a large answer is made and rendered (tens of thousands
-    of dicts and lists, none part of a cycle, freed by their counts once the bytes are made): left on, it
-    scans them again and again on the way (measured: 10-40 ms of a 10k-node blast radius). Threads
-    overlapping leave it as the first found it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def json_response(body: bytes, status_code: int = 200) -> Response:

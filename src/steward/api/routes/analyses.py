@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 
 from steward.analysis import audit, blast_radius, handoff, spof, upstream
 from steward.analysis.audit import gate, load_policy
+from steward.analysis.bulk import collector_paused
 from steward.analysis.cypher import run_cypher
 from steward.api.auth import PrincipalDep, require
 from steward.api.deps import (
     CypherPool,
     HolderDep,
     SettingsDep,
-    collector_paused,
     json_response,
     render_json,
     render_json_fast,
@@ -58,6 +58,9 @@ async def get_blast_radius(
     """Everything downstream of a node, with owners, the paging list and the unowned."""
 
     def work(live: GraphStore) -> bytes:
+        # made and rendered with the cyclic collector held off: tens of thousands of dicts and lists, none in a
+        # cycle, freed by their counts once the bytes are made (left on, it scans them again and again on the
+        # way: 10-40 ms of a 10k-node answer, measured)
         with collector_paused(), viewing(live, as_of) as store:
             return render_json_fast(_as_of(blast_radius(store, resolve_node(store, node_id).id, max_depth=max_depth,
                                                          edge_kinds=edge, limit=limit), store))
