@@ -498,6 +498,10 @@ class _Raw:
     superseded: bool
 
 
+def _identity(raw: _Raw) -> tuple[str, str]:
+    return raw.src, raw.key
+
+
 class _OwnsTable:
     """Every ``OWNS`` edge of the graph by the artifact it points at (``rows``; None: not read -- the scoped
     views then read their artifacts' claims themselves). Read whole by :func:`prepare_owns` (off the request
@@ -517,24 +521,30 @@ class _OwnsTable:
         """Replace the rows of ``artifacts`` (and of every artifact ``owns`` points at) by ``owns``
         (``(src, dst, key, source, props)``)."""
         assert self.rows is not None
-        found: dict[str, list[_Raw]] = defaultdict(list)
+        found: dict[str, list[_Raw]] = {}
         same: dict[tuple[str, str, str, int], _Raw] = {}  # (edge_rows shares equal properties)
         for n, (src, dst, key, source, p) in enumerate(owns):
-            raw = same.get((src, key, source, id(p)))
+            k = (src, key, source, id(p))
+            raw = same.get(k)
             if raw is None:
                 since = p.get("since")
                 raw = _Raw(src, key, source, str(p.get("role", "owner")), str(p.get("origin", source)),
                            str(since) if since is not None else None, _text(p.get("by")), _text(p.get("reason")),
                            _text(p.get("change")), bool(p.get(SUPERSEDED_PROP)))
-                raw = same[(src, key, source, id(p))] = self._same.setdefault(raw, raw)  # most own alike
-            found[dst].append(raw)
-            if n % 4096 == 4095:
+                raw = same[k] = self._same.setdefault(raw, raw)  # most own alike
+            at = found.get(dst)
+            if at is None:
+                found[dst] = [raw]
+            else:
+                at.append(raw)
+            if n & 4095 == 4095:
                 time.sleep(0.002)  # off the request path: let the threads answering requests run
+        rows = self.rows
         for a in artifacts:
             if a not in found:
-                self.rows.pop(a, None)
-        for a, raws in found.items():
-            self.rows[a] = tuple(sorted(raws, key=lambda r: (r.src, r.key)))  # by identity, as edges() reads
+                rows.pop(a, None)
+        for a, raws in found.items():  # by identity, as edges() reads (most artifacts have one claim)
+            rows[a] = (raws[0],) if len(raws) == 1 else tuple(sorted(raws, key=_identity))
 
     def claims(self, artifacts: Iterable[str], ids: Identities) -> dict[str, list[Claim]]:
         """artifact -> its own claims, as :func:`_claims_by_artifact` makes them (superseded ones left out)."""
