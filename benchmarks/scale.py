@@ -1186,8 +1186,9 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
 def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
     """The statements of a bare ``UNWIND CREATE`` of the graph :func:`_neo4j_floor` writes (each
     distinct node once, each distinct edge once, in the input's batch order), with ``history`` also
-    the version node Steward opens for each (the same properties: cypher/create_nodes_all.cypher,
-    create_plain_edges_all.cypher). Returns the rows and (label, text, rows) per statement."""
+    a version node for each, as Steward wrote them before its open versions moved onto the live
+    nodes and relationships (the same properties, indexed the same way). Returns the rows and
+    (label, text, rows) per statement."""
     out: list[tuple[str, str, list[Any]]] = []
     node_v = (" CREATE (v:NodeVersion {id: row.id, valid_from: $now, `p.id`: row.id, `p.kind`: row.p.kind, "
               "`p.name`: row.p.name, `p.sources`: row.p.sources, `p.seen_at`: row.p.seen_at}) SET v += row.v"
@@ -1391,10 +1392,12 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         "back to back; ratios are Steward's time ÷ the reference's, within a round.",
         "",
         f"Steward writes {first['steward']['rows']:,} input rows (each event repeats its input datasets) into "
-        f"{g['Node']:,} nodes + {g['edges']:,} relationships and their first history versions ({g['NodeVersion']:,} "
-        f"node versions, {g['EdgeVersion']:,} edge versions); the bare references write the same distinct "
-        f"{first['merge']['nodes']:,} nodes + {first['merge']['edges']:,} edges. Rates are input rows/s for "
-        "Steward (as before) and written rows/s for the references.",
+        f"{g['Node']:,} nodes + {g['edges']:,} relationships with their history (each node's and relationship's "
+        "open version is the node or relationship itself, from its `_valid_from`; closed versions are version "
+        f"nodes: {g['NodeVersion']:,} node versions, {g['EdgeVersion']:,} edge versions after this ingest); the "
+        f"bare references write the same distinct {first['merge']['nodes']:,} nodes + {first['merge']['edges']:,} "
+        "edges (`+ version nodes`: and one version node for each, indexed, as Steward wrote its first versions "
+        "before). Rates are input rows/s for Steward (as before) and written rows/s for the references.",
         "",
         "| round | Steward ingest | bare `UNWIND MERGE`, no history | ratio | bare `UNWIND CREATE` + the same "
         "version nodes | ratio | bare `UNWIND CREATE`, no history | ratio |",
