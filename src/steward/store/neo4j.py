@@ -116,6 +116,32 @@ def _eid(src: str, kind: str, dst: str, key: str) -> str:
     return EID_SEP.join((src, kind, dst, key))
 
 
+def _with_eid(row: dict[str, Any]) -> dict[str, Any]:
+    """An edge row of ``_write`` with its identity as one text (merge_edges.cypher returns it); only
+    the edges that may exist already need it (new ones are created between internal ids)."""
+    if "eid" not in row:
+        row["eid"] = _eid(row["src"], row["kind"], row["dst"], row["key"])
+    return row
+
+
+#: Each kind's value by the member's identity: ``.value`` and an Enum's own ``__hash__`` are Python
+#: calls, slow at a row a node or edge; a kind given as text takes the enum's own path.
+_NODE_KIND = {id(k): k.value for k in NodeKind}
+_EDGE_KIND = {id(k): k.value for k in EdgeKind}
+
+
+def _node_kind(kind: NodeKind | str) -> str:
+    """``NodeKind(kind).value``."""
+    value = _NODE_KIND.get(id(kind))
+    return NodeKind(kind).value if value is None else value
+
+
+def _edge_kind(kind: EdgeKind | str) -> str:
+    """``EdgeKind(kind).value``."""
+    value = _EDGE_KIND.get(id(kind))
+    return EdgeKind(kind).value if value is None else value
+
+
 def _prefixed(props: dict[str, Any]) -> dict[str, Any]:
     """A node's or edge's properties as its version node keeps them (``p.`` + name: apart from the
     version's own fields)."""
@@ -451,10 +477,10 @@ class Neo4jStore(GraphStore):
         for n in nodes:
             row = node_rows.get(n.id)
             if row is None:
-                node_rows[n.id] = {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props),
+                node_rows[n.id] = {"id": n.id, "kind": _node_kind(n.kind), "name": n.name, "props": dict(n.props),
                                    "sources": [n.source], "seen_at": n.seen_at}
             else:
-                row.update(kind=n.kind.value, name=n.name, seen_at=max(row["seen_at"], n.seen_at))
+                row.update(kind=_node_kind(n.kind), name=n.name, seen_at=max(row["seen_at"], n.seen_at))
                 row["props"].update(n.props)
                 if n.source not in row["sources"]:
                     row["sources"].append(n.source)
@@ -471,12 +497,10 @@ class Neo4jStore(GraphStore):
                     row["sources"].append(e.source)
             props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
             props.update(key=e.key, source=e.source, seen_at=e.seen_at)
-            kind_value = EdgeKind(e.kind).value
+            kind_value = _edge_kind(e.kind)
             edge_rows[(e.src, kind_value, e.dst, e.key)] = {
-                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props,
-                "eid": _eid(e.src, kind_value, e.dst, e.key)}
+                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props}
         all_node_rows = [*node_rows.values(), *stub_rows.values()]
-        edges_by_eid = {row["eid"]: row for row in edge_rows.values()}
         q_state, q_edges = _q("node_state"), _q("merge_edges")
         q_close_nodes, q_close_edges = _q("close_node_versions"), _q("close_edge_versions")
 
@@ -547,7 +571,7 @@ class Neo4jStore(GraphStore):
                             extra = {k: v for k, v in props.items() if k not in _EDGE_FIELDS}
                             prop_rows.append({**new_row, "props": extra})
                     else:
-                        merge_rows.append(row)
+                        merge_rows.append(_with_eid(row))
                 for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
                     q_create = _q(name)
                     for i in range(0, len(rows), chunk_size):
@@ -564,12 +588,13 @@ class Neo4jStore(GraphStore):
                             new_edges.setdefault((row["kind"], False), []).append(
                                 {**ends, "props": {**props, VALID_FROM: now}})
                     else:
-                        merge_rows.append(row)
+                        merge_rows.append(_with_eid(row))
                 for (kind, plain), rows in sorted(new_edges.items()):
                     q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
                     for i in range(0, len(rows), chunk_size):
                         tx.run(q_create, rows=rows[i : i + chunk_size], kind=kind, now=now).consume()
             closed_edges: list[dict[str, Any]] = []
+            edges_by_eid = {row["eid"]: row for row in merge_rows}
             for i in range(0, len(merge_rows), chunk_size):
                 for rec in tx.run(q_edges, rows=merge_rows[i : i + chunk_size], now=now):
                     if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
