@@ -1183,11 +1183,16 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
 # Neo4j ingest against the server's bare write rates (issue 12; branch neo4jingest):
 # ``scale.py neo4jingest`` writes results/neo4j-ingest.{md,json}
 # ================================================================================================
+#: Produced datasets of the organisation every way writes once, unmeasured, before the rounds.
+WARM_PRODUCED = 20_000
+
+
 def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
     """The statements of a bare ``UNWIND CREATE`` of the graph :func:`_neo4j_floor` writes (each
     distinct node once, each distinct edge once, in the input's batch order), with ``history`` also
-    the version node Steward opens for each (the same properties: cypher/create_nodes_all.cypher,
-    create_plain_edges_all.cypher). Returns the rows and (label, text, rows) per statement."""
+    a version node for each, as Steward wrote them before its open versions moved onto the live
+    nodes and relationships (the same properties, indexed the same way). Returns the rows and
+    (label, text, rows) per statement."""
     out: list[tuple[str, str, list[Any]]] = []
     node_v = (" CREATE (v:NodeVersion {id: row.id, valid_from: $now, `p.id`: row.id, `p.kind`: row.p.kind, "
               "`p.name`: row.p.name, `p.sources`: row.p.sources, `p.seen_at`: row.p.seen_at}) SET v += row.v"
@@ -1335,9 +1340,10 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
         batches = list(generate(produced, seed=seed))
-        # Warm-up (not measured): every way once on a small organisation, so that no way pays for the
-        # server's planning and JIT compilation of the statements the others then reuse.
-        small = list(generate(2000, seed=seed + 1))
+        # Warm-up (not measured): every way once on an organisation of up to 20,000 produced datasets,
+        # so that no way pays for the server's planning and JIT compilation of the statements (a 2,000
+        # one left the first measured way ~1.5x slower in server CPU than the same way run again).
+        small = list(generate(min(produced, WARM_PRODUCED), seed=seed + 1))
         for warm in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
                      lambda: _neo4j_floor_create(store, small, history=True),
                      lambda: _neo4j_floor_create(store, small, history=False)):
@@ -1388,13 +1394,17 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         f"{res['cpus']} CPUs, Python {res['python']}, Neo4j from {neo['how']} (heap {neo['memory']['heap']}, page "
         f"cache {neo['memory']['pagecache']}); load average at start {_load(res['load_average_start'])}, at end "
         f"{_load(res['load_average_end'])}. Each round writes the same graph four ways on the emptied server, "
-        "back to back; ratios are Steward's time ÷ the reference's, within a round.",
+        "back to back; ratios are Steward's time ÷ the reference's, within a round. Before the rounds every "
+        f"way ran once, unmeasured, on an organisation of {min(res['produced'], WARM_PRODUCED):,} produced "
+        "datasets (the server's JIT warm).",
         "",
         f"Steward writes {first['steward']['rows']:,} input rows (each event repeats its input datasets) into "
-        f"{g['Node']:,} nodes + {g['edges']:,} relationships and their first history versions ({g['NodeVersion']:,} "
-        f"node versions, {g['EdgeVersion']:,} edge versions); the bare references write the same distinct "
-        f"{first['merge']['nodes']:,} nodes + {first['merge']['edges']:,} edges. Rates are input rows/s for "
-        "Steward (as before) and written rows/s for the references.",
+        f"{g['Node']:,} nodes + {g['edges']:,} relationships with their history (each node's and relationship's "
+        "open version is the node or relationship itself, from its `_valid_from`; closed versions are version "
+        f"nodes: {g['NodeVersion']:,} node versions, {g['EdgeVersion']:,} edge versions after this ingest); the "
+        f"bare references write the same distinct {first['merge']['nodes']:,} nodes + {first['merge']['edges']:,} "
+        "edges (`+ version nodes`: and one version node for each, indexed, as Steward wrote its first versions "
+        "before). Rates are input rows/s for Steward (as before) and written rows/s for the references.",
         "",
         "| round | Steward ingest | bare `UNWIND MERGE`, no history | ratio | bare `UNWIND CREATE` + the same "
         "version nodes | ratio | bare `UNWIND CREATE`, no history | ratio |",

@@ -1,7 +1,6 @@
-// A store made before history was kept: every node present opens a version at $now (auto-commit).
+// A store made before history was kept: every node present opens a version at $now (auto-commit);
+// the open version of a node is the node itself, from `_valid_from`.
 MATCH (n:Node)
 CALL (n) {
-  CREATE (v:NodeVersion {id: n.id, valid_from: $now})
-  WITH v, properties(n) AS after
-  FOREACH (k IN keys(after) | SET v['p.' + k] = after[k])
+  SET n._valid_from = $now, n._version_seen_at = null
 } IN TRANSACTIONS OF 10000 ROWS

@@ -1,8 +1,3 @@
-// When the store began keeping history; the earliest version when the marker is missing (a database
-// emptied by hand and written since).
+// When the store began keeping history (null when the marker is missing: see history_first.cypher).
 OPTIONAL MATCH (s:StewardState {key: 'history.since'})
-CALL () {
-  OPTIONAL MATCH (v:NodeVersion)
-  RETURN min(v.valid_from) AS first
-}
-RETURN coalesce(s.value, first) AS since
+RETURN s.value AS since

@@ -1,30 +1,37 @@
 // Withdraw $source from the nodes $ids; a node no source attests any more goes, with its edges.
-// History: each such node's open version closes at $now; one that stays opens a new version (its
-// sources changed); one that goes closes the open versions of its edges too.
+// History: each such node's open version (the node as it was) is kept as a version node closed at
+// $now; one that stays opens a new version (its sources changed: `_valid_from` = $now); one that
+// goes keeps the open versions of its edges the same way.
 UNWIND $ids AS id
 MATCH (n:Node {id: id})
 WHERE $source IN n.sources
+WITH n, properties(n) AS before
 SET n.sources = [s IN n.sources WHERE s <> $source]
-WITH n, size(n.sources) = 0 AS orphan
-CALL (n) {
-  MATCH (old:NodeVersion {id: n.id})
-  WHERE old.valid_to IS NULL
-  SET old.valid_to = $now
+WITH n, before, size(n.sources) = 0 AS orphan
+CALL (n, before) {
+  WITH n, before
+  WHERE before._valid_from IS NOT NULL
+  CREATE (v:NodeVersion {id: n.id, valid_from: before._valid_from, valid_to: $now})
+  FOREACH (k IN [k IN keys(before) WHERE NOT k IN ['_valid_from', '_version_seen_at']] | SET v['p.' + k] = before[k])
+  SET v.`p.seen_at` = coalesce(before._version_seen_at, before.seen_at)
 }
 CALL (n, orphan) {
-  WITH n, orphan WHERE NOT orphan
-  CREATE (v:NodeVersion {id: n.id, valid_from: $now})
-  WITH v, properties(n) AS after
-  FOREACH (k IN keys(after) | SET v['p.' + k] = after[k])
+  WITH n, orphan
+  WHERE NOT orphan
+  SET n._valid_from = $now, n._version_seen_at = null
 }
 CALL (n, orphan) {
-  WITH n, orphan WHERE orphan
+  WITH n, orphan
+  WHERE orphan
   CALL (n) {
     MATCH (n)-[r]-()
     WITH DISTINCT r
-    MATCH (old:EdgeVersion {eid: startNode(r).id + '\u001f' + type(r) + '\u001f' + endNode(r).id + '\u001f' + r.key})
-    WHERE old.valid_to IS NULL
-    SET old.valid_to = $now
+    WITH r, properties(r) AS p, startNode(r).id AS src, endNode(r).id AS dst
+    WHERE p._valid_from IS NOT NULL
+    CREATE (v:EdgeVersion {eid: src + '\u001f' + type(r) + '\u001f' + dst + '\u001f' + r.key, src: src,
+                           kind: type(r), dst: dst, valid_from: p._valid_from, valid_to: $now})
+    FOREACH (k IN [k IN keys(p) WHERE NOT k IN ['_valid_from', '_version_seen_at']] | SET v['p.' + k] = p[k])
+    SET v.`p.seen_at` = coalesce(p._version_seen_at, p.seen_at)
   }
   DETACH DELETE n
 }

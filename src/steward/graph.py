@@ -149,7 +149,9 @@ PropValue: TypeAlias = str | int | float | bool | list[str] | None
 Props: TypeAlias = dict[str, PropValue]
 
 #: Property names the stores own; a record's ``props`` may not use them.
-RESERVED_PROPS: frozenset[str] = frozenset({"id", "kind", "name", "sources", "source", "seen_at", "key", "stub"})
+#: (``_valid_from`` / ``_version_seen_at``: the Neo4j store keeps the open history version on the live node.)
+RESERVED_PROPS: frozenset[str] = frozenset({"id", "kind", "name", "sources", "source", "seen_at", "key", "stub",
+                                            "_valid_from", "_version_seen_at"})
 #: A node created only because an edge pointed at it carries ``stub: true`` until a source describes it.
 STUB_PROP = "stub"
 

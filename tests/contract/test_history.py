@@ -303,6 +303,8 @@ def test_a_neo4j_store_made_before_history_starts_it_when_connected(neo4j_store:
     with neo4j_store._driver.session() as s:  # what a store made before history was kept looks like
         s.run("MATCH (v) WHERE v:NodeVersion OR v:EdgeVersion OR (v:StewardState AND v.key = 'history.since') "
               "DELETE v").consume()
+        s.run("MATCH (n:Node) REMOVE n._valid_from, n._version_seen_at").consume()  # open versions, kept live
+        s.run("MATCH ()-[r]->() REMOVE r._valid_from, r._version_seen_at").consume()
     assert neo4j_store.history_since() is None
     before = utc_now()
     again = Neo4jStore.connect(neo4j_settings.store, settings=neo4j_settings)
@@ -312,6 +314,59 @@ def test_a_neo4j_store_made_before_history_starts_it_when_connected(neo4j_store:
         assert [v.valid_from for v in again.node_versions(ORDERS)] == [since]
         assert [v.valid_from for v in again.edge_versions(ORDERS)] == [since]
         assert {n.id for n in again.as_of(since).find_nodes()} == {ORDERS, "person:ada@acme.com"}
+    finally:
+        again.close()
+
+
+def test_a_neo4j_store_with_open_version_nodes_moves_them_onto_the_live_graph(
+    neo4j_store: Any, neo4j_settings: Any, tmp_path: Path,
+) -> None:
+    """A store written by a Steward that kept every open version as a version node (valid_to null):
+    the first connect of this one moves them onto the live nodes and relationships, and every
+    history read answers as before."""
+    from steward.store.neo4j import Neo4jStore
+
+    ingest_catalog(tmp_path, neo4j_store, PEOPLE, ownership("ada@acme.com", "team:risk"))
+    lineage(neo4j_store)
+    ingest_catalog(tmp_path, neo4j_store, PEOPLE, ownership("bob@acme.com"))
+    neo4j_store.upsert(nodes=[Node(ORDERS, NodeKind.DATASET, source="catalog", seen_at="2099-01-01T00:00:00Z")])
+    ids = sorted(n.id for n in neo4j_store.find_nodes())
+    moments = sorted({v.valid_from for i in ids for v in neo4j_store.node_versions(i)})
+
+    def reads(store: Any) -> Any:
+        return ([(store.node_versions(i), store.edge_versions(i)) for i in ids], store.history_since(),
+                [(sorted(n), sorted(e)) for n, e in map(store._rows_at, moments)])
+
+    before = reads(neo4j_store)
+    assert any(v.record.seen_at != n.seen_at for i in ids for v in neo4j_store.node_versions(i)
+               for n in [neo4j_store.get_nodes([i])[i]] if v.valid_to is None)  # a node seen since its version
+    with neo4j_store._driver.session() as s:  # the earlier shape: open versions as version nodes
+        s.run("MATCH (n:Node) CREATE (v:NodeVersion {id: n.id, valid_from: n._valid_from}) "
+              "WITH n, v, properties(n) AS p "
+              "FOREACH (k IN [k IN keys(p) WHERE NOT k STARTS WITH '_'] | SET v['p.' + k] = p[k]) "
+              "SET v.`p.seen_at` = coalesce(p._version_seen_at, p.seen_at) "
+              "REMOVE n._valid_from, n._version_seen_at").consume()
+        s.run("MATCH (a)-[r]->(b) CREATE (v:EdgeVersion {eid: a.id + '\u001f' + type(r) + '\u001f' + b.id + "
+              "'\u001f' + r.key, src: a.id, kind: type(r), dst: b.id, valid_from: r._valid_from}) "
+              "WITH r, v, properties(r) AS p "
+              "FOREACH (k IN [k IN keys(p) WHERE NOT k STARTS WITH '_'] | SET v['p.' + k] = p[k]) "
+              "SET v.`p.seen_at` = coalesce(p._version_seen_at, p.seen_at) "
+              "REMOVE r._valid_from, r._version_seen_at").consume()
+        s.run("MATCH (s:StewardState {key: 'history.open'}) DELETE s").consume()
+        s.run("MERGE (s:StewardState {key: 'history.since'}) SET s.value = $since", since=before[1]).consume()
+        assert s.run("MATCH (v:NodeVersion) WHERE v.valid_to IS NULL RETURN count(v) AS c").single()["c"] == len(ids)
+    again = Neo4jStore.connect(neo4j_settings.store, settings=neo4j_settings)
+    try:
+        assert reads(again) == before
+        with again._driver.session() as s:
+            assert s.run("MATCH (v) WHERE (v:NodeVersion OR v:EdgeVersion) AND v.valid_to IS NULL "
+                         "RETURN count(v) AS c").single()["c"] == 0
+        again.upsert(nodes=[Node(ORDERS, NodeKind.DATASET, source="catalog", props={"tier": "gold"})])
+        *_, last, now = again.node_versions(ORDERS)  # the moved open version closes when the node changes
+        assert (last.valid_from, last.record) == (before[0][ids.index(ORDERS)][0][-1].valid_from,
+                                                  before[0][ids.index(ORDERS)][0][-1].record)
+        assert last.valid_to == now.valid_from and now.valid_to is None and now.record.props["tier"] == "gold"
+        assert [v.valid_to is None for v in again.node_versions(ORDERS)].count(True) == 1
     finally:
         again.close()
 

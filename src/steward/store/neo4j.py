@@ -71,8 +71,14 @@ CHUNK = 5000
 #: Rows per statement of ``upsert``'s reads and creates: a batch of a few thousand events goes in one
 #: statement each (fewer round trips; the transaction holds the whole batch either way).
 WRITE_CHUNK = 20_000
-_NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"})
-_EDGE_FIELDS = frozenset({"key", "source", "seen_at"})
+#: History: a live node or relationship is its own open version, which began at ``_valid_from`` (the
+#: transaction's time) and, when it was seen again since without changing, was seen at
+#: ``_version_seen_at`` (absent: the live ``seen_at``). Closed versions are version nodes.
+VALID_FROM = "_valid_from"
+VERSION_SEEN_AT = "_version_seen_at"
+_HIDDEN = frozenset({VALID_FROM, VERSION_SEEN_AT})
+_NODE_FIELDS = frozenset({"id", "kind", "name", "sources", "seen_at"}) | _HIDDEN
+_EDGE_FIELDS = frozenset({"key", "source", "seen_at"}) | _HIDDEN
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
                      "schema_log_seq", "schema_log_head", "schema_node_version_id", "schema_edge_version_eid",
                      "schema_edge_version_dst")
@@ -110,6 +116,32 @@ def _eid(src: str, kind: str, dst: str, key: str) -> str:
     return EID_SEP.join((src, kind, dst, key))
 
 
+def _with_eid(row: dict[str, Any]) -> dict[str, Any]:
+    """An edge row of ``_write`` with its identity as one text (merge_edges.cypher returns it); only
+    the edges that may exist already need it (new ones are created between internal ids)."""
+    if "eid" not in row:
+        row["eid"] = _eid(row["src"], row["kind"], row["dst"], row["key"])
+    return row
+
+
+#: Each kind's value by the member's identity: ``.value`` and an Enum's own ``__hash__`` are Python
+#: calls, slow at a row a node or edge; a kind given as text takes the enum's own path.
+_NODE_KIND = {id(k): k.value for k in NodeKind}
+_EDGE_KIND = {id(k): k.value for k in EdgeKind}
+
+
+def _node_kind(kind: NodeKind | str) -> str:
+    """``NodeKind(kind).value``."""
+    value = _NODE_KIND.get(id(kind))
+    return NodeKind(kind).value if value is None else value
+
+
+def _edge_kind(kind: EdgeKind | str) -> str:
+    """``EdgeKind(kind).value``."""
+    value = _EDGE_KIND.get(id(kind))
+    return EdgeKind(kind).value if value is None else value
+
+
 def _prefixed(props: dict[str, Any]) -> dict[str, Any]:
     """A node's or edge's properties as its version node keeps them (``p.`` + name: apart from the
     version's own fields)."""
@@ -127,6 +159,36 @@ def _node_version(v: dict[str, Any]) -> NodeVersion:
 
 def _edge_version(v: dict[str, Any]) -> EdgeVersion:
     return EdgeVersion(_edge_record(v["src"], v["kind"], v["dst"], _content(v)), v["valid_from"], v.get("valid_to"))
+
+
+def _open_content(live: dict[str, Any]) -> dict[str, Any]:
+    """What the open version of a live node or relationship holds: its properties, the history fields
+    apart, with the ``seen_at`` it had when the version began."""
+    out = {k: v for k, v in live.items() if k not in _HIDDEN}
+    seen = live.get(VERSION_SEEN_AT)
+    if seen is not None:
+        out["seen_at"] = seen
+    return out
+
+
+def _live_node_version(live: dict[str, Any]) -> NodeVersion:
+    """The open version of a live node (its properties ``live``)."""
+    return NodeVersion(_node_record(_open_content(live)), live[VALID_FROM], None)
+
+
+def _live_edge_version(r: Mapping[str, Any]) -> EdgeVersion:
+    """The open version of a live relationship (``r``: src, kind, dst and its properties ``v``)."""
+    return EdgeVersion(_edge_record(r["src"], r["kind"], r["dst"], _open_content(r["v"])), r["v"][VALID_FROM], None)
+
+
+def _closed(live: dict[str, Any], now: str) -> dict[str, Any] | None:
+    """The version a live node's or relationship's properties ``live`` (read before a change) held,
+    closed at ``now``, as a version node keeps it (without its identity fields); None if it kept no
+    history (no ``_valid_from``)."""
+    start = live.get(VALID_FROM)
+    if start is None:
+        return None
+    return {"valid_from": start, "valid_to": now, **_prefixed(_open_content(live))}
 
 
 def _edge_record(src: str, kind: str, dst: str, props: dict[str, Any]) -> EdgeRecord:
@@ -213,7 +275,7 @@ def _q_label(name: str, kind: NodeKind) -> LiteralString:
 
 def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
     """The properties a node row of merge_nodes.cypher (or a stub row of merge_stubs.cypher) gives a
-    node that does not exist yet, in the same order of assignment, with its first version."""
+    node that does not exist yet, in the same order of assignment, with the start of its first version."""
     props: dict[str, Any] = {"id": row["id"], "kind": row["kind"], "name": row["name"],
                              "sources": list(row["sources"]), "seen_at": row["seen_at"]}
     if row.get("stub"):
@@ -221,19 +283,20 @@ def _created_node(row: dict[str, Any], now: str) -> dict[str, Any]:
     else:
         props.update((k, v) for k, v in row["props"].items() if v is not None)
         props.pop("stub", None)
-    return {"props": props, "version": {"id": row["id"], "valid_from": now, **_prefixed(props)}}
+    props[VALID_FROM] = now
+    return {"props": props}
 
 
 def _literal_node(row: dict[str, Any]) -> dict[str, Any]:
     """A row of create_nodes_all.cypher for a node row (or stub row) that :func:`_created_node` turns
     into one of create_nodes.cypher: the same properties, the fixed fields apart, the node's other
-    properties (``stub`` included) in ``props`` and prefixed in ``vprops``."""
+    properties (``stub`` included) in ``props``."""
     if row.get("stub"):
         extra: dict[str, Any] = {"stub": True}
     else:
         extra = {k: v for k, v in row["props"].items() if v is not None and k != "stub"}
     return {"id": row["id"], "kind": row["kind"], "name": row["name"], "sources": list(row["sources"]),
-            "seen_at": row["seen_at"], "props": extra, "vprops": _prefixed(extra)}
+            "seen_at": row["seen_at"], "props": extra}
 
 
 class _Neo4jLogTx:
@@ -373,6 +436,11 @@ class Neo4jStore(GraphStore):
             if started:
                 s.run(_q("history_seed_nodes"), now=now).consume()
                 s.run(_q("history_seed_edges"), now=now).consume()
+            # A store written by a Steward that kept open versions as version nodes: they move onto
+            # their live nodes and relationships, once.
+            if s.run(_q("history_open_live")).single(strict=True)["fresh"]:
+                s.run(_q("history_open_nodes")).consume()
+                s.run(_q("history_open_edges")).consume()
 
     # ---- writes --------------------------------------------------------------------------------
     @staticmethod
@@ -409,10 +477,10 @@ class Neo4jStore(GraphStore):
         for n in nodes:
             row = node_rows.get(n.id)
             if row is None:
-                node_rows[n.id] = {"id": n.id, "kind": n.kind.value, "name": n.name, "props": dict(n.props),
+                node_rows[n.id] = {"id": n.id, "kind": _node_kind(n.kind), "name": n.name, "props": dict(n.props),
                                    "sources": [n.source], "seen_at": n.seen_at}
             else:
-                row.update(kind=n.kind.value, name=n.name, seen_at=max(row["seen_at"], n.seen_at))
+                row.update(kind=_node_kind(n.kind), name=n.name, seen_at=max(row["seen_at"], n.seen_at))
                 row["props"].update(n.props)
                 if n.source not in row["sources"]:
                     row["sources"].append(n.source)
@@ -429,14 +497,12 @@ class Neo4jStore(GraphStore):
                     row["sources"].append(e.source)
             props: dict[str, Any] = {k: v for k, v in e.props.items() if v is not None}
             props.update(key=e.key, source=e.source, seen_at=e.seen_at)
-            kind_value = EdgeKind(e.kind).value
+            kind_value = _edge_kind(e.kind)
             edge_rows[(e.src, kind_value, e.dst, e.key)] = {
-                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props,
-                "eid": _eid(e.src, kind_value, e.dst, e.key)}
+                "src": e.src, "dst": e.dst, "kind": kind_value, "key": e.key, "props": props}
         all_node_rows = [*node_rows.values(), *stub_rows.values()]
-        edges_by_eid = {row["eid"]: row for row in edge_rows.values()}
         q_state, q_edges = _q("node_state"), _q("merge_edges")
-        q_open_nodes, q_open_edges = _q("open_node_versions"), _q("open_edge_versions")
+        q_close_nodes, q_close_edges = _q("close_node_versions"), _q("close_edge_versions")
 
         chunk_size = self.write_chunk
 
@@ -465,7 +531,7 @@ class Neo4jStore(GraphStore):
                     nid_of[row["id"]] = nid
                     if not same:
                         (stub_merges if row.get("stub") else merges).append(row)
-            # New nodes: created whole, with their first versions.
+            # New nodes: created whole; each is its own first version (from `_valid_from`).
             if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
                 rows = [row for kind in sorted(fresh) for row in fresh[kind]]
                 q_create = _q("create_nodes_all")
@@ -481,13 +547,14 @@ class Neo4jStore(GraphStore):
                     rec = tx.run(q_create, rows=chunk).single(strict=True)
                     for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
                         nid_of[chunk[pos]["props"]["id"]] = nid
-            # Nodes that exist and change: merged on the server, which says what changed (history).
-            opened: list[dict[str, Any]] = []
+            # Nodes that exist and change: merged on the server, which opens their new versions and
+            # says what they were (the versions they close, kept as version nodes).
+            closed_nodes: list[dict[str, Any]] = []
             for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
                 for i in range(0, len(rows), chunk_size):
-                    for rec in tx.run(query, rows=rows[i : i + chunk_size]):
-                        version = {"id": rec["id"], "valid_from": now, **_prefixed(rec["after"])}
-                        opened.append({"id": rec["id"], "existed": rec["existed"], "version": version})
+                    for rec in tx.run(query, rows=rows[i : i + chunk_size], now=now):
+                        if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
+                            closed_nodes.append({"id": rec["id"], **old})
             # Edges touching a node created here are new: created between internal ids.
             merge_rows: list[dict[str, Any]] = []
             if self.fast_create:  # every kind in one statement per chunk: plain edges, then those with props
@@ -497,15 +564,14 @@ class Neo4jStore(GraphStore):
                     if row["src"] in created or row["dst"] in created:
                         props = row["props"]
                         new_row = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]], "kind": row["kind"],
-                                   "key": props["key"], "source": props["source"], "seen_at": props["seen_at"],
-                                   "eid": row["eid"], "src": row["src"], "dst": row["dst"]}
-                        if len(props) == len(_EDGE_FIELDS):
+                                   "key": props["key"], "source": props["source"], "seen_at": props["seen_at"]}
+                        if len(props) == 3:  # key, source and seen_at only
                             plain_rows.append(new_row)
                         else:
                             extra = {k: v for k, v in props.items() if k not in _EDGE_FIELDS}
-                            prop_rows.append({**new_row, "props": extra, "vprops": _prefixed(extra)})
+                            prop_rows.append({**new_row, "props": extra})
                     else:
-                        merge_rows.append(row)
+                        merge_rows.append(_with_eid(row))
                 for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
                     q_create = _q(name)
                     for i in range(0, len(rows), chunk_size):
@@ -516,28 +582,26 @@ class Neo4jStore(GraphStore):
                     if row["src"] in created or row["dst"] in created:
                         props = row["props"]
                         ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
-                        if len(props) == len(_EDGE_FIELDS):  # key, source and seen_at only: literal maps
-                            new_edges.setdefault((row["kind"], True), []).append(
-                                {**ends, **props, "eid": row["eid"], "src": row["src"], "dst": row["dst"]})
+                        if len(props) == 3:  # key, source and seen_at only: literal maps
+                            new_edges.setdefault((row["kind"], True), []).append({**ends, **props})
                         else:
-                            version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"],
-                                       "dst": row["dst"], "valid_from": now, **_prefixed(props)}
                             new_edges.setdefault((row["kind"], False), []).append(
-                                {**ends, "props": props, "version": version})
+                                {**ends, "props": {**props, VALID_FROM: now}})
                     else:
-                        merge_rows.append(row)
+                        merge_rows.append(_with_eid(row))
                 for (kind, plain), rows in sorted(new_edges.items()):
                     q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
                     for i in range(0, len(rows), chunk_size):
                         tx.run(q_create, rows=rows[i : i + chunk_size], kind=kind, now=now).consume()
-            changed: list[dict[str, Any]] = []
+            closed_edges: list[dict[str, Any]] = []
+            edges_by_eid = {row["eid"]: row for row in merge_rows}
             for i in range(0, len(merge_rows), chunk_size):
-                for rec in tx.run(q_edges, rows=merge_rows[i : i + chunk_size]):
-                    row = edges_by_eid[rec["eid"]]
-                    version = {"eid": row["eid"], "src": row["src"], "kind": row["kind"], "dst": row["dst"],
-                               "valid_from": now, **_prefixed(row["props"])}
-                    changed.append({"eid": row["eid"], "existed": rec["existed"], "version": version})
-            for query, versions in ((q_open_nodes, opened), (q_open_edges, changed)):
+                for rec in tx.run(q_edges, rows=merge_rows[i : i + chunk_size], now=now):
+                    if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
+                        row = edges_by_eid[rec["eid"]]
+                        closed_edges.append({"eid": row["eid"], "src": row["src"], "kind": row["kind"],
+                                             "dst": row["dst"], **old})
+            for query, versions in ((q_close_nodes, closed_nodes), (q_close_edges, closed_edges)):
                 for i in range(0, len(versions), chunk_size):
                     tx.run(query, rows=versions[i : i + chunk_size], now=now).consume()
             return self._append(tx, records, log)
@@ -610,29 +674,40 @@ class Neo4jStore(GraphStore):
     def history_since(self) -> str | None:
         rows = self._read("history_since")
         since = rows[0]["since"] if rows else None
+        if since is None:  # no marker: a database emptied by hand and written since
+            rows = self._read("history_first")
+            since = rows[0]["since"] if rows else None
         return None if since is None else str(since)
 
+    # The open version of a node or edge is the live node or relationship (from ``_valid_from``);
+    # the closed ones are version nodes.
     def node_versions(self, node_id: str) -> list[NodeVersion]:
         found = [v for r in self._read("node_versions", id=node_id)
-                 if (v := _node_version(r["v"])).valid_from != v.valid_to]
+                 if (v := _live_node_version(r["v"]) if r["live"] else _node_version(r["v"])).valid_from != v.valid_to]
         return sorted(found, key=lambda v: (v.valid_from, v.valid_to is None, v.valid_to or ""))
 
     def edge_versions(self, node_id: str) -> list[EdgeVersion]:
         found = [v for r in self._read("edge_versions", id=node_id, prefix=node_id + EID_SEP)
-                 if (v := _edge_version(r["v"])).valid_from != v.valid_to]
+                 if (v := _edge_version(r["v"]) if r["src"] is None else _live_edge_version(r)).valid_from
+                 != v.valid_to]
         return sorted(found, key=lambda v: (v.record.identity, v.valid_from, v.valid_to is None, v.valid_to or ""))
 
     def _rows_at(self, moment: str) -> tuple[list[NodeRow], list[EdgeRow]]:
         def work(tx: ManagedTransaction) -> tuple[list[NodeRow], list[EdgeRow]]:
             nodes: list[NodeRow] = []
-            for r in tx.run(_q("node_versions_at"), at=moment):
-                n = _node_record(_content(r["v"]))
-                nodes.append((n.id, n.kind.value, n.name, json.dumps(n.props, sort_keys=True),
-                              json.dumps(list(n.sources)), n.seen_at))
+            for query, content in ((_q("node_versions_at"), _content), (_q("live_nodes_at"), _open_content)):
+                for r in tx.run(query, at=moment):
+                    n = _node_record(content(r["v"]))
+                    nodes.append((n.id, n.kind.value, n.name, json.dumps(n.props, sort_keys=True),
+                                  json.dumps(list(n.sources)), n.seen_at))
             edges: list[EdgeRow] = []
             for r in tx.run(_q("edge_versions_at"), at=moment):
                 v = r["v"]
                 e = _edge_record(v["src"], v["kind"], v["dst"], _content(v))
+                edges.append((e.src, e.kind.value, e.dst, e.key, e.source, json.dumps(e.props, sort_keys=True),
+                               e.seen_at))
+            for r in tx.run(_q("live_edges_at"), at=moment):
+                e = _edge_record(r["src"], r["kind"], r["dst"], _open_content(r["v"]))
                 edges.append((e.src, e.kind.value, e.dst, e.key, e.source, json.dumps(e.props, sort_keys=True),
                                e.seen_at))
             return nodes, edges
