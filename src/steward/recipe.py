@@ -18,6 +18,7 @@ source no longer says (only after a complete run of that source, and within the 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -27,6 +28,7 @@ import pickle
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -518,7 +520,54 @@ def _scratch_copy(store: GraphStore | None) -> Iterator[GraphStore]:
             scratch.close()
 
 
+#: While a recipe runs, the collector's thresholds are at least these (see ``_fewer_collections``).
+GC_YOUNG = 10_000
+GC_OLDEST = 100
+_gc_lock = threading.Lock()
+_gc_runs: list[tuple[int, int, int]] = []  # the thresholds before the first of the runs under way
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Let Python's cycle collector run less often during a run (it still runs: cycles are freed).
+
+    A run makes millions of small objects (records, rows, parsed events) that live for a chunk. With the
+    default thresholds (700, 10, 10) the collector walks them several times as they age and scans the
+    whole heap again and again (a tenth of the CPU time of a 50,000-event ingest); a young generation of
+    ``GC_YOUNG`` objects lets most of them die before a collection sees them, and a full collection comes
+    after ``GC_OLDEST`` middle ones instead of 10. Runs in several threads share one setting, put back when
+    the last ends.
+    """
+    with _gc_lock:
+        if not _gc_runs:
+            young, middle, oldest = gc.get_threshold()
+            gc.set_threshold(max(young, GC_YOUNG), middle, max(oldest, GC_OLDEST))
+            _gc_runs.append((young, middle, oldest))
+        else:
+            _gc_runs.append(_gc_runs[0])
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            before = _gc_runs.pop()
+            if not _gc_runs:
+                gc.set_threshold(*before)
+
+
 def _run(
+    recipe: Recipe,
+    store: GraphStore,
+    *,
+    state_store: GraphStore | None,
+    force: bool,
+    progress: Progress | None,
+    strict: bool,
+) -> RecipeReport:
+    with _fewer_collections():
+        return _run_sources(recipe, store, state_store=state_store, force=force, progress=progress, strict=strict)
+
+
+def _run_sources(
     recipe: Recipe,
     store: GraphStore,
     *,
