@@ -669,13 +669,13 @@ def _note_retract_skipped(outcome: SourceOutcome, src: Source[Any], *, whole: bo
         src.report.warn(outcome.retract_skipped)
 
 
-#: Records per chunk a streamed source is written in (one transaction each) on the embedded store; other
-#: stores take ``SPILL_CHUNK``.
+#: Records per chunk a streamed source is written in (one transaction each) on a store that takes big
+#: transactions cheaply (``GraphStore.big_transactions``: the embedded store); other stores take ``SPILL_CHUNK``.
 STREAM_CHUNK = 50_000
 
 
 def _chunk_size(store: GraphStore) -> int:
-    return STREAM_CHUNK if store.uri.startswith("sqlite:") else SPILL_CHUNK
+    return STREAM_CHUNK if store.big_transactions else SPILL_CHUNK
 
 
 class _Reading:

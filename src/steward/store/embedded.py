@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
@@ -261,6 +261,8 @@ class EmbeddedStore(GraphStore):
     _keeps_history = True
     #: The time of the write transaction under way (``meta`` 'tx_at').
     _tx_at = ""
+    #: A chunk of a streamed ingest (50,000 records) is one transaction: SQLite takes it whole, cheaply.
+    big_transactions: ClassVar[bool] = True
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
