@@ -699,18 +699,21 @@ class _Reading:
         src, progress = self.src, self.progress
         chunk: list[Record] = []
         count = 0
+        read_all = False
         try:
             for rec in src.records():
                 chunk.append(rec)
                 count += 1
-                _note_people(rec, self.named, self.in_run)
                 if progress is not None and count % 1000 == 0:
                     progress(src.name, count)
                 if len(chunk) >= size:
-                    self.resolver.learn(chunk)  # for the sources after this one (nothing here is rewritten)
+                    # the people its records name noted, and the resolver taught for the sources after this
+                    # one (nothing here is rewritten), before the chunk is written
+                    self.resolver.learn(_note_chunk(chunk, self.named, self.in_run))
                     yield chunk
                     chunk = []
-            self.resolver.learn(chunk)
+            read_all = True
+            self.resolver.learn(_note_chunk(chunk, self.named, self.in_run))
         except StewardError as exc:
             src.report.fail(str(exc), source=src.name)
             self.ran_whole = False
@@ -718,6 +721,11 @@ class _Reading:
             logger.exception("source %s crashed", src.name)
             src.report.fail(f"{type(exc).__name__}: {exc}", source=src.name)
             self.ran_whole = False
+        if not read_all:  # the source failed part-way: the records it gave of the last chunk name people too
+            try:
+                _note_chunk(chunk, self.named, self.in_run)
+            except Exception:  # something that is not a record: its failure is reported already
+                logger.debug("not a record in the chunk of %s", src.name, exc_info=True)
         if chunk:
             yield chunk
         self.done = True
@@ -741,6 +749,32 @@ def _note_people(rec: Record, named: set[str], in_run: list[Node]) -> None:
                 named.add(x)
     elif rec.owner.startswith(_PERSON):
         named.add(rec.owner)
+
+
+def _note_chunk(chunk: Sequence[Record], named: set[str], in_run: list[Node]) -> list[Node]:
+    """:func:`_note_people` of each record of ``chunk``, in order (one loop), and the chunk's models: the only
+    nodes :meth:`Resolver.learn` learns from."""
+    models: list[Node] = []
+    note = named.add
+    keep = in_run.append
+    person, team, model = NodeKind.PERSON, NodeKind.TEAM, NodeKind.MODEL
+    for rec in chunk:
+        if isinstance(rec, Node):
+            if rec.id.startswith(_PERSON):
+                note(rec.id)
+            kind = rec.kind
+            if kind is person or kind is team:
+                keep(rec)
+            elif kind is model:
+                models.append(rec)
+        elif isinstance(rec, Edge):
+            if rec.src.startswith(_PERSON):
+                note(rec.src)
+            if rec.dst.startswith(_PERSON):
+                note(rec.dst)
+        elif rec.owner.startswith(_PERSON):
+            note(rec.owner)
+    return models
 
 
 def _refuse(report: SourceReport, unresolved: Sequence[str]) -> bool:
@@ -872,13 +906,15 @@ class _Repeats:
         dropped_nodes = dropped_edges = 0
         for r in chunk:
             if isinstance(r, Node):
-                if nodes.get(r.id) == r:
+                said = nodes.get(r.id)
+                if said is r or said == r:  # (the same record object, as a source hands out again: equal)
                     dropped_nodes += 1
                     continue
                 nodes[r.id] = r
             elif isinstance(r, OwnershipClaim):
                 key = EdgeKey(r.owner, EdgeKind.OWNS, r.artifact, f"{r.source}|{r.role}")  # its edge's identity
-                if edges.get(key) == r:
+                claimed = edges.get(key)
+                if claimed is r or claimed == r:
                     dropped_edges += 1
                     continue
                 edges[key] = r
