@@ -174,9 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=1, help="runs of each variant, interleaved (medians reported)")
     p.add_argument("--earlier", type=Path, default=None,
                    help="an earlier results .json of this script, kept as a labelled row (another size, another run)")
+    p.add_argument("--note", action="append", default=[],
+                   help="a line for the results file under the table (e.g. which commit --old-src is); repeatable")
     args = p.parse_args(argv)
     res: dict[str, Any] = {"produced": args.produced, "cpus": os.cpu_count(), "python": platform.python_version(),
                            "started": datetime.now(UTC).isoformat(), "load_average_start": os.getloadavg()}
+    if args.note:
+        res["notes"] = list(args.note)
     if args.earlier:
         res["earlier"] = json.loads(args.earlier.read_text())
         res["earlier"].pop("earlier", None)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, Protocol, Self, TypeVar, cast
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol, Self, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -522,6 +522,9 @@ class GraphStore(abc.ABC):
     _derived: tuple[Hashable, dict[str, Any]] | None = None
     #: key -> (cache stamp, graph version, value) of :meth:`kept` answers
     _kept: dict[str, tuple[Hashable, Hashable, Any]] | None = None
+    #: Whether one transaction of a whole stream chunk (tens of thousands of records) is cheap here: a streamed
+    #: ingest then writes in chunks of ``steward.recipe.STREAM_CHUNK`` records, else of ``SPILL_CHUNK``.
+    big_transactions: ClassVar[bool] = False
 
     # ---- writes --------------------------------------------------------------------------------
     def upsert(
