@@ -41,6 +41,7 @@ __all__ = [
     "QueryRefusedError",
     "QueryTimeoutError",
     "SafetyLimitError",
+    "StartingError",
     "StewardError",
     "StoreUnavailableError",
     "TooManyRequestsError",
@@ -157,6 +158,14 @@ class StoreUnavailableError(BackendUnavailableError):
     """The graph store is down, frozen, refusing work or damaged."""
 
     code = "store_unavailable"
+
+
+class StartingError(BackendUnavailableError):
+    """The service is up but still reading what its answers reuse (``steward serve``'s start-up warm-up):
+    ``/readyz`` says so until it is done; the routes answer meanwhile, slower."""
+
+    code = "starting"
+    retry_after = 1
 
 
 class SafetyLimitError(StewardError):

@@ -34,6 +34,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "ConfigError": (500, 3, "config_error"),
     "BackendUnavailableError": (503, 6, "backend_unavailable"),
     "StoreUnavailableError": (503, 6, "store_unavailable"),
+    "StartingError": (503, 6, "starting"),
     "SafetyLimitError": (409, 7, "safety_limit"),
 }
 

@@ -538,7 +538,7 @@ class _OwnsTable:
             else:
                 at.append(raw)
             if n & 4095 == 4095:
-                time.sleep(0.002)  # off the request path: let the threads answering requests run
+                time.sleep(0)  # off the request path: let the threads answering requests run (if any wait)
         rows = self.rows
         for a in artifacts:
             if a not in found:

@@ -189,9 +189,10 @@ OVERLAY_HARD = 4
 
 T = TypeVar("T")
 _CACHE_MAX = 500_000
-#: A whole-kind read off the request path (``edge_rows``) gives the interpreter up this long every so many rows.
+#: A whole-kind read off the request path (``edge_rows``) offers the interpreter to threads waiting for it
+#: (``sleep(0)``: free when none is) every so many rows.
 _YIELD_EVERY = 4096
-_YIELD_S = 0.002
+_YIELD_S = 0.0
 
 
 def missing_store_message(path: Path) -> str:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from steward.api.deps import HolderDep
 from steward.api.errors import error_response, responses
-from steward.errors import StoreUnavailableError
+from steward.errors import StartingError, StoreUnavailableError
 
 router = APIRouter(tags=["health"])
 
@@ -20,8 +20,12 @@ async def livez() -> dict[str, str]:
 
 @router.get("/readyz", response_model=None, responses=responses(503))
 async def readyz(holder: HolderDep) -> dict[str, str] | JSONResponse:
-    """The store answers a liveness check within seconds; 503 ``store_unavailable`` with the reason otherwise."""
+    """The store answers a liveness check within seconds and the start-up warm-up is over; 503 ``starting``
+    while it reads, 503 ``store_unavailable`` with the reason when the store does not answer."""
     why = await holder.probe()
     if why is not None:
         return error_response(StoreUnavailableError(why))
+    if holder.warming:
+        return error_response(StartingError(
+            "starting: reading the traversal index, names and every ownership claim; ready in a moment"))
     return {"status": "ready", "store": holder.store_uri}
