@@ -4,6 +4,7 @@ ones), answers the routes meanwhile, and says ready once the warm-up is over -- 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -56,8 +57,9 @@ def _ready_within(client: TestClient, seconds: float) -> int:
 
 
 def test_readyz_says_starting_while_the_warm_up_reads_and_ready_after(
-    uri: str, gated: tuple[threading.Event, threading.Event],
+    uri: str, gated: tuple[threading.Event, threading.Event], caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="steward")
     entered, gate = gated
     app = create_app(Settings(store=uri, auth=False), warm_up=True)
     with TestClient(app) as client:
@@ -71,9 +73,12 @@ def test_readyz_says_starting_while_the_warm_up_reads_and_ready_after(
         answer = client.get("/api/v1/blast-radius/dataset:s3://lake/a")
         assert answer.status_code == 200, answer.text
         assert client.get("/readyz").status_code == 503
+        # polled while starting: no warning per poll (it is not a fault)
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "starting" in r.getMessage()]
         gate.set()
         assert _ready_within(client, 10) == 200
         assert client.get("/readyz").json()["status"] == "ready"
+    assert any(r.getMessage().startswith("warm-up done in ") for r in caplog.records)
 
 
 def test_a_failed_warm_up_leaves_the_process_ready_and_the_first_request_to_say_why(

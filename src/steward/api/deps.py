@@ -100,6 +100,7 @@ class StoreHolder:
             from steward.analysis.blast import prepare
             from steward.analysis.bulk import collector_paused
 
+            started = time.monotonic()
             try:
                 # (no cyclic collection while the rows are read: on 285k OWNS edges it roughly doubled the read)
                 with collector_paused():
@@ -109,6 +110,7 @@ class StoreHolder:
                 # middle of some answer (~150 ms with every OWNS edge of a 1.39M-node store held).
                 gc.collect()
                 gc.freeze()
+                logger.info("warm-up done in %.2f s: ready", time.monotonic() - started)
             except Exception:
                 logger.debug("warming up the store failed; the first request will say why", exc_info=True)
             finally:

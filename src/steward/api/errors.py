@@ -83,9 +83,9 @@ def http_message(message: str) -> str:
     return " ".join(kept) or message
 
 
-def error_response(exc: StewardError) -> JSONResponse:
-    """The one mapping of a StewardError to a response."""
-    if not isinstance(exc, ClientFault):
+def error_response(exc: StewardError, *, log: bool = True) -> JSONResponse:
+    """The one mapping of a StewardError to a response (``log``: a server-side one is logged as a warning)."""
+    if log and not isinstance(exc, ClientFault):
         logger.warning("%s: %s", exc.code, exc.message)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if exc.http_status == 401:

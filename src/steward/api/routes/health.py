@@ -25,7 +25,7 @@ async def readyz(holder: HolderDep) -> dict[str, str] | JSONResponse:
     why = await holder.probe()
     if why is not None:
         return error_response(StoreUnavailableError(why))
-    if holder.warming:
+    if holder.warming:  # (not a fault: not logged at every poll; the warm-up logs when it is done)
         return error_response(StartingError(
-            "starting: reading the traversal index, names and every ownership claim; ready in a moment"))
+            "starting: reading the traversal index, names and every ownership claim; ready in a moment"), log=False)
     return {"status": "ready", "store": holder.store_uri}
