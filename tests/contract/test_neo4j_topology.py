@@ -189,3 +189,30 @@ def test_turned_off_every_walk_runs_on_the_server(neo4j_settings: Settings, monk
             assert store.last_reach_path == "server"
     finally:
         store.close()
+
+
+def test_serve_loads_the_snapshot_at_start_so_the_first_walk_uses_it(neo4j_settings: Settings) -> None:
+    """Without the start-up load a serving process's first walk runs on the server and only asks for
+    the snapshot; with it, the first walk already answers from the snapshot (and is ready meanwhile)."""
+    from fastapi.testclient import TestClient
+
+    from steward.api.app import create_app
+
+    store = Neo4jStore.connect(neo4j_settings.store, settings=neo4j_settings)
+    try:
+        wipe_neo4j(store)
+        write(store, CHAIN)
+    finally:
+        store.close()
+    app = create_app(neo4j_settings, warm_up=True)
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200  # not held back by the load
+        holder = app.state.store_holder
+        served = holder.get()
+        assert isinstance(served, Neo4jStore) and served.topology is not None
+        deadline = time.monotonic() + 30
+        while not served.topology.info()["held"]:
+            assert time.monotonic() < deadline, f"no snapshot loaded at start: {served.topology.info()}"
+            time.sleep(0.05)
+        assert set(served.reach(["dataset:a"], way="down")) == {"run:1", "dataset:b"}
+        assert served.last_reach_path == "snapshot"

@@ -90,10 +90,11 @@ class StoreHolder:
 
     def warm_up(self) -> threading.Thread | None:
         """For an embedded store, open it and read what every answer reuses (the traversal index; people,
-        teams and claims) in a thread of its own, so the first requests find them ready. The service
-        answers meanwhile; a store that cannot be opened is left to the first request to report."""
+        teams and claims) in a thread of its own, so the first requests find them ready (``/readyz`` waits
+        for it). The service answers meanwhile; a store that cannot be opened is left to the first request
+        to report. For a server store, load its topology snapshot (:meth:`_load_topology`)."""
         if self._store is None and not self._settings.store.startswith("sqlite:"):
-            return None
+            return self._load_topology()
         warmed = self._warmed = threading.Event()
 
         def work() -> None:
@@ -117,6 +118,24 @@ class StoreHolder:
                 warmed.set()
 
         thread = threading.Thread(target=work, name="steward-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _load_topology(self) -> threading.Thread:
+        """For a server store (Neo4j), load its topology snapshot in a thread of its own, so walks answer
+        from it from the start instead of from the second walk's background load on. Readiness does not
+        wait for it (the walks meanwhile run on the server, with the same answers); a store that cannot be
+        opened is left to the first request to report."""
+
+        def work() -> None:
+            try:
+                topology = getattr(self.get(), "topology", None)
+                if topology is not None and topology.refresh_now():
+                    logger.info("topology snapshot loaded: %s", topology.info())
+            except Exception:
+                logger.debug("loading the topology snapshot at start failed", exc_info=True)
+
+        thread = threading.Thread(target=work, name="steward-topology", daemon=True)
         thread.start()
         return thread
 
