@@ -554,20 +554,8 @@ def _fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*before)
 
 
+@_fewer_collections()  # (a context manager made by @contextmanager is also a decorator, made anew per call)
 def _run(
-    recipe: Recipe,
-    store: GraphStore,
-    *,
-    state_store: GraphStore | None,
-    force: bool,
-    progress: Progress | None,
-    strict: bool,
-) -> RecipeReport:
-    with _fewer_collections():
-        return _run_sources(recipe, store, state_store=state_store, force=force, progress=progress, strict=strict)
-
-
-def _run_sources(
     recipe: Recipe,
     store: GraphStore,
     *,

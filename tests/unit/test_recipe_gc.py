@@ -29,13 +29,13 @@ def thresholds() -> Iterator[tuple[int, int, int]]:
 def test_a_run_raises_the_thresholds_and_puts_them_back(tmp_path: Path, thresholds: tuple[int, int, int],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[int, int, int]] = []
-    real = recipe_mod._run_sources
+    real = recipe_mod.check_precedence  # (the first thing a run does)
 
-    def spy(*args: object, **kwargs: object) -> recipe_mod.RecipeReport:
+    def spy(*args: object, **kwargs: object) -> None:
         seen.append(gc.get_threshold())
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(recipe_mod, "_run_sources", spy)
+    monkeypatch.setattr(recipe_mod, "check_precedence", spy)
     (tmp_path / "e.jsonl").write_text("")
     (tmp_path / "r.yaml").write_text("sources:\n  - type: openlineage\n    paths: [e.jsonl]\n")
     with open_store(f"sqlite:///{tmp_path / 'g.db'}", create=True) as store:
