@@ -12,8 +12,9 @@ the deployments at risk from each node.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from steward.errors import InvalidInputError
 from steward.graph import (
@@ -38,7 +39,20 @@ __all__ = [
     "summary",
     "walk_down",
     "walk_up",
+    "without",
 ]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def without(table: dict[K, V], keys: Iterable[K]) -> dict[K, V]:
+    """A copy of ``table`` (made in C) less ``keys``: what a kept answer costs a commit, instead of a Python
+    pass over every entry."""
+    out = dict(table)
+    for k in keys:
+        out.pop(k, None)
+    return out
 
 
 def summary(rec: NodeRecord) -> dict[str, str]:

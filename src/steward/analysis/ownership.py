@@ -23,8 +23,9 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
+from steward.analysis.common import without
 from steward.graph import CONTAINER_EDGES, MEMBER_EDGE, EdgeKind, EdgeRecord, NodeKind, is_kind, kind_of_id
 from steward.identity import Identities
 from steward.store.base import GraphChanges, GraphStore
@@ -457,29 +458,17 @@ def _carry_memo(memo: _Memo, changes: GraphChanges) -> _Memo:
                 todo.append(m)
     # Copies less what went stale: a commit costs a copy of each table (done in C), not a Python pass over it.
     new = _Memo(memo.ids, memo.precedence)
-    new.parents = _without(memo.parents, hit)
+    new.parents = without(memo.parents, hit)
     # containers -> members: the old sets, shared (they only ever grow; a member listed under a container it
     # has left only makes more stale at a later commit); a member read again is added to its new one
     new.children = dict(memo.children)
-    new.owns = _without(memo.owns, hit)
-    new.claims = _without(memo.claims, stale)
-    new.effective = _without(memo.effective, [(a, role) for a in stale for role in ROLES])  # (only these kept)
-    new.listings = _without(memo.listings, stale)
-    new.inherited = _without(memo.inherited, stale)
+    new.owns = without(memo.owns, hit)
+    new.claims = without(memo.claims, stale)
+    new.effective = without(memo.effective, [(a, role) for a in stale for role in ROLES])  # (only these kept)
+    new.listings = without(memo.listings, stale)
+    new.inherited = without(memo.inherited, stale)
     new.alike = memo.alike  # keyed by everything they are made of (the memo goes with the people, precedence)
     return new
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _without(table: dict[K, V], keys: Iterable[K]) -> dict[K, V]:
-    out = dict(table)
-    for k in keys:
-        out.pop(k, None)
-    return out
-
 
 
 @dataclass(frozen=True, slots=True)
