@@ -645,7 +645,6 @@ class EmbeddedStore(GraphStore):
         new_edges: dict[tuple[str, str, str, str], EdgeRow] = {}
         stored_sources: dict[str, tuple[str, ...]] = {}  # a stored node's sources, parsed once (not its props)
         kind_value = _EDGE_KIND_VALUE
-        owns = EdgeKind.OWNS
         for e in edges:
             source = e.source
             for nid in (e.src, e.dst):
@@ -668,10 +667,8 @@ class EmbeddedStore(GraphStore):
                     old = _node_rec(stored[nid])
                     pending[nid] = NodeRecord(old.id, old.kind, old.name, old.props,
                                               tuple(sorted({*old.sources, source})), old.seen_at)
-            kind = e.kind
             props = e.props
-            key = f"{source}|{props.get('role', 'owner')}" if kind is owns else source  # Edge.key
-            ident = (e.src, kind_value[kind], e.dst, key)
+            ident = (e.src, kind_value[e.kind], e.dst, e.key)
             new_edges[ident] = (*ident, source, _props_text({k: v for k, v in props.items() if v is not None})
                                 if props else "{}", e.seen_at)
         return new_edges
@@ -1129,19 +1126,28 @@ class EmbeddedStore(GraphStore):
                 found = parsed[text] = json.loads(text)
             return found
 
-        try:
-            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                  check_same_thread=False)
-        except sqlite3.Error:  # (an as-of view's temporary file, gone) read through the store's own
-            return super().edge_rows(kind)
-        try:
-            con.execute("PRAGMA busy_timeout=30000")
+        def read(con: sqlite3.Connection) -> list[tuple[str, str, str, str, Mapping[str, Any]]]:
             cur = con.execute("SELECT src, dst, key, source, props FROM edges WHERE kind = ?", (kind.value,))
             out: list[tuple[str, str, str, str, Mapping[str, Any]]] = []
             while chunk := cur.fetchmany(_YIELD_EVERY):
                 out += [(s, d, k, src, props(p)) for s, d, k, src, p in chunk]
                 time.sleep(_YIELD_S)  # let the threads answering requests have the interpreter
             return out
+
+        return self._read_apart(read, otherwise=lambda: super(EmbeddedStore, self).edge_rows(kind))
+
+    def _read_apart(self, read: Callable[[sqlite3.Connection], T], *, otherwise: Callable[[], T]) -> T:
+        """``read`` through a read-only connection of its own (one snapshot), so the requests this store
+        answers meanwhile never wait for it; ``otherwise()`` when none can be opened (an as-of view's
+        temporary file, gone). Errors are translated as the store's own reads translate them."""
+        try:
+            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                  check_same_thread=False)
+        except sqlite3.Error:
+            return otherwise()
+        try:
+            con.execute("PRAGMA busy_timeout=30000")
+            return read(con)
         except sqlite3.Error as exc:
             raise BackendUnavailableError(f"embedded store {self.path} cannot be read: {exc}") from exc
         except (ValueError, TypeError) as exc:
@@ -1230,18 +1236,10 @@ class _Names:
 
     @classmethod
     def read(cls, store: EmbeddedStore) -> _Names:
-        try:
-            con = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                  check_same_thread=False)
-        except sqlite3.Error:  # (an as-of view's temporary file, gone) through the store's own connection
-            return cls._of(store._guard(lambda: store._db.execute(_OTHER_NAMES, (_KEEP_OTHER + 1,)).fetchall()))
-        try:
-            con.execute("PRAGMA busy_timeout=30000")
-            return cls._of(con.execute(_OTHER_NAMES, (_KEEP_OTHER + 1,)).fetchall())
-        except sqlite3.Error as exc:
-            raise BackendUnavailableError(f"embedded store {store.path} cannot be read: {exc}") from exc
-        finally:
-            con.close()
+        def rows(con: sqlite3.Connection) -> list[tuple[str, str]]:
+            return con.execute(_OTHER_NAMES, (_KEEP_OTHER + 1,)).fetchall()
+
+        return cls._of(store._read_apart(rows, otherwise=lambda: store._guard(lambda: rows(store._db))))
 
     @classmethod
     def _of(cls, rows: list[tuple[str, str]]) -> _Names:
