@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from steward.graph import LINEAGE_EDGES, Edge, EdgeKey, EdgeKind, Node, NodeKind
 from steward.settings import Settings
-from steward.store.base import Reached
+from steward.store.base import Reached, bfs
 from steward.store.neo4j import Neo4jStore
 from tests.conftest import wipe_neo4j
 
@@ -31,30 +31,15 @@ KINDS = [EdgeKind.CONSUMED_BY, EdgeKind.PRODUCED, EdgeKind.FEEDS, EdgeKind.CHILD
 
 def brute(edges: list[tuple[str, EdgeKind, str]], starts: list[str], *, way: str, kinds: set[EdgeKind],
           depth: int | None) -> dict[str, Reached]:
-    """Breadth-first by hand: each node once at its distance, its parent the smallest id (code point
-    order) among its predecessors one level closer."""
+    """The reference walk (``bfs``, as tests/walk_check.py uses it) over the edges by hand: each node once
+    at its distance, its parent the smallest id (code point order) among its predecessors one level closer."""
     nodes = {x for a, _, b in edges for x in (a, b)}
     succ: dict[str, set[str]] = {}
     for a, k, b in edges:
         if k in kinds:
             u, v = (a, b) if way == "down" else (b, a)
             succ.setdefault(u, set()).add(v)
-    frontier = sorted({s for s in starts if s in nodes})
-    seen = set(frontier)
-    out: dict[str, Reached] = {}
-    level = 0
-    while frontier and (depth is None or level < depth):
-        level += 1
-        parents: dict[str, str] = {}
-        for u in frontier:  # ascending: the first to claim a node is its smallest predecessor
-            for v in succ.get(u, ()):
-                if v not in seen and v not in parents:
-                    parents[v] = u
-        for v, p in parents.items():
-            out[v] = Reached(level, p)
-        seen.update(parents)
-        frontier = sorted(parents)
-    return out
+    return bfs(sorted({s for s in starts if s in nodes}), lambda n: succ.get(n, ()), max_depth=depth)
 
 
 @pytest.fixture
