@@ -726,22 +726,12 @@ _PERSON = f"{NodeKind.PERSON.prefix}:"
 
 def _note_people(rec: Record, named: set[str], in_run: list[Node]) -> None:
     """Note the people ``rec`` names (``named``) and keep it if it is a person or team (``in_run``)."""
-    if isinstance(rec, Node):
-        if rec.id.startswith(_PERSON):
-            named.add(rec.id)
-        if rec.kind in (NodeKind.PERSON, NodeKind.TEAM):
-            in_run.append(rec)
-    elif isinstance(rec, Edge):
-        for x in (rec.src, rec.dst):
-            if x.startswith(_PERSON):
-                named.add(x)
-    elif rec.owner.startswith(_PERSON):
-        named.add(rec.owner)
+    _note_chunk((rec,), named, in_run)
 
 
 def _note_chunk(chunk: Sequence[Record], named: set[str], in_run: list[Node]) -> list[Node]:
-    """:func:`_note_people` of each record of ``chunk``, in order (one loop), and the chunk's models: the only
-    nodes :meth:`Resolver.learn` learns from."""
+    """Note the people each record of ``chunk`` names (``named``) and keep those that are a person or team
+    (``in_run``), in order; the chunk's models (the only nodes :meth:`Resolver.learn` learns from)."""
     models: list[Node] = []
     note = named.add
     keep = in_run.append
