@@ -4,8 +4,9 @@
 // map-copying SET of create_nodes.cypher) and only the node's own properties are copied from maps.
 // The node ends up exactly as create_nodes.cypher leaves it: its first history version is the node
 // itself (`_valid_from`: $now; no version node, see open_versions.cypher).
-// $rows: [{id, kind, name, sources, seen_at, props}] (props: the node's other properties, `stub`
-// included); $now: the transaction's time. Returns the internal ids by row position.
+// $rows: node rows of merge_nodes.cypher / stub rows of merge_stubs.cypher ({id, kind, name, sources,
+// seen_at, props}; props: the node's other properties, `stub` included, a null one simply not set);
+// $now: the transaction's time. Returns the internal ids by row position.
 UNWIND range(0, size($rows) - 1) AS i
 WITH i, $rows[i] AS row
 CREATE (n:Node:$(row.kind) {id: row.id, kind: row.kind, name: row.name, sources: row.sources, seen_at: row.seen_at,
