@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -125,16 +126,64 @@ def child_floor(events_path: str, db: str) -> dict[str, Any]:
     return {"rows_last_batch": rows}
 
 
+def _rss_mb(pid: int) -> float | None:
+    """Resident memory of a process, from /proc (None once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _child_of(pid: int) -> int | None:
+    """The (first) child of a process: the command ``/usr/bin/time`` runs."""
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    return int(kids[0]) if kids else None
+
+
+#: Seconds between two samples of the measured command's resident memory.
+RSS_EVERY_S = 0.25
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``cmd`` under /usr/bin/time -v: wall seconds, peak RSS (MB), exit code."""
+    """Run ``cmd`` under /usr/bin/time -v: wall seconds, peak RSS (MB), exit code, and the command's
+    resident memory sampled every ``RSS_EVERY_S`` over its run (``rss_at``: at 25/50/75/90% of its wall
+    time, so memory that grows with the run shows apart from a peak at its end)."""
     t = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        child = None
+        while not done.wait(RSS_EVERY_S):
+            child = child or _child_of(proc.pid)
+            mb = _rss_mb(child) if child else None
+            if mb is not None:
+                samples.append((time.perf_counter() - t, mb))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    done.set()
+    sampler.join()
     wall = time.perf_counter() - t
-    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr))
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", stderr))
+    rss_at = {}
+    for share in (25, 50, 75, 90):
+        before = [mb for at, mb in samples if at <= wall * share / 100]
+        if before:
+            rss_at[f"{share}%"] = before[-1]
     return {"wall_s": wall, "cpu_s": cpu, "rss_peak_mb": int(m.group(1)) / 1024 if m else None,
-            "exit": proc.returncode, "stdout_tail": proc.stdout[-800:],
-            "stderr_tail": proc.stderr[-1500:] if proc.returncode else ""}
+            "rss_at": rss_at, "rss_samples": len(samples), "exit": proc.returncode, "stdout_tail": stdout[-800:],
+            "stderr_tail": stderr[-1500:] if proc.returncode else ""}
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -212,6 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _mb(mb: float | None) -> str:
+    return "—" if mb is None else f"{mb:,.0f}"
+
+
 def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     f, fl, cli = res["file"], res["floor"], res["cli"]
     rec = f["records"]
@@ -257,6 +310,12 @@ def markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
                      f"{ecli['wall_s'] / efl['wall_s']:.2f}x | — | — |")
         lines.append(f"| earlier run, {ef['events']:,} events: floor | {efl['wall_s']:,.1f} s | "
                      f"{ef['records'] / efl['wall_s']:,.0f} | {efl['rss_peak_mb']:,.0f} MB | 1x | — | — |")
+    sampled = [(label, x) for label, x in (("`steward ingest`", cli), ("the floor", fl)) if x.get("rss_at")]
+    if sampled:
+        lines += ["", f"Resident memory over the run (sampled every {RSS_EVERY_S} s; at 25 / 50 / 75 / 90% of the "
+                  "run's wall time, then the peak): " + "; ".join(
+                      f"{label} " + " / ".join(_mb(x["rss_at"].get(k)) for k in ("25%", "50%", "75%", "90%"))
+                      + f" MB, peak {x['rss_peak_mb']:,.0f} MB" for label, x in sampled) + "."]
     notes = res.get("notes")
     if notes:
         lines += ["", *notes]
