@@ -126,6 +126,12 @@ class _Quiet(list[Any]):
         return f"<{len(self)} rows>"
 
 
+def _chunks(rows: Sequence[Any], size: int) -> Iterator[_Quiet]:
+    """``rows`` in consecutive slices of at most ``size``, each a statement parameter (:class:`_Quiet`)."""
+    for i in range(0, len(rows), size):
+        yield _Quiet(rows[i : i + size])
+
+
 def _eid(src: str, kind: str, dst: str, key: str) -> str:
     return EID_SEP.join((src, kind, dst, key))
 
@@ -460,8 +466,8 @@ class Neo4jStore(GraphStore):
     def _put_records(tx: ManagedTransaction, records: Sequence[Record]) -> None:
         rows = [{"key": f"{r.kind}/{r.id}", "kind": r.kind, "id": r.id, "doc": json.dumps(r.doc, sort_keys=True)}
                 for r in records]
-        for i in range(0, len(rows), CHUNK):
-            tx.run(_q("put_records"), rows=_Quiet(rows[i : i + CHUNK])).consume()
+        for chunk in _chunks(rows, CHUNK):
+            tx.run(_q("put_records"), rows=chunk).consume()
 
     def _append(
         self, tx: ManagedTransaction, records: Sequence[Record], log: Sequence[Mapping[str, Any]],
@@ -474,8 +480,8 @@ class Neo4jStore(GraphStore):
         start = int(tx.run(_q("log_next")).single(strict=True)["start"])
         lines, extra = self._seal_batch(start, log, _Neo4jLogTx(tx))
         line_rows = [{"seq": ln.seq, "entry": ln.entry, "leaf_hash": ln.leaf_hash} for ln in lines]
-        for i in range(0, len(line_rows), CHUNK):
-            tx.run(_q("log_append"), rows=_Quiet(line_rows[i : i + CHUNK])).consume()
+        for chunk in _chunks(line_rows, CHUNK):
+            tx.run(_q("log_append"), rows=chunk).consume()
         self._put_records(tx, extra)
         return lines
 
@@ -558,9 +564,8 @@ class Neo4jStore(GraphStore):
             fresh: dict[str, list[dict[str, Any]]] = {}
             merges: list[dict[str, Any]] = []
             stub_merges: list[dict[str, Any]] = []
-            for i in range(0, len(all_node_rows), chunk_size):
-                chunk = all_node_rows[i : i + chunk_size]
-                state = tx.run(q_state, rows=_Quiet(chunk)).single(strict=True)
+            for chunk in _chunks(all_node_rows, chunk_size):
+                state = tx.run(q_state, rows=chunk).single(strict=True)
                 for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
                     if nid < 0:
                         fresh.setdefault(row["kind"], []).append(row if self.fast_create else _created_node(row, now))
@@ -573,24 +578,22 @@ class Neo4jStore(GraphStore):
             if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
                 rows = [row for kind in sorted(fresh) for row in fresh[kind]]
                 q_create = _q("create_nodes_all")
-                for i in range(0, len(rows), chunk_size):
-                    chunk = rows[i : i + chunk_size]
-                    rec = tx.run(q_create, rows=_Quiet(chunk), now=now).single(strict=True)
+                for chunk in _chunks(rows, chunk_size):
+                    rec = tx.run(q_create, rows=chunk, now=now).single(strict=True)
                     for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
                         nid_of[chunk[pos]["id"]] = nid
             for kind, rows in sorted(fresh.items()) if not self.fast_create else ():  # per kind (a static label)
                 q_create = _q_label("create_nodes", NodeKind(kind))
-                for i in range(0, len(rows), chunk_size):
-                    chunk = rows[i : i + chunk_size]
-                    rec = tx.run(q_create, rows=_Quiet(chunk)).single(strict=True)
+                for chunk in _chunks(rows, chunk_size):
+                    rec = tx.run(q_create, rows=chunk).single(strict=True)
                     for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
                         nid_of[chunk[pos]["props"]["id"]] = nid
             # Nodes that exist and change: merged on the server, which opens their new versions and
             # says what they were (the versions they close, kept as version nodes).
             closed_nodes: list[dict[str, Any]] = []
             for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
-                for i in range(0, len(rows), chunk_size):
-                    for rec in tx.run(query, rows=_Quiet(rows[i : i + chunk_size]), now=now):
+                for chunk in _chunks(rows, chunk_size):
+                    for rec in tx.run(query, rows=chunk, now=now):
                         if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
                             closed_nodes.append({"id": rec["id"], **old})
             # Edges touching a node created here are new: created between internal ids.
@@ -607,8 +610,8 @@ class Neo4jStore(GraphStore):
                         merge_rows.append(_with_eid(row))
                 for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
                     q_create = _q(name)
-                    for i in range(0, len(rows), chunk_size):
-                        tx.run(q_create, rows=_Quiet(rows[i : i + chunk_size]), now=now).consume()
+                    for chunk in _chunks(rows, chunk_size):
+                        tx.run(q_create, rows=chunk, now=now).consume()
             else:  # the reference: one statement per kind (a static type)
                 by_type: dict[tuple[str, bool], list[dict[str, Any]]] = {}
                 for row in edge_list:
@@ -624,19 +627,19 @@ class Neo4jStore(GraphStore):
                         merge_rows.append(_with_eid(row))
                 for (kind, plain), rows in sorted(by_type.items()):
                     q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
-                    for i in range(0, len(rows), chunk_size):
-                        tx.run(q_create, rows=_Quiet(rows[i : i + chunk_size]), kind=kind, now=now).consume()
+                    for chunk in _chunks(rows, chunk_size):
+                        tx.run(q_create, rows=chunk, kind=kind, now=now).consume()
             closed_edges: list[dict[str, Any]] = []
             edges_by_eid = {row["eid"]: row for row in merge_rows}
-            for i in range(0, len(merge_rows), chunk_size):
-                for rec in tx.run(q_edges, rows=_Quiet(merge_rows[i : i + chunk_size]), now=now):
+            for chunk in _chunks(merge_rows, chunk_size):
+                for rec in tx.run(q_edges, rows=chunk, now=now):
                     if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
                         row = edges_by_eid[rec["eid"]]
                         closed_edges.append({"eid": row["eid"], "src": row["src"], "kind": row["kind"],
                                              "dst": row["dst"], **old})
             for query, versions in ((q_close_nodes, closed_nodes), (q_close_edges, closed_edges)):
-                for i in range(0, len(versions), chunk_size):
-                    tx.run(query, rows=_Quiet(versions[i : i + chunk_size]), now=now).consume()
+                for chunk in _chunks(versions, chunk_size):
+                    tx.run(query, rows=chunk, now=now).consume()
             return self._append(tx, records, log)
 
         with self._session() as s:
@@ -653,20 +656,18 @@ class Neo4jStore(GraphStore):
     def _retract(
         self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
     ) -> RetractResult:
-        edge_rows = [{"src": k.src, "kind": EdgeKind(k.kind).value, "dst": k.dst, "key": k.key,
-                      "eid": _eid(k.src, EdgeKind(k.kind).value, k.dst, k.key)} for k in edges]
+        edge_rows = [_with_eid({"src": k.src, "kind": _edge_kind(k.kind), "dst": k.dst, "key": k.key}) for k in edges]
         ids = sorted(set(nodes))
         q_edges, q_nodes = _q("retract_edges"), _q("retract_nodes")
 
         def work(tx: ManagedTransaction) -> RetractResult:
             now = utc_now()
             deleted_edges = 0
-            for i in range(0, len(edge_rows), CHUNK):
-                deleted_edges += tx.run(q_edges, rows=_Quiet(edge_rows[i : i + CHUNK]), source=source,
-                                        now=now).single(strict=True)["n"]
+            for chunk in _chunks(edge_rows, CHUNK):
+                deleted_edges += tx.run(q_edges, rows=chunk, source=source, now=now).single(strict=True)["n"]
             deleted = detached = 0
-            for i in range(0, len(ids), CHUNK):
-                rec = tx.run(q_nodes, ids=ids[i : i + CHUNK], source=source, now=now).single()
+            for ids_chunk in _chunks(ids, CHUNK):
+                rec = tx.run(q_nodes, ids=ids_chunk, source=source, now=now).single()
                 if rec is not None:
                     deleted += rec["deleted"] or 0
                     detached += rec["detached"] or 0
