@@ -24,6 +24,7 @@ __all__ = [
     "CONTAINERS",
     "CONTAINER_EDGES",
     "FLOW_EDGES",
+    "KIND_BY_PREFIX",
     "LINEAGE_EDGES",
     "MEMBER_EDGE",
     "OWNERSHIP_EDGES",
@@ -89,7 +90,8 @@ _PREFIX: dict[NodeKind, str] = {
     NodeKind.TEAM: "team",
     NodeKind.PLAYBOOK: "playbook",
 }
-_KIND_BY_PREFIX: dict[str, NodeKind] = {p: k for k, p in _PREFIX.items()}
+#: The kind of a node by its id's prefix (``dataset`` -> ``NodeKind.DATASET``).
+KIND_BY_PREFIX: dict[str, NodeKind] = {p: k for k, p in _PREFIX.items()}
 
 
 class EdgeKind(StrEnum):
@@ -204,9 +206,9 @@ def dataset_id(namespace: str, name: str) -> str:
 def parse_id(node_id: str) -> tuple[NodeKind, str]:
     """Split an id into its kind and key; raises InvalidInputError for an unknown prefix."""
     prefix, sep, key = node_id.partition(":")
-    kind = _KIND_BY_PREFIX.get(prefix)
+    kind = KIND_BY_PREFIX.get(prefix)
     if not sep or kind is None or not key:
-        known = ", ".join(sorted(_KIND_BY_PREFIX))
+        known = ", ".join(sorted(KIND_BY_PREFIX))
         raise InvalidInputError(f"not a node id: {node_id!r} (expected '<kind>:<key>' with kind one of {known})")
     return kind, key
 

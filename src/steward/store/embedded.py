@@ -29,6 +29,7 @@ import numpy as np
 
 from steward.errors import BackendUnavailableError, ConfigError
 from steward.graph import (
+    KIND_BY_PREFIX,
     LINEAGE_EDGES,
     STUB_PROP,
     Edge,
@@ -1194,7 +1195,7 @@ class EmbeddedStore(GraphStore):
         if other is None:
             return self.summaries_by_id(ids)
         out: dict[str, tuple[NodeKind, str]] = {}
-        kinds = _KIND_OF_PREFIX
+        kinds = KIND_BY_PREFIX
         for i in ids:
             if i in gone:
                 continue
@@ -1214,7 +1215,6 @@ class EmbeddedStore(GraphStore):
         return self._guard(read)
 
 
-_KIND_OF_PREFIX = {k.prefix: k for k in NodeKind}
 #: Names that are not their id's key, as SQLite finds them (``instr``/``substr`` count characters, as
 #: ``str.partition`` does).
 _OTHER_NAMES = "SELECT id, name FROM nodes WHERE name <> substr(id, instr(id, ':') + 1) LIMIT ?"
