@@ -446,9 +446,22 @@ def _neo4j_floor(store: Any, batches: list[Batch]) -> dict[str, Any]:
 
 
 def neo4j_memory() -> dict[str, str]:
-    """The local server's memory as this run configured it (``steward.local.neo4j_server``)."""
+    """The local server's memory and collector as this run configured them (``steward.local.neo4j_server``)."""
     return {"heap": os.environ.get("STEWARD_NEO4J_HEAP") or "768m (default)",
-            "pagecache": os.environ.get("STEWARD_NEO4J_PAGECACHE") or "128m (default)"}
+            "pagecache": os.environ.get("STEWARD_NEO4J_PAGECACHE") or "128m (default)",
+            "gc": os.environ.get("STEWARD_NEO4J_GC") or "serial (default)"}
+
+
+def _jvm_collector(pid: int | None) -> str | None:
+    """The collector flag the server's JVM was started with, read from its command line (what ran,
+    not what was asked for)."""
+    if pid is None:
+        return None
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return None
+    return next((a for a in args if a.startswith("-XX:+Use") and a.endswith("GC")), None)
 
 
 def run_neo4j(produced: int, seed: int, roots: dict[str, str], naive_timeout: float) -> dict[str, Any]:
@@ -1183,8 +1196,10 @@ def markdown_warm(res: dict[str, Any], argv: Sequence[str]) -> str:
 # Neo4j ingest against the server's bare write rates (issue 12; branch neo4jingest):
 # ``scale.py neo4jingest`` writes results/neo4j-ingest.{md,json}
 # ================================================================================================
-#: Produced datasets of the organisation every way writes once, unmeasured, before the rounds.
+#: Produced datasets of the organisation every way writes, unmeasured, before the rounds ...
 WARM_PRODUCED = 20_000
+#: ... and how many times each (``--warm``).
+WARM_TIMES = 3
 
 
 def _floor_create_plan(batches: list[Batch], *, history: bool) -> tuple[int, list[tuple[str, str, list[Any]]]]:
@@ -1329,14 +1344,16 @@ EARLIER_RUNS = 1000
 
 
 def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, previous: bool = False,
-                     steward_runs: int = STEWARD_RUNS, earlier: bool = False) -> dict[str, Any]:
+                     steward_runs: int = STEWARD_RUNS, earlier: bool = False, warm: int = WARM_TIMES,
+                     ) -> dict[str, Any]:
     """Steward's Neo4j ingest and the server's bare write rates on the same graph, back to back on
     the emptied server, ``rounds`` times: bare ``UNWIND MERGE`` (no history), Steward, bare
     ``UNWIND CREATE`` with the version nodes Steward writes, bare ``UNWIND CREATE`` (no history);
     with ``previous`` also Steward's previous write path (one create statement per kind, 5,000 rows
     a statement: ``fast_create`` off), with ``earlier`` also Steward in the earlier batches of
     ``EARLIER_RUNS`` runs. Steward writes ``steward_runs`` runs' records a transaction (one
-    ``upsert``); the references 5,000 distinct rows a statement and a transaction."""
+    ``upsert``); the references 5,000 distinct rows a statement and a transaction. Before the
+    rounds every way runs ``warm`` times, unmeasured, on a smaller organisation."""
     from pydantic import SecretStr
 
     from steward.local.neo4j_server import acquire_neo4j
@@ -1346,6 +1363,7 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
     server = acquire_neo4j()
     out: dict[str, Any] = {"how": server.how, "memory": neo4j_memory(), "rounds": []}
     pid = server.pid or int(os.environ.get("STEWARD_TEST_NEO4J_PID") or 0) or None
+    out["collector"], out["warm"] = _jvm_collector(pid), warm
     try:
         settings = Settings(store=server.uri, neo4j_user=server.user, neo4j_password=SecretStr(server.password))
         store = Neo4jStore.connect(server.uri, settings=settings)
@@ -1354,15 +1372,18 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
         st_batches = list(generate(produced, seed=seed, batch_runs=steward_runs))
         out["steward_runs"] = steward_runs
         out["steward_batches"] = len(st_batches)
-        # Warm-up (not measured): every way once on an organisation of up to 20,000 produced datasets,
-        # so that no way pays for the server's planning and JIT compilation of the statements (a 2,000
-        # one left the first measured way ~1.5x slower in server CPU than the same way run again).
+        # Warm-up (not measured): every way `warm` times on an organisation of up to 20,000 produced
+        # datasets, so that no way pays for the server's planning and JIT compilation of the statements.
+        # A 2,000 one left the first measured way ~1.5x slower in server CPU than the same way run
+        # again; a fresh JVM's server CPU for one 30,000-dataset Steward ingest fell 25 -> 10 -> 7 s
+        # over its first three and stayed near 7 s after.
         small = list(generate(min(produced, WARM_PRODUCED), seed=seed + 1))
-        for warm in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
-                     lambda: _neo4j_floor_create(store, small, history=True),
-                     lambda: _neo4j_floor_create(store, small, history=False)):
-            _neo4j_wipe(store)
-            warm()
+        for _ in range(warm):
+            for way in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
+                        lambda: _neo4j_floor_create(store, small, history=True),
+                        lambda: _neo4j_floor_create(store, small, history=False)):
+                _neo4j_wipe(store)
+                way()
         if previous:
             _neo4j_wipe(store)
             store.fast_create, store.write_chunk = False, 5000
@@ -1382,7 +1403,7 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
                 elif what == "earlier":
                     one[what] = _steward_neo4j_ingest(store, batches, split=False)
                 elif what == "steward":
-                    one[what] = _steward_neo4j_ingest(store, st_batches, split=split and r == 0)
+                    one[what] = _steward_neo4j_ingest(store, st_batches, split=False)
                 elif what == "merge":
                     one[what] = _neo4j_floor(store, batches) | {"load_before": load}
                 else:
@@ -1393,6 +1414,10 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
                     one[what]["cpu"] = {"server_s": server_cpu - cpu_before[0], "client_s": client_cpu - cpu_before[1]}
                 logger.info("neo4j ingest round %d %s: %s", r, what, one[what])
             out["rounds"].append(one)
+        if split:  # its own ingest: the per-statement clock's waits are not in any round's figure
+            _neo4j_wipe(store)
+            out["split"] = _steward_neo4j_ingest(store, st_batches, split=True)
+            logger.info("neo4j ingest, statements timed: %s", out["split"])
         _neo4j_wipe(store)
         store.close()
     finally:
@@ -1407,13 +1432,15 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     lines = [
         f"# Neo4j ingest: {res['produced']:,} produced datasets → {g['Node']:,} nodes, {g['edges']:,} relationships",
         "",
-        f"`.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit {res['git_commit']}, {res['started']}, "
+        f"`{_server_env(neo['memory'])}.venv/bin/python benchmarks/scale.py {' '.join(argv)}` — commit "
+        f"{res['git_commit']}, {res['started']}, "
         f"{res['cpus']} CPUs, Python {res['python']}, Neo4j from {neo['how']} (heap {neo['memory']['heap']}, page "
-        f"cache {neo['memory']['pagecache']}); load average at start {_load(res['load_average_start'])}, at end "
-        f"{_load(res['load_average_end'])}. Each round writes the same graph four ways on the emptied server, "
-        "back to back; ratios are Steward's time ÷ the reference's, within a round. Before the rounds every "
-        f"way ran once, unmeasured, on an organisation of {min(res['produced'], WARM_PRODUCED):,} produced "
-        "datasets (the server's JIT warm).",
+        f"cache {neo['memory']['pagecache']}, collector `STEWARD_NEO4J_GC` {neo['memory'].get('gc', 'serial')}: the "
+        f"JVM ran `{neo.get('collector') or 'unknown'}`); load average at start {_load(res['load_average_start'])}, "
+        f"at end {_load(res['load_average_end'])}. Each round writes the same graph four ways on the emptied "
+        "server, back to back; ratios are Steward's time ÷ the reference's, within a round. Before the rounds "
+        f"every way ran {_times(neo.get('warm', 1))}, unmeasured, on an organisation of "
+        f"{min(res['produced'], WARM_PRODUCED):,} produced datasets (the server's JIT warm).",
         "",
         f"Steward writes {first['steward']['rows']:,} input rows (each event repeats its input datasets) into "
         f"{g['Node']:,} nodes + {g['edges']:,} relationships with their history (each node's and relationship's "
@@ -1431,7 +1458,8 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         "Target (issue 12): ≥ 50,000 input rows/s. " + "; ".join(
             f"round {i}: {rnd['steward']['rows_per_s']:,.0f} rows/s, "
             + ("met" if rnd["steward"]["rows_per_s"] >= 50_000 else "not met")
-            for i, rnd in enumerate(neo["rounds"], start=1)) + ".",
+            for i, rnd in enumerate(neo["rounds"], start=1))
+        + f"; median {statistics.median(rnd['steward']['rows_per_s'] for rnd in neo['rounds']):,.0f} rows/s.",
         "",
         "| round | Steward ingest | bare `UNWIND MERGE`, no history | ratio | bare `UNWIND CREATE` + the same "
         "version nodes | ratio | bare `UNWIND CREATE`, no history | ratio |",
@@ -1477,16 +1505,19 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
                          f"{pv['load_before'][0]:.1f}); {_ratio(pv['ingest_s'], rnd['merge']['s'])} of the bare "
                          f"`UNWIND MERGE` time; the current path took {_ratio(st['ingest_s'], pv['ingest_s'])} of "
                          "its time")
-    split = first["steward"].get("statements")
+    timed = neo.get("split") or first["steward"]  # results before the timed ingest ran on its own
+    split = timed.get("statements")
     if split:
-        total = first["steward"]["ingest_s"]
-        lines += ["", "Where Steward's time goes (round 1; wall time of each statement from the driver call to its "
-                  "last record, and of each commit; client CPU is this process's CPU time over the whole ingest, "
-                  "encoding included):", "", "| part | wall | share | calls |", "|---|---|---|---|"]
+        total = timed["ingest_s"]
+        where = ("one more Steward ingest after the rounds, not counted in them" if "split" in neo else "round 1")
+        lines += ["", f"Where Steward's time goes ({where}: {timed['rows_per_s']:,.0f} rows/s, {_ms(total)}; wall "
+                  "time of each statement from the driver call to its last record, and of each commit; client CPU "
+                  "is this process's CPU time over the whole ingest, encoding included):", "",
+                  "| part | wall | share | calls |", "|---|---|---|---|"]
         for name, v in split.items():
             lines.append(f"| `{name}` | {_ms(v['s'])} | {100 * v['s'] / total:.0f}% | {v['calls']:,} |")
-        lines.append(f"| client CPU (whole ingest) | {_ms(first['steward']['client_cpu_s'])} | "
-                     f"{100 * first['steward']['client_cpu_s'] / total:.0f}% | — |")
+        lines.append(f"| client CPU (whole ingest) | {_ms(timed['client_cpu_s'])} | "
+                     f"{100 * timed['client_cpu_s'] / total:.0f}% | — |")
     return "\n".join(lines) + "\n"
 
 
@@ -1501,6 +1532,15 @@ def _proc_cpu_s(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _server_env(memory: dict[str, str]) -> str:
+    """The ``STEWARD_NEO4J_*`` settings a run was made with, as the command's prefix."""
+    return "".join(f"STEWARD_NEO4J_{k.upper()}={v} " for k, v in memory.items() if "default" not in v)
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 def _load(la: Sequence[float]) -> str:
     return ", ".join(f"{x:.2f}" for x in la)
 
@@ -1512,23 +1552,29 @@ def main_neo4j_ingest(argv: Sequence[str]) -> int:
     p.add_argument("--produced", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--no-split", action="store_true", help="do not time each statement in round 1")
+    p.add_argument("--no-split", action="store_true",
+                   help="skip the extra Steward ingest after the rounds that times each statement")
     p.add_argument("--previous", action="store_true", help="also measure Steward's previous write path")
     p.add_argument("--steward-runs", type=int, default=STEWARD_RUNS,
                    help="runs whose records Steward writes a transaction (default %(default)s: ~5,000 records, "
                         "the chunk `steward ingest` writes on Neo4j)")
     p.add_argument("--earlier", action="store_true",
                    help=f"also measure Steward in the earlier batches of {EARLIER_RUNS:,} runs a transaction")
+    p.add_argument("--warm", type=int, default=WARM_TIMES,
+                   help=f"unmeasured runs of every way on a {WARM_PRODUCED:,}-dataset organisation before the rounds "
+                        "(the server's JIT; default %(default)s)")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
-    p.add_argument("--name", default="neo4j-ingest")
+    p.add_argument("--name", help="results file name (default: neo4j-ingest-<collector>, from STEWARD_NEO4J_GC)")
     args = p.parse_args(argv)
+    name = args.name or f"neo4j-ingest-{(os.environ.get('STEWARD_NEO4J_GC') or 'serial').strip().lower()}"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
                            "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
                            "load_average_start": os.getloadavg()}
     res["neo4j"] = run_neo4j_ingest(args.produced, args.seed, rounds=args.rounds, split=not args.no_split,
-                                    previous=args.previous, steward_runs=args.steward_runs, earlier=args.earlier)
-    write_results(res, args.out, args.name, lambda res: neo4j_ingest_markdown(res, ["neo4jingest", *argv]))
+                                    previous=args.previous, steward_runs=args.steward_runs, earlier=args.earlier,
+                                    warm=args.warm)
+    write_results(res, args.out, name, lambda res: neo4j_ingest_markdown(res, ["neo4jingest", *argv]))
     return 0
 
 

@@ -61,3 +61,20 @@ def test_the_local_server_memory_comes_from_the_environment_and_is_checked(monke
         monkeypatch.setenv("STEWARD_NEO4J_PAGECACHE", bad)
         with pytest.raises(neo4j_server.Neo4jServerError, match="STEWARD_NEO4J_PAGECACHE"):
             neo4j_server._memory_setting("STEWARD_NEO4J_PAGECACHE", "128m")
+
+
+def test_the_local_server_collector_comes_from_the_environment_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STEWARD_NEO4J_GC", raising=False)
+    monkeypatch.setenv("STEWARD_NEO4J_HEAP", "1g")
+    args = neo4j_server._jvm_args()
+    assert "-XX:+UseSerialGC" in args and "-Xmx1g" in args
+    assert [a for a in args if a.startswith("-Xmx")] == ["-Xmx1g"]
+    for name, flag in (("parallel", "-XX:+UseParallelGC"), ("G1", "-XX:+UseG1GC"), ("serial", "-XX:+UseSerialGC")):
+        monkeypatch.setenv("STEWARD_NEO4J_GC", name)
+        args = neo4j_server._jvm_args()
+        # exactly one collector flag, the one asked for (two would stop the JVM from starting)
+        assert [a for a in args if a in neo4j_server.GC_FLAGS.values()] == [flag]
+    for bad in ("zgc", "-XX:+UseZGC", "parallel -Xmx99g", "serial,parallel"):
+        monkeypatch.setenv("STEWARD_NEO4J_GC", bad)
+        with pytest.raises(neo4j_server.Neo4jServerError, match="STEWARD_NEO4J_GC"):
+            neo4j_server._jvm_args()

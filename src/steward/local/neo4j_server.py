@@ -61,6 +61,7 @@ from steward.local._common import file_lock, free_port, tail
 __all__ = [
     "ADMIN_TOOL_CLASS",
     "DOCKER_IMAGE",
+    "GC_FLAGS",
     "JVM_ARGS",
     "NEO4J_VERSION",
     "SERVER_ENTRY_CLASS",
@@ -460,6 +461,27 @@ def _memory_setting(name: str, default: str) -> str:
     return value
 
 
+#: ``STEWARD_NEO4J_GC``: the local server's garbage collector. ``serial`` (the default) keeps a
+#: throwaway test server small; ``g1`` is what Neo4j's own packaging runs; ``parallel`` is the JVM's
+#: throughput collector, which wrote Steward's ingest fastest on a 2-core box
+#: (benchmarks/results/neo4j-ingest*.md).
+GC_FLAGS: dict[str, str] = {"serial": "-XX:+UseSerialGC", "g1": "-XX:+UseG1GC", "parallel": "-XX:+UseParallelGC"}
+
+
+def _gc_setting() -> str:
+    """The local server's collector from ``STEWARD_NEO4J_GC`` (one of :data:`GC_FLAGS`; default serial)."""
+    value = os.environ.get("STEWARD_NEO4J_GC", "").strip().lower() or "serial"
+    if value not in GC_FLAGS:
+        raise Neo4jServerError(f"STEWARD_NEO4J_GC={value!r} is not one of {', '.join(sorted(GC_FLAGS))}")
+    return value
+
+
+def _jvm_args() -> list[str]:
+    """:data:`JVM_ARGS` with the heap (``STEWARD_NEO4J_HEAP``) and collector (``STEWARD_NEO4J_GC``) set."""
+    heap, gc = _memory_setting("STEWARD_NEO4J_HEAP", "768m"), GC_FLAGS[_gc_setting()]
+    return [f"-Xmx{heap}" if a.startswith("-Xmx") else gc if a in GC_FLAGS.values() else a for a in JVM_ARGS]
+
+
 def _make_home(port: int, base: Path | None) -> Path:
     home = Path(tempfile.mkdtemp(prefix="steward-neo4j-", dir=base)).resolve()
     for sub in ("conf", "data", "logs", "plugins", "run", "import"):
@@ -496,9 +518,7 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
 
 def _launch(java: str, lib: Path, home: Path) -> subprocess.Popen[bytes]:
     classpath = os.pathsep.join([f"{home / 'plugins'}/*", f"{home / 'conf'}/*", f"{lib}/*"])
-    heap = _memory_setting("STEWARD_NEO4J_HEAP", "768m")
-    jvm = [f"-Xmx{heap}" if a.startswith("-Xmx") else a for a in JVM_ARGS]
-    cmd = [java, *jvm, "-cp", classpath, SERVER_ENTRY_CLASS,
+    cmd = [java, *_jvm_args(), "-cp", classpath, SERVER_ENTRY_CLASS,
            f"--home-dir={home}", f"--config-dir={home / 'conf'}"]
     with (home / _LOG_FILE).open("ab") as log:
         process = subprocess.Popen(
@@ -525,6 +545,7 @@ def start_local_neo4j(
     with the log tail if the server exits or does not answer within ``timeout`` seconds.
     """
     java = _find_java()
+    _jvm_args()  # a bad STEWARD_NEO4J_HEAP or STEWARD_NEO4J_GC is refused before anything is made
     if port is not None and not _port_free(port):
         raise Neo4jServerError(f"port {port} on 127.0.0.1 is already in use")
     lib = fetch_neo4j(cache_dir) / "lib"
