@@ -463,8 +463,8 @@ def _memory_setting(name: str, default: str) -> str:
 
 #: ``STEWARD_NEO4J_GC``: the local server's garbage collector. ``serial`` (the default) keeps a
 #: throwaway test server small; ``g1`` is what Neo4j's own packaging runs; ``parallel`` is the JVM's
-#: throughput collector, which wrote Steward's ingest fastest on a 2-core box
-#: (benchmarks/results/neo4j-ingest*.md).
+#: throughput collector. On the 2-core benchmark box the three wrote Steward's ingest within a few
+#: percent of each other (benchmarks/results/neo4j-ingest-*.md).
 GC_FLAGS: dict[str, str] = {"serial": "-XX:+UseSerialGC", "g1": "-XX:+UseG1GC", "parallel": "-XX:+UseParallelGC"}
 
 
