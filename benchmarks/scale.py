@@ -1376,7 +1376,7 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
         # datasets, so that no way pays for the server's planning and JIT compilation of the statements.
         # A 2,000 one left the first measured way ~1.5x slower in server CPU than the same way run
         # again; a fresh JVM's server CPU for one 30,000-dataset Steward ingest fell 25 -> 9-11 -> 7-8 s
-        # over its first three and stayed at 7-9 s after.
+        # over its first three and stayed at 6-9 s after.
         small = list(generate(min(produced, WARM_PRODUCED), seed=seed + 1))
         for _ in range(warm):
             for way in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
