@@ -463,8 +463,8 @@ def _memory_setting(name: str, default: str) -> str:
 
 #: ``STEWARD_NEO4J_GC``: the local server's garbage collector. ``serial`` (the default) keeps a
 #: throwaway test server small; ``g1`` is what Neo4j's own packaging runs; ``parallel`` is the JVM's
-#: throughput collector. On the 2-core benchmark box the three wrote Steward's ingest within a few
-#: percent of each other (benchmarks/results/neo4j-ingest-*.md).
+#: throughput collector. On the 2-core benchmark box the parallel one wrote Steward's ingest 3-17%
+#: faster than the serial one, and bare UNWIND MERGE/CREATE 13-27% (benchmarks/results/neo4j-ingest-*.md).
 GC_FLAGS: dict[str, str] = {"serial": "-XX:+UseSerialGC", "g1": "-XX:+UseG1GC", "parallel": "-XX:+UseParallelGC"}
 
 
@@ -830,7 +830,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     fetch = sub.add_parser("fetch", help="download the server jars if needed and print the cache dir")
     fetch.add_argument("--cache-dir", type=Path, default=None, help=f"default {neo4j_cache_dir()}")
-    start = sub.add_parser("start", help="start a server, print its connection settings, leave it running")
+    start = sub.add_parser(
+        "start", help="start a server, print its connection settings, leave it running",
+        epilog="environment: STEWARD_NEO4J_HEAP (default 768m) and STEWARD_NEO4J_PAGECACHE (default 128m) size "
+               "the JVM, e.g. 2g; STEWARD_NEO4J_GC picks its collector: serial (default), g1 or parallel; "
+               "STEWARD_NEO4J_JAVA names the java binary (Java 17 or 21)")
     start.add_argument("--cache-dir", type=Path, default=None, help=f"default {neo4j_cache_dir()}")
     start.add_argument("--port", type=int, default=None, help="Bolt port on 127.0.0.1 (default: a free one)")
     start.add_argument("--password", default=None, help="password for user neo4j (default: random)")
