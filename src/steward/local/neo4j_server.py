@@ -49,7 +49,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, cast
@@ -516,9 +516,9 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
         )
 
 
-def _launch(java: str, lib: Path, home: Path) -> subprocess.Popen[bytes]:
+def _launch(java: str, jvm: Sequence[str], lib: Path, home: Path) -> subprocess.Popen[bytes]:
     classpath = os.pathsep.join([f"{home / 'plugins'}/*", f"{home / 'conf'}/*", f"{lib}/*"])
-    cmd = [java, *_jvm_args(), "-cp", classpath, SERVER_ENTRY_CLASS,
+    cmd = [java, *jvm, "-cp", classpath, SERVER_ENTRY_CLASS,
            f"--home-dir={home}", f"--config-dir={home / 'conf'}"]
     with (home / _LOG_FILE).open("ab") as log:
         process = subprocess.Popen(
@@ -545,7 +545,7 @@ def start_local_neo4j(
     with the log tail if the server exits or does not answer within ``timeout`` seconds.
     """
     java = _find_java()
-    _jvm_args()  # a bad STEWARD_NEO4J_HEAP or STEWARD_NEO4J_GC is refused before anything is made
+    jvm = _jvm_args()  # a bad STEWARD_NEO4J_HEAP or STEWARD_NEO4J_GC is refused before anything is made
     if port is not None and not _port_free(port):
         raise Neo4jServerError(f"port {port} on 127.0.0.1 is already in use")
     lib = fetch_neo4j(cache_dir) / "lib"
@@ -564,7 +564,7 @@ def start_local_neo4j(
         password_file = home / _PASSWORD_FILE
         password_file.write_text(password, encoding="utf-8")
         password_file.chmod(0o600)
-        process = _launch(java, lib, home)
+        process = _launch(java, jvm, lib, home)
         server = Neo4jServer(uri=uri, user=_DEFAULT_USER, password=password, how="local",
                              start_seconds=0.0, home=home, process=process)
         with _LIVE_LOCK:
@@ -610,10 +610,11 @@ def restart_local_neo4j(home: Path, *, password: str | None = None, timeout: flo
         except OSError as exc:
             raise Neo4jServerError(f"no password given and none saved in {home}") from exc
     java = _find_java()
+    jvm = _jvm_args()
     lib = fetch_neo4j(cache_dir) / "lib"
     uri = f"bolt://127.0.0.1:{port}"
     started = time.monotonic()
-    process = _launch(java, lib, home)
+    process = _launch(java, jvm, lib, home)
     server = Neo4jServer(uri=uri, user=_DEFAULT_USER, password=password, how="local",
                          start_seconds=0.0, home=home, process=process)
     with _LIVE_LOCK:
