@@ -1566,7 +1566,9 @@ def main_neo4j_ingest(argv: Sequence[str]) -> int:
     p.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     p.add_argument("--name", help="results file name (default: neo4j-ingest-<collector>, from STEWARD_NEO4J_GC)")
     args = p.parse_args(argv)
-    name = args.name or f"neo4j-ingest-{(os.environ.get('STEWARD_NEO4J_GC') or 'serial').strip().lower()}"
+    from steward.local.neo4j_server import _gc_setting  # the server's own reading of STEWARD_NEO4J_GC
+
+    name = args.name or f"neo4j-ingest-{_gc_setting()}"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     res: dict[str, Any] = {"produced": args.produced, "seed": args.seed, "cpus": os.cpu_count(),
                            "python": platform.python_version(), "started": datetime.now(UTC).isoformat(),
