@@ -96,6 +96,17 @@ def test_reserved_and_bad_props_are_refused() -> None:
         Node(id=ds("a"), kind=NodeKind.RUN, source=SRC)
 
 
+def test_a_record_in_the_wrong_place_is_refused_and_nothing_is_written(store: GraphStore) -> None:
+    edge, n = flow(ds("a"), run("r1")), node(ds("a"))
+    with pytest.raises(InvalidInputError, match="not a record"):
+        store.upsert(nodes=[n, edge])  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="not a record"):
+        store.upsert(edges=[edge, n])  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="not a record"):
+        store.upsert(nodes=[{"id": ds("a")}])  # type: ignore[list-item]
+    assert store.counts().nodes == {} and store.counts().edges == {}
+
+
 def test_edge_endpoints_become_stub_nodes(store: GraphStore) -> None:
     store.upsert(edges=[Edge(src="model_version:churn/3", kind=EdgeKind.DEPLOYED_TO,
                              dst="deployment:prod/churn-api", source=SRC)])

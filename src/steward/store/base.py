@@ -541,9 +541,10 @@ class GraphStore(abc.ABC):
         entries that record the change (appended in order; each gets ``seq``, and ``at`` if it has
         none). Returns the log lines written."""
         all_edges = list(edges) + [c.to_edge() for c in claims]
-        for item in (*nodes, *all_edges):
-            if not isinstance(item, Node | Edge):
-                raise InvalidInputError(f"not a record: {item!r}")
+        for group, kind in ((nodes, Node), (all_edges, Edge)):  # (a type, not a union made per item)
+            for item in group:
+                if not isinstance(item, kind):
+                    raise InvalidInputError(f"not a record: {item!r}")
         for rec in records:
             if not isinstance(rec, Record) or not rec.kind or not rec.id:
                 raise InvalidInputError(f"not a governance record: {rec!r}")

@@ -321,15 +321,27 @@ class _Neo4jLogTx:
         return [str(r["leaf_hash"]) for r in self._tx.run(_q("log_lines"), start=0, stop=stop)]
 
 
+#: An edge of a batch as ``Neo4jStore._rows`` keeps it: identity (src, kind value, dst, key) ->
+#: (source, seen_at, its own properties beyond those three or None).
+_EdgeEntries = dict[tuple[str, str, str, str], tuple[str, str, dict[str, Any] | None]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Rows:
     """A batch as ``Neo4jStore._write_rows`` writes it (``_rows``): one row per node id, then one per
-    endpoint no node row describes (a stub); one per edge identity; and (``fast_create``) for each edge
-    the row create_plain_edges_all / create_edges_all creates it from, its endpoints to fill in."""
+    endpoint no node row describes (a stub); and each edge identity once (the last of its repeats)."""
 
     nodes: list[dict[str, Any]]
-    edges: list[dict[str, Any]]
-    new_edges: list[dict[str, Any]]
+    edges: _EdgeEntries
+
+
+def _merge_edge_row(ident: tuple[str, str, str, str], source: str, seen_at: str, extra: dict[str, Any] | None,
+                    ) -> dict[str, Any]:
+    """The row merge_edges.cypher merges an edge from (its identity as one text in ``eid``)."""
+    src, kind, dst, key = ident
+    props: dict[str, Any] = dict(extra) if extra else {}
+    props["key"], props["source"], props["seen_at"] = key, source, seen_at
+    return {"src": src, "dst": dst, "kind": kind, "key": key, "props": props, "eid": _eid(src, kind, dst, key)}
 
 
 class Neo4jStore(GraphStore):
@@ -494,8 +506,9 @@ class Neo4jStore(GraphStore):
     def _rows(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> _Rows:
         """The rows a batch is written from: everything about it that does not depend on what is stored."""
         # One row per node id (repeats in a batch merged in order, as the embedded store applies
-        # them), then one row per endpoint the batch does not describe, then one row per edge:
-        # each node is touched once per batch, not once per edge that mentions it.
+        # them), then one row per endpoint the batch does not describe (a stub, added to the same
+        # table after every node row), then one entry per edge identity: each node is touched once
+        # per batch, not once per edge that mentions it.
         node_rows: dict[str, dict[str, Any]] = {}
         node_kind, edge_kind = _NODE_KIND.get, _EDGE_KIND.get
         for n in nodes:
@@ -510,42 +523,30 @@ class Neo4jStore(GraphStore):
                 row["props"].update(n.props)
                 if n.source not in row["sources"]:
                     row["sources"].append(n.source)
-        stub_rows: dict[str, dict[str, Any]] = {}
-        # Per edge identity: its row, and (fast_create) the row it is created from if an endpoint turns out
-        # new, as most edges of an ingest do (made here, before the transaction, which only fills in the
-        # endpoints' internal ids; `props` only for an edge with properties beyond key, source, seen_at).
-        edge_rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        new_rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        fast = self.fast_create
+        # Per edge identity (a later repeat wins): its source, seen_at and own properties (beyond key,
+        # source and seen_at; None if none). Its statement row is made in the transaction, once it is
+        # known whether an endpoint is new (create between internal ids) or not (merge by identity).
+        edge_rows: dict[tuple[str, str, str, str], tuple[str, str, dict[str, Any] | None]] = {}
+        row_of = node_rows.get
         for e in edges:
             src, dst, source, seen_at = e.src, e.dst, e.source, e.seen_at
             for end in (src, dst):
-                row = node_rows.get(end) or stub_rows.get(end)
+                row = row_of(end)
                 if row is None:
                     kind, name = parse_id(end)
-                    stub_rows[end] = {"id": end, "kind": kind.value, "name": name, "sources": [source],
+                    node_rows[end] = {"id": end, "kind": kind.value, "name": name, "sources": [source],
                                       "seen_at": seen_at, "stub": True, "props": {STUB_PROP: True}}
                 elif source not in row["sources"]:
                     row["sources"].append(source)
-            key = e.key
-            kind_value = edge_kind(id(e.kind)) or _edge_kind(e.kind)
             extra = {k: v for k, v in e.props.items() if v is not None} if e.props else None
-            props: dict[str, Any] = dict(extra) if extra else {}
-            props["key"], props["source"], props["seen_at"] = key, source, seen_at
-            ident = (src, kind_value, dst, key)
-            edge_rows[ident] = {"src": src, "dst": dst, "kind": kind_value, "key": key, "props": props}
-            if fast:
-                new_row = {"a": -1, "b": -1, "kind": kind_value, "key": key, "source": source, "seen_at": seen_at}
-                if extra:
-                    new_row["props"] = extra
-                new_rows[ident] = new_row
-        return _Rows([*node_rows.values(), *stub_rows.values()], list(edge_rows.values()), list(new_rows.values()))
+            edge_rows[(src, edge_kind(id(e.kind)) or _edge_kind(e.kind), dst, e.key)] = (source, seen_at, extra or None)
+        return _Rows(list(node_rows.values()), edge_rows)
 
     def _write_rows(
         self, rows: _Rows, records: Sequence[Record], log: Sequence[Mapping[str, Any]],
         expect: Mapping[tuple[str, str], Mapping[str, Any]] | None,
     ) -> list[LogLine]:
-        all_node_rows, edge_list, new_edges = rows.nodes, rows.edges, rows.new_edges
+        all_node_rows, edge_entries = rows.nodes, rows.edges
         q_state, q_edges = _q("node_state"), _q("merge_edges")
         q_close_nodes, q_close_edges = _q("close_node_versions"), _q("close_edge_versions")
 
@@ -601,30 +602,35 @@ class Neo4jStore(GraphStore):
             if self.fast_create:  # every kind in one statement per chunk: plain edges, then those with props
                 plain_rows: list[dict[str, Any]] = []
                 prop_rows: list[dict[str, Any]] = []
-                for row, new_row in zip(edge_list, new_edges, strict=True):
-                    src, dst = row["src"], row["dst"]
+                for ident, (source, seen_at, extra) in edge_entries.items():
+                    src, kind, dst, key = ident
                     if src in created or dst in created:
-                        new_row["a"], new_row["b"] = nid_of[src], nid_of[dst]
-                        (prop_rows if "props" in new_row else plain_rows).append(new_row)
+                        if extra:
+                            prop_rows.append({"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key,
+                                              "source": source, "seen_at": seen_at, "props": extra})
+                        else:
+                            plain_rows.append({"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key,
+                                               "source": source, "seen_at": seen_at})
                     else:
-                        merge_rows.append(_with_eid(row))
+                        merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
                 for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
                     q_create = _q(name)
                     for chunk in _chunks(rows, chunk_size):
                         tx.run(q_create, rows=chunk, now=now).consume()
             else:  # the reference: one statement per kind (a static type)
                 by_type: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-                for row in edge_list:
-                    if row["src"] in created or row["dst"] in created:
-                        props = row["props"]
-                        ends = {"a": nid_of[row["src"]], "b": nid_of[row["dst"]]}
-                        if len(props) == 3:  # key, source and seen_at only: literal maps
-                            by_type.setdefault((row["kind"], True), []).append({**ends, **props})
+                for ident, (source, seen_at, extra) in edge_entries.items():
+                    src, kind, dst, key = ident
+                    if src in created or dst in created:
+                        ends = {"a": nid_of[src], "b": nid_of[dst]}
+                        props = {**(extra or {}), "key": key, "source": source, "seen_at": seen_at}
+                        if not extra:  # key, source and seen_at only: literal maps
+                            by_type.setdefault((kind, True), []).append({**ends, **props})
                         else:
-                            by_type.setdefault((row["kind"], False), []).append(
+                            by_type.setdefault((kind, False), []).append(
                                 {**ends, "props": {**props, VALID_FROM: now}})
                     else:
-                        merge_rows.append(_with_eid(row))
+                        merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
                 for (kind, plain), rows in sorted(by_type.items()):
                     q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
                     for chunk in _chunks(rows, chunk_size):
