@@ -4,10 +4,10 @@
 chunk (cypher/create_nodes_all.cypher, create_plain_edges_all.cypher, literal maps); with it off the
 store runs the original per-kind statements (create_nodes.cypher, create_plain_edges.cypher). The
 same seeded batches (new and known nodes of several kinds, stubs, repeats, changed and removed
-props, edges with and without props, ownership claims, a retraction) go through both paths on the
-real server, at the default statement size and at a tiny one that splits every batch into many
-chunks, and every node (labels, properties), relationship (type, endpoints, properties) and
-history version must come out the same. Version times are compared by their order (each batch is
+props, edges with and without props and repeated in a batch, ownership claims, a retraction) go
+through both paths on the real server, at the default statement size and at a tiny one that splits
+every batch into many chunks, and every node (labels, properties), relationship (type, endpoints,
+properties) and history version must come out the same. Version times are compared by their order (each batch is
 one transaction with its own time).
 
 The open version of a node or edge is the live node or relationship itself (``_valid_from``), the
@@ -59,6 +59,9 @@ def _batches(seed: int) -> list[tuple[list[Node], list[Edge], list[OwnershipClai
                       rng.choice(ends), source=rng.choice(("s1", "s2")),
                       props=rng.choice(({}, {}, {"w": rng.randrange(3)})), seen_at=rng.choice(T))
                  for _ in range(30)]
+        # repeats of an edge inside a batch, with other props or time: the last one is what is stored
+        edges += [Edge(e.src, e.kind, e.dst, source=e.source, props=rng.choice(({}, {"w": 9}, {"w": None})),
+                       seen_at=rng.choice(T)) for e in rng.sample(edges, 4)]
         artifacts = [i for i in ids if not i.startswith("person:")]
         claims = [OwnershipClaim(owner=f"person:p{rng.randrange(12)}", artifact=rng.choice(artifacts), role="owner",
                                  source="catalog", seen_at=T[0]) for _ in range(3)]
