@@ -7,8 +7,8 @@ same seeded batches (new and known nodes of several kinds, stubs, repeats, chang
 props, edges with and without props and repeated in a batch, ownership claims, a retraction) go
 through both paths on the real server, at the default statement size and at a tiny one that splits
 every batch into many chunks, and every node (labels, properties), relationship (type, endpoints,
-properties) and history version must come out the same. Version times are compared by their order (each batch is
-one transaction with its own time).
+properties) and history version must come out the same. Version times are compared by their order
+(each batch is one transaction with its own time).
 
 The open version of a node or edge is the live node or relationship itself (``_valid_from``), the
 closed ones are version nodes: so the history the reads answer (``node_versions``, ``edge_versions``

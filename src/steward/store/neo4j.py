@@ -605,12 +605,11 @@ class Neo4jStore(GraphStore):
                 for ident, (source, seen_at, extra) in edge_entries.items():
                     src, kind, dst, key = ident
                     if src in created or dst in created:
+                        row = {"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key, "source": source,
+                               "seen_at": seen_at}
                         if extra:
-                            prop_rows.append({"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key,
-                                              "source": source, "seen_at": seen_at, "props": extra})
-                        else:
-                            plain_rows.append({"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key,
-                                               "source": source, "seen_at": seen_at})
+                            row["props"] = extra
+                        (prop_rows if extra else plain_rows).append(row)
                     else:
                         merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
                 for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
