@@ -26,6 +26,7 @@ Run: ``.venv/bin/python benchmarks/scale.py --produced 100000`` (``--help`` for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -1312,18 +1313,21 @@ class _StatementClock:
         self._cls.run, self._cls._commit = self._saved  # type: ignore[method-assign]
 
 
-def _steward_neo4j_ingest(store: Any, batches: list[Batch], *, split: bool) -> dict[str, Any]:
+def _steward_neo4j_ingest(store: Any, batches: list[Batch], *, split: bool, piped: bool = True) -> dict[str, Any]:
+    """Steward's ingest of ``batches``: through ``store.writer()`` as ``steward ingest`` writes a source's
+    chunks (``piped``: the next batch written while one commits), or one ``upsert`` after another."""
     rows = sum(len(n) + len(e) + len(c) for n, e, c in batches)
     clock = _StatementClock() if split else None
     load = os.getloadavg()
     t, cpu = time.perf_counter(), time.process_time()
-    if clock is not None:
-        with clock:
+    with clock if clock is not None else contextlib.nullcontext():
+        if piped:
+            with store.writer() as writer:
+                for n, e, c in batches:
+                    writer.upsert(nodes=n, edges=e, claims=c)
+        else:
             for n, e, c in batches:
                 store.upsert(nodes=n, edges=e, claims=c)
-    else:
-        for n, e, c in batches:
-            store.upsert(nodes=n, edges=e, claims=c)
     s_, cpu_s = time.perf_counter() - t, time.process_time() - cpu
     out = {"rows": rows, "ingest_s": s_, "rows_per_s": rows / s_, "client_cpu_s": cpu_s, "load_before": load,
            "load_after": os.getloadavg()}
@@ -1348,9 +1352,10 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
                      steward_runs: int = STEWARD_RUNS, earlier: bool = False, warm: int = WARM_TIMES,
                      ) -> dict[str, Any]:
     """Steward's Neo4j ingest and the server's bare write rates on the same graph, back to back on
-    the emptied server, ``rounds`` times: bare ``UNWIND MERGE`` (no history), Steward, bare
-    ``UNWIND CREATE`` with the version nodes Steward writes, bare ``UNWIND CREATE`` (no history);
-    with ``previous`` also Steward's previous write path (one create statement per kind, 5,000 rows
+    the emptied server, ``rounds`` times: bare ``UNWIND MERGE`` (no history), Steward (through
+    ``store.writer()``, as ``steward ingest`` writes), bare ``UNWIND CREATE`` with the version nodes
+    Steward writes, bare ``UNWIND CREATE`` (no history), Steward one ``upsert`` after another; with
+    ``previous`` also Steward's previous write path (one create statement per kind, 5,000 rows
     a statement: ``fast_create`` off), with ``earlier`` also Steward in the earlier batches of
     ``EARLIER_RUNS`` runs. Steward writes ``steward_runs`` runs' records a transaction (one
     ``upsert``); the references 5,000 distinct rows a statement and a transaction. Before the
@@ -1388,6 +1393,7 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
         out["gc_frozen_objects"] = gc.get_freeze_count()
         for _ in range(warm):
             for way in (lambda: _neo4j_floor(store, small), lambda: _steward_neo4j_ingest(store, small, split=False),
+                        lambda: _steward_neo4j_ingest(store, small, split=False, piped=False),
                         lambda: _neo4j_floor_create(store, small, history=True),
                         lambda: _neo4j_floor_create(store, small, history=False)):
                 _neo4j_wipe(store)
@@ -1400,7 +1406,7 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
         for r in range(rounds):
             one: dict[str, Any] = {}
             extra = (*(("previous",) if previous else ()), *(("earlier",) if earlier else ()))
-            for what in ("merge", "steward", "create_history", "create", *extra):
+            for what in ("merge", "steward", "create_history", "create", "alone", *extra):
                 _neo4j_wipe(store)
                 load = os.getloadavg()
                 cpu_before = (_proc_cpu_s(pid), time.process_time())
@@ -1412,6 +1418,8 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
                     one[what] = _steward_neo4j_ingest(store, batches, split=False)
                 elif what == "steward":
                     one[what] = _steward_neo4j_ingest(store, st_batches, split=False)
+                elif what == "alone":
+                    one[what] = _steward_neo4j_ingest(store, st_batches, split=False, piped=False)
                 elif what == "merge":
                     one[what] = _neo4j_floor(store, batches) | {"load_before": load}
                 else:
@@ -1422,9 +1430,10 @@ def run_neo4j_ingest(produced: int, seed: int, *, rounds: int, split: bool, prev
                     one[what]["cpu"] = {"server_s": server_cpu - cpu_before[0], "client_s": client_cpu - cpu_before[1]}
                 logger.info("neo4j ingest round %d %s: %s", r, what, one[what])
             out["rounds"].append(one)
-        if split:  # its own ingest: the per-statement clock's waits are not in any round's figure
+        if split:  # its own ingest: the per-statement clock's waits are not in any round's figure; one
+            # upsert after another, so that each statement's wall time is its own
             _neo4j_wipe(store)
-            out["split"] = _steward_neo4j_ingest(store, st_batches, split=True)
+            out["split"] = _steward_neo4j_ingest(store, st_batches, split=True, piped=False)
             logger.info("neo4j ingest, statements timed: %s", out["split"])
         _neo4j_wipe(store)
         store.close()
@@ -1446,7 +1455,7 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         f"{res['cpus']} CPUs, Python {res['python']}, Neo4j from {neo['how']} (heap {neo['memory']['heap']}, page "
         f"cache {neo['memory']['pagecache']}, collector `STEWARD_NEO4J_GC` {neo['memory'].get('gc', 'serial')}: the "
         f"JVM ran `{neo.get('collector') or 'unknown'}`); load average at start {_load(res['load_average_start'])}, "
-        f"at end {_load(res['load_average_end'])}. Each round writes the same graph four ways on the emptied "
+        f"at end {_load(res['load_average_end'])}. Each round writes the same graph five ways on the emptied "
         "server, back to back; ratios are Steward's time ÷ the reference's, within a round. Before the rounds "
         f"every way ran {_times(neo.get('warm', 1))}, unmeasured, on an organisation of "
         f"{min(res['produced'], WARM_PRODUCED):,} produced datasets (the server's JIT warm).",
@@ -1459,10 +1468,14 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
         "edges (`+ version nodes`: and one version node for each, indexed, as Steward wrote its first versions "
         "before). Rates are input rows/s for Steward (as before) and written rows/s for the references. "
         f"Steward writes {neo.get('steward_runs', EARLIER_RUNS):,} runs' records a transaction "
-        f"({neo.get('steward_batches', '?')} `upsert` calls, about "
+        f"({neo.get('steward_batches', '?')} batches of about "
         f"{first['steward']['rows'] // max(int(neo.get('steward_batches') or 1), 1):,} records each: the chunk "
         "`steward ingest` writes a streamed source in on Neo4j is 5,000 records); the references write 5,000 "
         "distinct rows a statement and a transaction."
+        + (" **Steward** writes its batches through `store.writer()`, as `steward ingest` writes a source's "
+           "chunks: the next batch's part that the batch before does not touch is written, in its own "
+           "transaction, while that one commits (two transactions in flight); **Steward, one `upsert` after "
+           "another** is the same batches without that overlap, last in each round." if "alone" in first else "")
         + (f" The pre-generated input ({neo['gc_frozen_objects']:,} Python objects) is frozen out of Python's cyclic "
            "garbage collector before the first ingest (`gc.freeze()`): it is this script's, which a streamed "
            "`steward ingest` never holds, and the collector walked all of it again at every full collection "
@@ -1487,10 +1500,18 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
             cells += [f"{ref['rows_per_s']:,.0f} rows/s ({_ms(ref['s'])}; load {ref['load_before'][0]:.1f})",
                       _ratio(st["ingest_s"], ref["s"])]
         lines.append("| " + " | ".join(cells) + " |")
+    if "alone" in first:
+        lines += ["", "Steward, one `upsert` after another (no overlap), in the same rounds:", ""]
+        for i, rnd in enumerate(neo["rounds"], start=1):
+            al, st = rnd["alone"], rnd["steward"]
+            lines.append(f"- round {i}: {al['rows_per_s']:,.0f} rows/s ({_ms(al['ingest_s'])}; client CPU "
+                         f"{_ms(al['client_cpu_s'])}; load {al['load_before'][0]:.1f}); through the writer took "
+                         f"{_ratio(st['ingest_s'], al['ingest_s'])} of its time")
     if "cpu" in first["steward"]:
-        ways = [w for w in ("steward", "merge", "create_history", "create", "previous") if w in first]
+        ways = [w for w in ("steward", "merge", "create_history", "create", "alone", "previous") if w in first]
         names = {"steward": "Steward", "merge": "bare `UNWIND MERGE`", "create_history": "bare `UNWIND CREATE` "
-                 "+ versions", "create": "bare `UNWIND CREATE`", "previous": "Steward's previous path"}
+                 "+ versions", "create": "bare `UNWIND CREATE`", "previous": "Steward's previous path",
+                 "alone": "Steward, one `upsert` after another"}
         lines += ["", "CPU seconds the server's JVM spent on each way (which the other helpers' load disturbs far "
                   "less than wall time; the references' client side only sends prepared rows); ratio: Steward's ÷ "
                   "the way's:", "",
@@ -1522,7 +1543,8 @@ def neo4j_ingest_markdown(res: dict[str, Any], argv: Sequence[str]) -> str:
     split = timed.get("statements")
     if split:
         total = timed["ingest_s"]
-        where = ("one more Steward ingest after the rounds, not counted in them" if "split" in neo else "round 1")
+        where = ("one more Steward ingest after the rounds, not counted in them, one `upsert` after another"
+                 if "split" in neo else "round 1")
         lines += ["", f"Where Steward's time goes ({where}: {timed['rows_per_s']:,.0f} rows/s, {_ms(total)}; wall "
                   "time of each statement from the driver call to its last record, and of each commit; client CPU "
                   "is this process's CPU time over the whole ingest, encoding included):", "",

@@ -831,20 +831,23 @@ def _store_source(
         leftover_nodes, leftover_edges = set(said.nodes), set(said.edges)
         del said
     repeats = _Repeats()
-    for chunk in resolved:
-        fresh = repeats.fresh(chunk)
-        nodes, edges = _write(store, fresh, batch=max(BATCH, len(fresh)))  # a chunk: one transaction
-        outcome.written_nodes += nodes + repeats.nodes_dropped
-        outcome.written_edges += edges + repeats.edges_dropped
-        if leftover_nodes or leftover_edges:
-            for r in fresh:
-                if isinstance(r, Node):
-                    leftover_nodes.discard(r.id)
-                else:
-                    e = r.to_edge() if isinstance(r, OwnershipClaim) else r
-                    leftover_nodes.discard(e.src)
-                    leftover_nodes.discard(e.dst)
-                    leftover_edges.discard(e.identity)
+    # A chunk is one transaction; the store's writer may write the next while one commits (Neo4j).
+    with store.writer() as writer:
+        for chunk in resolved:
+            fresh = repeats.fresh(chunk)
+            nodes, edges, claims = _split(fresh)
+            writer.upsert(nodes=nodes, edges=edges, claims=claims)
+            outcome.written_nodes += len(nodes) + repeats.nodes_dropped
+            outcome.written_edges += len(edges) + len(claims) + repeats.edges_dropped
+            if leftover_nodes or leftover_edges:
+                for r in fresh:
+                    if isinstance(r, Node):
+                        leftover_nodes.discard(r.id)
+                    else:
+                        e = r.to_edge() if isinstance(r, OwnershipClaim) else r
+                        leftover_nodes.discard(e.src)
+                        leftover_nodes.discard(e.dst)
+                        leftover_edges.discard(e.identity)
     if retract if isinstance(retract, bool) else retract():
         try:
             outcome.removed_nodes, outcome.removed_edges = _retract_stale(

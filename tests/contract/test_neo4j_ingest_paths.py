@@ -110,11 +110,17 @@ def _history(store: GraphStore, ids: list[str]) -> dict[str, Any]:
     return {"versions": ranked, "graphs": graphs}
 
 
-def _writes(store: GraphStore, seed: int) -> list[str]:
-    """The seeded writes; returns every node id they name."""
+def _writes(store: GraphStore, seed: int, *, piped: bool = False) -> list[str]:
+    """The seeded writes (the batches through ``store.writer()`` if ``piped``, as ``steward ingest``
+    writes a source's chunks); returns every node id they name."""
     batches = _batches(seed)
-    for nodes, edges, claims in batches:
-        store.upsert(nodes=nodes, edges=edges, claims=claims)
+    if piped:
+        with store.writer() as writer:
+            for nodes, edges, claims in batches:
+                writer.upsert(nodes=nodes, edges=edges, claims=claims)
+    else:
+        for nodes, edges, claims in batches:
+            store.upsert(nodes=nodes, edges=edges, claims=claims)
     gone = batches[0][1][0]
     store.retract(gone.source, nodes=[batches[0][0][0].id], edges=[EdgeKey(gone.src, gone.kind, gone.dst, gone.key)])
     store.upsert(nodes=batches[1][0], edges=batches[1][1])  # brought back after the retraction
@@ -124,10 +130,10 @@ def _writes(store: GraphStore, seed: int) -> list[str]:
                   | {c.owner for _, _, cs in batches for c in cs})
 
 
-def _ingest(store: Neo4jStore, seed: int, *, fast: bool, chunk: int) -> dict[str, Any]:
+def _ingest(store: Neo4jStore, seed: int, *, fast: bool, chunk: int, piped: bool = False) -> dict[str, Any]:
     wipe_neo4j(store)
     store.fast_create, store.write_chunk = fast, chunk
-    ids = _writes(store, seed)
+    ids = _writes(store, seed, piped=piped)
     return _dump(store) | {"history": _history(store, ids)}
 
 

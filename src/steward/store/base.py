@@ -49,10 +49,9 @@ from steward.graph import (
 )
 
 __all__ = [
-    "Closure", "Counts", "EdgeVersion", "GraphChanges", "GraphStore", "LogHook", "LogLine", "LogTx", "NodeVersion",
-    "PlanGate", "Reached", "ReachedMap", "Record", "RetractResult", "SourceRecords", "Truncated", "WalkGraph",
-    "bfs", "check_expected",
-    "leaf_hash", "seal",
+    "TIME_FORMAT", "Closure", "Counts", "EdgeVersion", "GraphChanges", "GraphStore", "LogHook", "LogLine", "LogTx",
+    "NodeVersion", "PlanGate", "Reached", "ReachedMap", "Record", "RetractResult", "SourceRecords", "Truncated",
+    "WalkGraph", "Writer", "bfs", "check_expected", "graph_batch", "leaf_hash", "seal",
 ]
 
 Way = Literal["down", "up"]
@@ -223,9 +222,13 @@ RESERVED_ENTRY_KEYS = frozenset({"seq", "checkpoint"})
 RESERVED_RECORD_KINDS = frozenset({"checkpoint"})
 
 
+#: How Steward writes times: ISO 8601 UTC with microseconds (sorts as text).
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def utc_now() -> str:
-    """Now, as the log writes times: ISO 8601 UTC with microseconds (sorts as text)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now, as the log writes times (``TIME_FORMAT``)."""
+    return datetime.now(UTC).strftime(TIME_FORMAT)
 
 
 def bfs(
@@ -502,6 +505,48 @@ class ReachedMap(Mapping[str, Reached]):
         return f"ReachedMap({self.whole()!r})"
 
 
+def graph_batch(nodes: Sequence[Node], edges: Sequence[Edge], claims: Sequence[OwnershipClaim]) -> list[Edge]:
+    """A batch's edges with its claims' edges after them; refuses anything that is not a node among
+    the nodes or an edge among the edges."""
+    all_edges = list(edges) + [c.to_edge() for c in claims]
+    for group, kind in ((nodes, Node), (all_edges, Edge)):  # (a type, not a union made per item)
+        for item in group:
+            if not isinstance(item, kind):
+                raise InvalidInputError(f"not a record: {item!r}")
+    return all_edges
+
+
+class Writer:
+    """A stream of graph batches written in order, one transaction each (:meth:`GraphStore.writer`).
+
+    ``upsert`` may return before its batch is committed; leaving the ``with`` block (or ``close``)
+    waits for every batch and raises the first failure. The batches before a failed one stay
+    written; none after it is. This one writes each batch as it is given (``GraphStore.upsert``).
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def upsert(self, *, nodes: Sequence[Node] = (), edges: Sequence[Edge] = (),
+               claims: Sequence[OwnershipClaim] = ()) -> None:
+        self._store.upsert(nodes=nodes, edges=edges, claims=claims)
+
+    def close(self) -> None:
+        """Wait until every batch given is written; raise the first failure."""
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Stop after an error of the caller's: wait for the batches in flight, whatever they come to."""
+
+
 class GraphStore(abc.ABC):
     """Storage of the property graph. All methods are keyword-only past the first argument.
 
@@ -540,11 +585,7 @@ class GraphStore(abc.ABC):
         """Merge one batch in a single transaction: graph records, governance records, and the log
         entries that record the change (appended in order; each gets ``seq``, and ``at`` if it has
         none). Returns the log lines written."""
-        all_edges = list(edges) + [c.to_edge() for c in claims]
-        for group, kind in ((nodes, Node), (all_edges, Edge)):  # (a type, not a union made per item)
-            for item in group:
-                if not isinstance(item, kind):
-                    raise InvalidInputError(f"not a record: {item!r}")
+        all_edges = graph_batch(nodes, edges, claims)
         for rec in records:
             if not isinstance(rec, Record) or not rec.kind or not rec.id:
                 raise InvalidInputError(f"not a governance record: {rec!r}")
@@ -558,6 +599,13 @@ class GraphStore(abc.ABC):
             return self._write(nodes=list(nodes), edges=all_edges, records=list(records), log=entries,
                                expect=dict(expect))
         return self._write(nodes=list(nodes), edges=all_edges, records=list(records), log=entries)
+
+    def writer(self) -> Writer:
+        """Where a stream of batches is written in order, one transaction each (``steward ingest``
+        writes a source's chunks through it): ``with store.writer() as w: w.upsert(...)``. A store may
+        write the next batch while the one before commits (Neo4j); the outcome is that of one
+        ``upsert`` after another. Here: one ``upsert`` after another."""
+        return Writer(self)
 
     @staticmethod
     def _entries(log: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

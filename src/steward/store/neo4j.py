@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
 import numpy as np
 import numpy.typing as npt
-from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session, Transaction
 from neo4j import exceptions as neo4j_exc
 
 from steward.errors import (
@@ -37,10 +39,12 @@ from steward.graph import (
     Node,
     NodeKind,
     NodeRecord,
+    OwnershipClaim,
     parse_id,
 )
 from steward.settings import Settings
 from steward.store.base import (
+    TIME_FORMAT,
     Closure,
     Counts,
     EdgeRow,
@@ -56,7 +60,9 @@ from steward.store.base import (
     SourceRecords,
     Truncated,
     Way,
+    Writer,
     check_expected,
+    graph_batch,
     group_by_kind,
     search_rank,
     utc_now,
@@ -84,6 +90,9 @@ _EDGE_FIELDS = frozenset({"key", "source", "seen_at"}) | _HIDDEN
 SCHEMA_STATEMENTS = ("schema_node_id", "schema_state_key", "schema_node_kind", "schema_record_key",
                      "schema_log_seq", "schema_log_head", "schema_node_version_id", "schema_edge_version_eid",
                      "schema_edge_version_dst")
+#: How long a pipelined batch, its first part written, waits for the batch before it to commit
+#: before it rolls back and writes alone once that one has (``Neo4jStore._write_piped``).
+PIPELINE_WAIT_S = 10.0
 #: Attempts at a write batch when a concurrent writer created one of its new nodes first.
 WRITE_ATTEMPTS = 3
 #: Joins an edge's identity into one text, the key of its versions (cypher/merge_edges.cypher).
@@ -344,6 +353,131 @@ def _merge_edge_row(ident: tuple[str, str, str, str], source: str, seen_at: str,
     return {"src": src, "dst": dst, "kind": kind, "key": key, "props": props, "eid": _eid(src, kind, dst, key)}
 
 
+class _Writing:
+    """One batch's write transaction, fed in one part or several (``Neo4jStore._write_rows`` feeds
+    the whole batch; ``_write_piped`` first the part the batch before it does not touch, then the
+    rest). Which nodes exist, which it created, and the versions it closes carry over between parts;
+    ``finish`` writes the closed versions."""
+
+    def __init__(self, store: Neo4jStore, tx: ManagedTransaction | Transaction, now: str) -> None:
+        self.tx, self.now = tx, now
+        self.fast_create, self.chunk_size = store.fast_create, store.write_chunk
+        self.nid_of: dict[str, int] = {}
+        self.created: set[str] = set()
+        self.closed_nodes: list[dict[str, Any]] = []
+        self.closed_edges: list[dict[str, Any]] = []
+
+    def part(self, node_rows: Sequence[dict[str, Any]], edge_entries: _EdgeEntries) -> None:
+        """Write node rows, then edges; every edge's endpoints are among the node rows of this part or
+        of an earlier one."""
+        tx, now, chunk_size, nid_of, created = self.tx, self.now, self.chunk_size, self.nid_of, self.created
+        # Which nodes exist, and which rows would change nothing (re-sent inputs): those are skipped.
+        fresh: dict[str, list[dict[str, Any]]] = {}
+        merges: list[dict[str, Any]] = []
+        stub_merges: list[dict[str, Any]] = []
+        q_state = _q("node_state")
+        for chunk in _chunks(node_rows, chunk_size):
+            state = tx.run(q_state, rows=chunk).single(strict=True)
+            for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
+                if nid < 0:
+                    fresh.setdefault(row["kind"], []).append(row if self.fast_create else _created_node(row, now))
+                    created.add(row["id"])
+                    continue
+                nid_of[row["id"]] = nid
+                if not same:
+                    (stub_merges if row.get("stub") else merges).append(row)
+        # New nodes: created whole; each is its own first version (from `_valid_from`).
+        if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
+            rows = [row for kind in sorted(fresh) for row in fresh[kind]]
+            q_create = _q("create_nodes_all")
+            for chunk in _chunks(rows, chunk_size):
+                rec = tx.run(q_create, rows=chunk, now=now).single(strict=True)
+                for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
+                    nid_of[chunk[pos]["id"]] = nid
+        for kind, rows in sorted(fresh.items()) if not self.fast_create else ():  # per kind (a static label)
+            q_create = _q_label("create_nodes", NodeKind(kind))
+            for chunk in _chunks(rows, chunk_size):
+                rec = tx.run(q_create, rows=chunk).single(strict=True)
+                for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
+                    nid_of[chunk[pos]["props"]["id"]] = nid
+        # Nodes that exist and change: merged on the server, which opens their new versions and
+        # says what they were (the versions they close, kept as version nodes).
+        for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
+            for chunk in _chunks(rows, chunk_size):
+                for rec in tx.run(query, rows=chunk, now=now):
+                    if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
+                        self.closed_nodes.append({"id": rec["id"], **old})
+        # Edges touching a node created here are new: created between internal ids.
+        merge_rows: list[dict[str, Any]] = []
+        if self.fast_create:  # every kind in one statement per chunk: plain edges, then those with props
+            plain_rows: list[dict[str, Any]] = []
+            prop_rows: list[dict[str, Any]] = []
+            for ident, (source, seen_at, extra) in edge_entries.items():
+                src, kind, dst, key = ident
+                if src in created or dst in created:
+                    row = {"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key, "source": source,
+                           "seen_at": seen_at}
+                    if extra:
+                        row["props"] = extra
+                    (prop_rows if extra else plain_rows).append(row)
+                else:
+                    merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
+            for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
+                q_create = _q(name)
+                for chunk in _chunks(rows, chunk_size):
+                    tx.run(q_create, rows=chunk, now=now).consume()
+        else:  # the reference: one statement per kind (a static type)
+            by_type: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+            for ident, (source, seen_at, extra) in edge_entries.items():
+                src, kind, dst, key = ident
+                if src in created or dst in created:
+                    ends = {"a": nid_of[src], "b": nid_of[dst]}
+                    props = {**(extra or {}), "key": key, "source": source, "seen_at": seen_at}
+                    if not extra:  # key, source and seen_at only: literal maps
+                        by_type.setdefault((kind, True), []).append({**ends, **props})
+                    else:
+                        by_type.setdefault((kind, False), []).append({**ends, "props": {**props, VALID_FROM: now}})
+                else:
+                    merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
+            for (kind, plain), rows in sorted(by_type.items()):
+                q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
+                for chunk in _chunks(rows, chunk_size):
+                    tx.run(q_create, rows=chunk, kind=kind, now=now).consume()
+        edges_by_eid = {row["eid"]: row for row in merge_rows}
+        q_edges = _q("merge_edges")
+        for chunk in _chunks(merge_rows, chunk_size):
+            for rec in tx.run(q_edges, rows=chunk, now=now):
+                if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
+                    row = edges_by_eid[rec["eid"]]
+                    self.closed_edges.append({"eid": row["eid"], "src": row["src"], "kind": row["kind"],
+                                              "dst": row["dst"], **old})
+
+    def finish(self) -> None:
+        """Write the versions the parts closed (as version nodes)."""
+        for name, versions in (("close_node_versions", self.closed_nodes), ("close_edge_versions", self.closed_edges)):
+            query = _q(name)
+            for chunk in _chunks(versions, self.chunk_size):
+                self.tx.run(query, rows=chunk, now=self.now).consume()
+
+
+class _EarlierBatchFailed(Exception):
+    """A pipelined batch was rolled back because the batch before it failed (that failure is raised)."""
+
+
+class _WaitedTooLong(Exception):
+    """The batch before did not commit within ``PIPELINE_WAIT_S`` of this one's first part."""
+
+
+def _settled(before: Future[None], timeout: float | None = None) -> None:
+    """Wait for the batch before to commit; if it failed, this one is not written."""
+    if timeout is not None and not wait([before], timeout=timeout).done:
+        raise _WaitedTooLong(f"the batch before did not commit within {timeout:g} s")
+    try:
+        before.result()
+    except BaseException as exc:
+        raise _EarlierBatchFailed(str(exc)) from exc
+
+
 class Neo4jStore(GraphStore):
     """``neo4j://``, ``neo4j+s://``, ``bolt://`` ... with ``STEWARD_NEO4J_USER`` / ``STEWARD_NEO4J_PASSWORD``."""
 
@@ -357,6 +491,10 @@ class Neo4jStore(GraphStore):
         #: (the original statements, kept as the reference the tests compare the stored graph with).
         self.write_chunk = WRITE_CHUNK
         self.fast_create = True
+        #: Called at points of a write (tests make two pipelined batches meet there): ("first part", n)
+        #: once batch n of a pipelined stream has written the part the batch before does not touch;
+        #: ("commit", n) just before batch n commits (-1: a batch written on its own).
+        self.write_hook: Callable[[str, int], None] | None = None
         #: Rows the last ``reach`` fetched from the server (ids only); benchmarks and tests read it.
         self.last_reach_rows = 0
         #: How the last walk was answered: "snapshot" (the topology snapshot) or "server" (the server-side walk).
@@ -544,13 +682,11 @@ class Neo4jStore(GraphStore):
 
     def _write_rows(
         self, rows: _Rows, records: Sequence[Record], log: Sequence[Mapping[str, Any]],
-        expect: Mapping[tuple[str, str], Mapping[str, Any]] | None,
+        expect: Mapping[tuple[str, str], Mapping[str, Any]] | None, *, now: str | None = None, seq: int = -1,
     ) -> list[LogLine]:
-        all_node_rows, edge_entries = rows.nodes, rows.edges
-        q_state, q_edges = _q("node_state"), _q("merge_edges")
-        q_close_nodes, q_close_edges = _q("close_node_versions"), _q("close_edge_versions")
-
-        chunk_size = self.write_chunk
+        """Write a batch in one transaction (retried when a concurrent writer created one of its new
+        nodes first). ``now``: the transaction's time (default: when it starts); ``seq``: its number in
+        a pipelined stream (for ``write_hook``)."""
 
         def work(tx: ManagedTransaction) -> list[LogLine]:
             if expect:  # lock first, read after: a concurrent writer of these records waits for our commit
@@ -558,94 +694,13 @@ class Neo4jStore(GraphStore):
                 tx.run(_q("lock_records"), keys=keys).consume()
                 stored = {(r["kind"], r["id"]): json.loads(r["doc"]) for r in tx.run(_q("read_records"), keys=keys)}
                 check_expected(expect, stored)
-            now = utc_now()  # the transaction's time: the versions it opens or closes carry it
-            # Which nodes exist, and which rows would change nothing (re-sent inputs): those are skipped.
-            nid_of: dict[str, int] = {}
-            created: set[str] = set()
-            fresh: dict[str, list[dict[str, Any]]] = {}
-            merges: list[dict[str, Any]] = []
-            stub_merges: list[dict[str, Any]] = []
-            for chunk in _chunks(all_node_rows, chunk_size):
-                state = tx.run(q_state, rows=chunk).single(strict=True)
-                for row, nid, same in zip(chunk, state["nids"], state["same"], strict=True):
-                    if nid < 0:
-                        fresh.setdefault(row["kind"], []).append(row if self.fast_create else _created_node(row, now))
-                        created.add(row["id"])
-                        continue
-                    nid_of[row["id"]] = nid
-                    if not same:
-                        (stub_merges if row.get("stub") else merges).append(row)
-            # New nodes: created whole; each is its own first version (from `_valid_from`).
-            if self.fast_create:  # every kind in one statement per chunk, fixed fields as literal maps
-                rows = [row for kind in sorted(fresh) for row in fresh[kind]]
-                q_create = _q("create_nodes_all")
-                for chunk in _chunks(rows, chunk_size):
-                    rec = tx.run(q_create, rows=chunk, now=now).single(strict=True)
-                    for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
-                        nid_of[chunk[pos]["id"]] = nid
-            for kind, rows in sorted(fresh.items()) if not self.fast_create else ():  # per kind (a static label)
-                q_create = _q_label("create_nodes", NodeKind(kind))
-                for chunk in _chunks(rows, chunk_size):
-                    rec = tx.run(q_create, rows=chunk).single(strict=True)
-                    for pos, nid in zip(rec["rows"], rec["nids"], strict=True):
-                        nid_of[chunk[pos]["props"]["id"]] = nid
-            # Nodes that exist and change: merged on the server, which opens their new versions and
-            # says what they were (the versions they close, kept as version nodes).
-            closed_nodes: list[dict[str, Any]] = []
-            for query, rows in ((_q("merge_nodes"), merges), (_q("merge_stubs"), stub_merges)):
-                for chunk in _chunks(rows, chunk_size):
-                    for rec in tx.run(query, rows=chunk, now=now):
-                        if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
-                            closed_nodes.append({"id": rec["id"], **old})
-            # Edges touching a node created here are new: created between internal ids.
-            merge_rows: list[dict[str, Any]] = []
-            if self.fast_create:  # every kind in one statement per chunk: plain edges, then those with props
-                plain_rows: list[dict[str, Any]] = []
-                prop_rows: list[dict[str, Any]] = []
-                for ident, (source, seen_at, extra) in edge_entries.items():
-                    src, kind, dst, key = ident
-                    if src in created or dst in created:
-                        row = {"a": nid_of[src], "b": nid_of[dst], "kind": kind, "key": key, "source": source,
-                               "seen_at": seen_at}
-                        if extra:
-                            row["props"] = extra
-                        (prop_rows if extra else plain_rows).append(row)
-                    else:
-                        merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
-                for name, rows in (("create_plain_edges_all", plain_rows), ("create_edges_all", prop_rows)):
-                    q_create = _q(name)
-                    for chunk in _chunks(rows, chunk_size):
-                        tx.run(q_create, rows=chunk, now=now).consume()
-            else:  # the reference: one statement per kind (a static type)
-                by_type: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-                for ident, (source, seen_at, extra) in edge_entries.items():
-                    src, kind, dst, key = ident
-                    if src in created or dst in created:
-                        ends = {"a": nid_of[src], "b": nid_of[dst]}
-                        props = {**(extra or {}), "key": key, "source": source, "seen_at": seen_at}
-                        if not extra:  # key, source and seen_at only: literal maps
-                            by_type.setdefault((kind, True), []).append({**ends, **props})
-                        else:
-                            by_type.setdefault((kind, False), []).append(
-                                {**ends, "props": {**props, VALID_FROM: now}})
-                    else:
-                        merge_rows.append(_merge_edge_row(ident, source, seen_at, extra))
-                for (kind, plain), rows in sorted(by_type.items()):
-                    q_create = _q("create_plain_edges" if plain else "create_edges", types=[EdgeKind(kind)])
-                    for chunk in _chunks(rows, chunk_size):
-                        tx.run(q_create, rows=chunk, kind=kind, now=now).consume()
-            closed_edges: list[dict[str, Any]] = []
-            edges_by_eid = {row["eid"]: row for row in merge_rows}
-            for chunk in _chunks(merge_rows, chunk_size):
-                for rec in tx.run(q_edges, rows=chunk, now=now):
-                    if rec["existed"] and (old := _closed(rec["before"], now)) is not None:
-                        row = edges_by_eid[rec["eid"]]
-                        closed_edges.append({"eid": row["eid"], "src": row["src"], "kind": row["kind"],
-                                             "dst": row["dst"], **old})
-            for query, versions in ((q_close_nodes, closed_nodes), (q_close_edges, closed_edges)):
-                for chunk in _chunks(versions, chunk_size):
-                    tx.run(query, rows=chunk, now=now).consume()
-            return self._append(tx, records, log)
+            writing = _Writing(self, tx, now or utc_now())  # the versions it opens or closes carry its time
+            writing.part(rows.nodes, rows.edges)
+            writing.finish()
+            lines = self._append(tx, records, log)
+            if self.write_hook is not None:
+                self.write_hook("commit", seq)
+            return lines
 
         with self._session() as s:
             for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -657,6 +712,60 @@ class Neo4jStore(GraphStore):
                     if attempt == WRITE_ATTEMPTS:
                         raise
             raise AssertionError("unreachable")
+
+    def writer(self) -> Writer:
+        """Batches written two at a time (:class:`_PipelinedWriter`), in their order's outcome."""
+        return _PipelinedWriter(self)
+
+    def _write_piped(self, rows: _Rows, now: str, seq: int, last: tuple[Future[None], frozenset[str]] | None,
+                     ) -> None:
+        """Write one batch of a pipelined stream while the batch before it (``last``: its future and
+        every node id it writes) may still be committing.
+
+        The part of this batch the one before does not touch (its nodes, and the edges between them)
+        is written first, in this batch's own transaction: nothing the batch before writes can change
+        what that part reads or writes, so it comes out as if written after it. Then, once the batch
+        before has committed, the rest (nodes it wrote, edges touching them), and the commit. If the
+        batch before failed, this one is rolled back and not written. If this transaction fails for
+        any other reason (a concurrent writer, a deadlock), it is rolled back and the batch written
+        again alone, once the one before has committed. So it is if the batch before has not
+        committed within ``PIPELINE_WAIT_S``: the two never wait for each other for good (the
+        server cannot see this one waiting in the client for the one before).
+        """
+        if last is None:
+            self._write_rows(rows, (), (), None, now=now, seq=seq)
+            return
+        before, touched = last
+        first_nodes = [row for row in rows.nodes if row["id"] not in touched]
+        then_nodes = [row for row in rows.nodes if row["id"] in touched]
+        first_edges: _EdgeEntries = {}
+        then_edges: _EdgeEntries = {}
+        for ident, entry in rows.edges.items():
+            (then_edges if ident[0] in touched or ident[2] in touched else first_edges)[ident] = entry
+        hook = self.write_hook
+        try:
+            with self._session() as s:
+                tx = s.begin_transaction()
+                try:
+                    writing = _Writing(self, tx, now)
+                    writing.part(first_nodes, first_edges)
+                    if hook is not None:
+                        hook("first part", seq)
+                    _settled(before, PIPELINE_WAIT_S)
+                    writing.part(then_nodes, then_edges)
+                    writing.finish()
+                    if hook is not None:
+                        hook("commit", seq)
+                    tx.commit()
+                    return
+                finally:
+                    tx.close()  # rolls back unless committed
+        except _EarlierBatchFailed:
+            raise
+        except (StewardError, _WaitedTooLong) as exc:
+            logger.info("pipelined write of batch %d failed (%s); writing it alone", seq, exc)
+        _settled(before)
+        self._write_rows(rows, (), (), None, now=now, seq=seq)
 
     def _retract(
         self, source: str, *, nodes: Collection[str], edges: Collection[EdgeKey], log: Sequence[Mapping[str, Any]],
@@ -1009,3 +1118,63 @@ class Neo4jStore(GraphStore):
             self.topology.close()
         self._close_views()
         self._driver.close()
+
+
+class _PipelinedWriter(Writer):
+    """Writes a stream of batches two at a time (``Neo4jStore.writer``): the part of a batch that the
+    batch before it does not touch is written while that batch commits, the rest after it has
+    (``Neo4jStore._write_piped``). Each batch is still one transaction, and the stream comes out as
+    one ``upsert`` after another: the same nodes, edges and history, each batch's versions at its
+    own time, later than the batch before's.
+
+    The Neo4j server runs one transaction's statements on one thread; two in flight keep both of a
+    small machine's cores busy. Never more than two: the third waits until the first has committed.
+    """
+
+    def __init__(self, store: Neo4jStore) -> None:
+        super().__init__(store)
+        self._neo4j = store
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="steward-neo4j-write")
+        self._last: tuple[Future[None], frozenset[str]] | None = None
+        self._before_last: Future[None] | None = None
+        self._now = ""
+        self._seq = 0
+
+    def upsert(self, *, nodes: Sequence[Node] = (), edges: Sequence[Edge] = (),
+               claims: Sequence[OwnershipClaim] = ()) -> None:
+        all_edges = graph_batch(nodes, edges, claims)
+        if not nodes and not all_edges:
+            return
+        rows = self._neo4j._rows(list(nodes), all_edges)
+        if self._before_last is not None:  # at most two in flight; an earlier failure is raised here
+            before_last, self._before_last = self._before_last, None
+            before_last.result()
+        now = utc_now()
+        if now <= self._now:  # each batch's time later than the one before's (microseconds apart at least)
+            now = (datetime.strptime(self._now, TIME_FORMAT).replace(tzinfo=UTC)
+                   + timedelta(microseconds=1)).strftime(TIME_FORMAT)
+        self._now = now
+        last = self._last
+        future = self._pool.submit(self._neo4j._write_piped, rows, now, self._seq, last)
+        self._seq += 1
+        self._before_last = last[0] if last is not None else None
+        self._last = (future, frozenset(row["id"] for row in rows.nodes))
+
+    def _in_flight(self) -> list[Future[None]]:
+        out = [self._before_last] if self._before_last is not None else []
+        if self._last is not None:
+            out.append(self._last[0])
+        self._before_last = self._last = None
+        return out
+
+    def close(self) -> None:
+        try:
+            for future in self._in_flight():  # in order: the first failure is the one raised
+                future.result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        for future in self._in_flight():
+            future.exception()  # waited for; the caller's error is the one that propagates
+        self._pool.shutdown(wait=True)
