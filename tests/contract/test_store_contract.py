@@ -107,6 +107,30 @@ def test_a_record_in_the_wrong_place_is_refused_and_nothing_is_written(store: Gr
     assert store.counts().nodes == {} and store.counts().edges == {}
 
 
+
+def _stream_with_a_bad_batch(store: GraphStore, later: list[Exception]) -> None:
+    with store.writer() as writer:
+        writer.upsert(nodes=[node(ds("a")), node(run("r1"))], edges=[flow(ds("a"), run("r1"))])
+        try:
+            writer.upsert(nodes=[node(ds("b")), flow(ds("b"), run("r2"))])  # type: ignore[list-item]
+        finally:
+            try:  # the writer takes nothing after a failed batch
+                writer.upsert(nodes=[node(ds("c"))])
+            except Exception as exc:  # what it raised is the test's to check
+                later.append(exc)
+
+
+def test_a_stream_stops_at_a_failed_batch(store: GraphStore) -> None:
+    """``store.writer()`` (what ``steward ingest`` writes a source's chunks through; on Neo4j two
+    batches in flight): the batches before a failed one stay written, the failure is raised, and
+    the writer refuses every batch after it, on both stores alike."""
+    later: list[Exception] = []
+    with pytest.raises(InvalidInputError, match="not a record"):
+        _stream_with_a_bad_batch(store, later)
+    assert len(later) == 1 and isinstance(later[0], InvalidInputError) and "not a record" in str(later[0])
+    assert sorted(store.get_nodes([ds("a"), run("r1"), ds("b"), run("r2"), ds("c")])) == [ds("a"), run("r1")]
+    assert store.counts().edges == {"CONSUMED_BY": 1}
+
 def test_edge_endpoints_become_stub_nodes(store: GraphStore) -> None:
     store.upsert(edges=[Edge(src="model_version:churn/3", kind=EdgeKind.DEPLOYED_TO,
                              dst="deployment:prod/churn-api", source=SRC)])

@@ -521,18 +521,40 @@ class Writer:
 
     ``upsert`` may return before its batch is committed; leaving the ``with`` block (or ``close``)
     waits for every batch and raises the first failure. The batches before a failed one stay
-    written; none after it is. This one writes each batch as it is given (``GraphStore.upsert``).
+    written; none after it is, and the writer takes no more (each later ``upsert`` raises the
+    failure again). This one writes each batch as it is given (``GraphStore.upsert``).
     """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
+        self._failed: BaseException | None = None
 
     def upsert(self, *, nodes: Sequence[Node] = (), edges: Sequence[Edge] = (),
                claims: Sequence[OwnershipClaim] = ()) -> None:
+        if self._failed is not None:
+            raise self._failed
+        try:
+            self._put(nodes, edges, claims)
+        except BaseException as exc:
+            self._failed = exc
+            raise
+
+    def _put(self, nodes: Sequence[Node], edges: Sequence[Edge], claims: Sequence[OwnershipClaim]) -> None:
         self._store.upsert(nodes=nodes, edges=edges, claims=claims)
 
     def close(self) -> None:
         """Wait until every batch given is written; raise the first failure."""
+        try:
+            self._drain()
+        except BaseException as exc:
+            self._failed = self._failed or exc
+            raise
+
+    def _drain(self) -> None:
+        """Wait for the batches in flight; raise the first failure."""
+
+    def abandon(self) -> None:
+        """Stop after an error of the caller's: wait for the batches in flight, whatever they come to."""
 
     def __enter__(self) -> Writer:
         return self
@@ -542,9 +564,6 @@ class Writer:
             self.close()
         else:
             self.abandon()
-
-    def abandon(self) -> None:
-        """Stop after an error of the caller's: wait for the batches in flight, whatever they come to."""
 
 
 class GraphStore(abc.ABC):

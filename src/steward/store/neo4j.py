@@ -1140,15 +1140,14 @@ class _PipelinedWriter(Writer):
         self._now = ""
         self._seq = 0
 
-    def upsert(self, *, nodes: Sequence[Node] = (), edges: Sequence[Edge] = (),
-               claims: Sequence[OwnershipClaim] = ()) -> None:
+    def _put(self, nodes: Sequence[Node], edges: Sequence[Edge], claims: Sequence[OwnershipClaim]) -> None:
         all_edges = graph_batch(nodes, edges, claims)
         if not nodes and not all_edges:
             return
         rows = self._neo4j._rows(list(nodes), all_edges)
         if self._before_last is not None:  # at most two in flight; an earlier failure is raised here
             before_last, self._before_last = self._before_last, None
-            before_last.result()
+            _outcome(before_last)
         now = utc_now()
         if now <= self._now:  # each batch's time later than the one before's (microseconds apart at least)
             now = (datetime.strptime(self._now, TIME_FORMAT).replace(tzinfo=UTC)
@@ -1167,10 +1166,10 @@ class _PipelinedWriter(Writer):
         self._before_last = self._last = None
         return out
 
-    def close(self) -> None:
+    def _drain(self) -> None:
         try:
             for future in self._in_flight():  # in order: the first failure is the one raised
-                future.result()
+                _outcome(future)
         finally:
             self._pool.shutdown(wait=True)
 
@@ -1178,3 +1177,13 @@ class _PipelinedWriter(Writer):
         for future in self._in_flight():
             future.exception()  # waited for; the caller's error is the one that propagates
         self._pool.shutdown(wait=True)
+
+
+def _outcome(future: Future[None]) -> None:
+    """A pipelined batch's outcome: nothing, or its failure (for one rolled back because the batch
+    before it failed, that batch's failure)."""
+    exc = future.exception()
+    if isinstance(exc, _EarlierBatchFailed) and exc.__cause__ is not None:
+        raise exc.__cause__
+    if exc is not None:
+        raise exc
