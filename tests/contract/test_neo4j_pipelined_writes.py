@@ -28,16 +28,18 @@ from steward.store import neo4j as neo4j_module
 from steward.store.embedded import EmbeddedStore
 from steward.store.neo4j import Neo4jStore
 from tests.conftest import wipe_neo4j
-from tests.contract.test_neo4j_ingest_paths import _dump, _history, _ingest, _writes
+from tests.contract.test_neo4j_ingest_paths import _batches, _dump, _history, _ingest, _writes
 
 T0, T1 = "2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"
 
 
 class _Meeting:
-    """A write hook: batch n commits only once batch n+1 has written its first part (or after a
-    second, when there is no batch n+1); records the order things happened in."""
+    """A write hook: batch n of a stream of ``batches`` commits only once batch n+1 has written its
+    first part (the last batch at once); records the order things happened in (a first part before
+    it lets the batch before go on, a commit once it may go on)."""
 
-    def __init__(self, then: Callable[[str, int], None] | None = None) -> None:
+    def __init__(self, batches: int, then: Callable[[str, int], None] | None = None) -> None:
+        self.batches = batches
         self.events: list[tuple[str, int]] = []
         self._first: dict[int, threading.Event] = {}
         self._lock = threading.Lock()
@@ -47,13 +49,25 @@ class _Meeting:
         with self._lock:
             return self._first.setdefault(seq, threading.Event())
 
-    def __call__(self, point: str, seq: int) -> None:
-        if point == "first part":
-            self._event(seq).set()
-        elif point == "commit" and seq >= 0:
-            self._event(seq + 1).wait(timeout=1.0)
+    def reset(self) -> None:
+        """For the next stream: nothing has happened yet."""
+        with self._lock:
+            self.events.clear()
+            self._first.clear()
+
+    def _note(self, point: str, seq: int) -> None:
         with self._lock:
             self.events.append((point, seq))
+
+    def __call__(self, point: str, seq: int) -> None:
+        if point == "first part":
+            self._note(point, seq)
+            self._event(seq).set()
+        elif point == "commit":
+            if 0 <= seq < self.batches - 1:
+                # generous: only a broken writer (a first part that never comes) would wait it out
+                assert self._event(seq + 1).wait(timeout=30.0), f"batch {seq + 1} never wrote its first part"
+            self._note(point, seq)
         if self._then is not None:
             self._then(point, seq)
 
@@ -66,7 +80,7 @@ class _Meeting:
 
 @pytest.fixture
 def meeting(neo4j_store: Neo4jStore) -> Iterator[_Meeting]:
-    hook = _Meeting()
+    hook = _Meeting(batches=len(_batches(1)))
     neo4j_store.write_hook = hook
     yield hook
     neo4j_store.write_hook = None
@@ -80,10 +94,10 @@ def test_pipelined_batches_store_what_one_upsert_after_another_stores(
     reference = _ingest(neo4j_store, seed, fast=True, chunk=5000)
     neo4j_store.write_hook = meeting
     assert _ingest(neo4j_store, seed, fast=True, chunk=5000, piped=True) == reference
-    assert meeting.overlapped() >= 5, meeting.events  # 7 batches: every one after the first overlapped
-    meeting.events.clear()
+    assert meeting.overlapped() == meeting.batches - 1, meeting.events  # every batch after the first overlapped
+    meeting.reset()
     assert _ingest(neo4j_store, seed, fast=False, chunk=7, piped=True) == reference
-    assert meeting.overlapped() >= 5, meeting.events
+    assert meeting.overlapped() == meeting.batches - 1, meeting.events
     embedded = EmbeddedStore(tmp_path / "e.db", create=True)  # its writer: one upsert after another
     try:
         assert _history(embedded, _writes(embedded, seed, piped=True)) == reference["history"]
@@ -131,6 +145,7 @@ def test_a_node_changed_back_by_the_next_batch_is_changed_back(neo4j_store: Neo4
     reference = _write_there_and_back(neo4j_store, piped=False)
     assert neo4j_store.get_nodes(["dataset:s3://b/x"])["dataset:s3://b/x"].props["p"] == 1
     assert len(reference["history"]["versions"]["dataset:s3://b/x"][0]) == 5  # 1, 2, 1, 3, 1
+    meeting.batches = len(_there_and_back())
     neo4j_store.write_hook = meeting
     assert _write_there_and_back(neo4j_store, piped=True) == reference
     assert meeting.overlapped() == 5, meeting.events
@@ -141,7 +156,7 @@ def test_a_failed_batch_stops_the_stream_and_is_raised(neo4j_store: Neo4jStore) 
         if point == "commit" and seq == 2:
             raise RuntimeError("batch 2 broke")
 
-    neo4j_store.write_hook = _Meeting(then=fail_third)
+    neo4j_store.write_hook = _Meeting(len(_there_and_back()), then=fail_third)
     with pytest.raises(RuntimeError, match="batch 2 broke"):
         _stream(neo4j_store, _there_and_back())
     neo4j_store.write_hook = None
@@ -165,7 +180,7 @@ def test_a_pipelined_transaction_that_fails_is_written_again_alone(
             failed.append(seq)
             raise StoreUnavailableError("made to fail")  # as a deadlock or a dropped connection would
 
-    neo4j_store.write_hook = _Meeting(then=fail_once)
+    neo4j_store.write_hook = _Meeting(len(_there_and_back()), then=fail_once)
     with caplog.at_level("INFO", logger="steward.store.neo4j"):
         assert _write_there_and_back(neo4j_store, piped=True) == reference
     assert failed == [2, 4]
@@ -186,7 +201,7 @@ def test_a_batch_that_waits_too_long_for_the_one_before_rolls_back_and_writes_al
         if point == "commit" and seq == 1:
             time.sleep(1.0)
 
-    neo4j_store.write_hook = _Meeting(then=slow_second)
+    neo4j_store.write_hook = _Meeting(len(_there_and_back()), then=slow_second)
     with caplog.at_level("INFO", logger="steward.store.neo4j"):
         assert _write_there_and_back(neo4j_store, piped=True) == reference
     alone = [r.message for r in caplog.records if "writing it alone" in r.message]
