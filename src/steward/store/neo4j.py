@@ -1131,9 +1131,10 @@ class _PipelinedWriter(Writer):
     small machine's cores busy. Never more than two: the third waits until the first has committed.
     """
 
+    _store: Neo4jStore  # (the base class's, narrowed)
+
     def __init__(self, store: Neo4jStore) -> None:
         super().__init__(store)
-        self._neo4j = store
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="steward-neo4j-write")
         self._last: tuple[Future[None], frozenset[str]] | None = None
         self._before_last: Future[None] | None = None
@@ -1144,7 +1145,7 @@ class _PipelinedWriter(Writer):
         all_edges = graph_batch(nodes, edges, claims)
         if not nodes and not all_edges:
             return
-        rows = self._neo4j._rows(list(nodes), all_edges)
+        rows = self._store._rows(list(nodes), all_edges)
         if self._before_last is not None:  # at most two in flight; an earlier failure is raised here
             before_last, self._before_last = self._before_last, None
             _outcome(before_last)
@@ -1154,7 +1155,7 @@ class _PipelinedWriter(Writer):
                    + timedelta(microseconds=1)).strftime(TIME_FORMAT)
         self._now = now
         last = self._last
-        future = self._pool.submit(self._neo4j._write_piped, rows, now, self._seq, last)
+        future = self._pool.submit(self._store._write_piped, rows, now, self._seq, last)
         self._seq += 1
         self._before_last = last[0] if last is not None else None
         self._last = (future, frozenset(row["id"] for row in rows.nodes))
